@@ -1,0 +1,10 @@
+export { contentKind, decodeUtf8, parseFormPayload, parseJsonSafe, positionOf } from './body.js';
+export type { ContentKind, ParseJsonOptions } from './body.js';
+export { DedupCache } from './dedup.js';
+export type { DedupOptions } from './dedup.js';
+export { BODY_ERROR_CODES, BodyError, SETTING_ERROR_CODES, SettingError } from './errors.js';
+export type { BodyErrorCode, BodyPosition, SettingErrorCode } from './errors.js';
+export { clientIp, normalizeIp, parseCidrList } from './ip-allow.js';
+export type { ClientIpInput, IpMatcher } from './ip-allow.js';
+export { SlidingWindowLimiter, parseRateLimit } from './rate-limit.js';
+export type { RateDecision, RateLimit } from './rate-limit.js';

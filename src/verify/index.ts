@@ -1,0 +1,14 @@
+export { compileVerifier, DEFAULT_TOLERANCE_MS } from './compile-verifier.js';
+export { defaultSignatureSetting, parseSignatureSetting } from './parse-signature-setting.js';
+export { HMAC_ALGORITHMS, SIGNATURE_ENCODINGS, SIGNATURE_SCHEMES } from './types.js';
+export type {
+  HmacAlgorithm,
+  SignatureEncoding,
+  SignatureScheme,
+  SignatureSetting,
+  Verifier,
+  VerifierConfig,
+  VerifyFailureCode,
+  VerifyInput,
+  VerifyResult,
+} from './types.js';
