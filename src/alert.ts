@@ -1,0 +1,20 @@
+/**
+ * An alert GenHook has accepted: rendered, journaled, and on its way to SL1.
+ * It is the unit every later stage (queue, delivery, journal, dead-letter) passes along.
+ */
+export interface Alert {
+  /** Stable id: derived from the provider's delivery id where there is one, so redeliveries are recognisable. */
+  readonly id: string;
+  /** Id of the HTTP request that carried it (X-Request-Id); travels into every log line about it. */
+  readonly requestId: string;
+  /** Source name as configured in webhooks.ini, lower case (`github`). */
+  readonly source: string;
+  /** Event as identified (`pull_request.opened`), or undefined when the source names none. */
+  readonly event: string | undefined;
+  /** The rendered message, the text SL1 event policies match on. */
+  readonly message: string;
+  /** Extra SL1 alert body fields configured for the source (`aligned_resource`, `force_ytype`, ...). */
+  readonly fields: Readonly<Record<string, string>>;
+  /** When GenHook accepted the webhook, epoch milliseconds. */
+  readonly receivedAt: number;
+}

@@ -1,0 +1,37 @@
+/** Stable codes for local-storage failures; the HTTP edge maps `journal_*` to 503 (we cannot promise durability). */
+export const storeErrorCodes = [
+  'journal_open_failed',
+  'journal_closed',
+  'journal_write_failed',
+  'journal_failed',
+  'dead_letter_write_failed',
+  'dead_letter_locked',
+  'store_option_invalid',
+] as const;
+
+export type StoreErrorCode = (typeof storeErrorCodes)[number];
+
+/** A journal or dead-letter file could not do what was asked; `code` says which failure, the message what to do. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  readonly code: StoreErrorCode;
+
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`[store] ${message}`, options);
+    this.code = code;
+  }
+}
+
+/** Minimal logger the store needs; a pino `Logger` fits. */
+export interface StoreLogger {
+  warn(details: object, message: string): void;
+}
+
+/** Validates a numeric option once, in the p-queue sentence form. */
+export function assertPositiveNumber(name: string, value: unknown): void {
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return;
+  throw new StoreError(
+    'store_option_invalid',
+    `Expected \`${name}\` to be a positive finite number, got \`${String(value)}\` (${typeof value})`,
+  );
+}
