@@ -1,0 +1,1 @@
+export { formatValue, renderMessage, type RenderOptions, type RenderResult } from './render-message.js';

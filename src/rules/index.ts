@@ -1,0 +1,16 @@
+export type {
+  Condition,
+  ConditionBound,
+  ConditionOperator,
+  ConfigIssue,
+  FieldNode,
+  PathSegment,
+  Rule,
+  TemplateToken,
+} from './types.js';
+export { conditionOperators, forbiddenKeys } from './types.js';
+export { formatIssue, parseWebhookLine, parseWebhooksFile } from './parse-webhooks-file.js';
+export { evaluateConditions, type ConditionResult } from './evaluate-conditions.js';
+export { severityWords } from './parse-conditions.js';
+export { RuleSet, type RuleMatch, type SourceSummary } from './rule-set.js';
+export { WebhooksFileError } from './webhooks-file-error.js';

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { extractFields } from '../src/extract/index.js';
+import { renderMessage } from '../src/render/index.js';
+import { formatIssue, parseWebhooksFile, RuleSet, type Rule } from '../src/rules/index.js';
+
+// Tests run from the repo root (house rule), so repo files are found from process.cwd().
+const root = process.cwd();
+const iniText = readFileSync(join(root, 'webhooks.ini'), 'utf8');
+const parsed = parseWebhooksFile(iniText, 'webhooks.ini');
+const ruleSet = new RuleSet(parsed.rules);
+const missingValue = '<missing>';
+
+interface Fixture {
+  readonly source: string;
+  readonly name: string;
+  readonly body: unknown;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly events: readonly string[];
+}
+
+function loadFixtures(): Fixture[] {
+  const fixtures: Fixture[] = [];
+  const base = join(root, 'fixtures');
+  for (const source of readdirSync(base).sort()) {
+    for (const file of readdirSync(join(base, source)).sort()) {
+      if (!file.endsWith('.json') || file.endsWith('.meta.json')) continue;
+      const name = file.slice(0, -'.json'.length);
+      const meta = JSON.parse(readFileSync(join(base, source, `${name}.meta.json`), 'utf8')) as Omit<Fixture, 'source' | 'name' | 'body'>;
+      const body = JSON.parse(readFileSync(join(base, source, file), 'utf8')) as unknown;
+      fixtures.push({ source, name, body, headers: meta.headers, events: meta.events });
+    }
+  }
+  return fixtures;
+}
+
+const fixtures = loadFixtures();
+
+/** Fixtures that exist to exercise a source-level line: their event has no line of its own. */
+const sourceLevelFixtures = new Set([
+  'stripe/payout-paid',
+  'meraki/network-usage-alert',
+  'jira/worklog-updated',
+  'azure/web-app-restarted',
+  'shopify/collections-update',
+]);
+
+function render(rule: Rule, item: unknown): { message: string; missing: string[] } {
+  return renderMessage(rule.template, extractFields(item, rule.fields), { missingValue });
+}
+
+test('webhooks.ini - parses with zero issues', () => {
+  assert.deepEqual(parsed.issues.map(formatIssue), []);
+  assert.ok(parsed.rules.length > 60, `only ${parsed.rules.length} lines`);
+});
+
+test('webhooks.ini - the four seed lines come first, verbatim', () => {
+  const seeds = [
+    'github: action,pull_request{title,user{login}},repository{name}::GitHub $action$ on $repository.name$: "$pull_request.title$" by $pull_request.user.login$',
+    'stripe: type,data{object{amount,currency,status}}::Stripe $type$: Payment of $data.object.amount$ $data.object.currency$ status: $data.object.status$',
+    'slack: event{type,user,text}::Slack $event.type$ from user $event.user$: "$event.text$"',
+    'aws: detail-type,source,region,detail{instance-id,state}::AWS $detail-type$ from $source$ in $region$: Instance $detail.instance-id$ state: $detail.state$',
+  ];
+  const ruleLines = iniText.split('\n').filter((line) => line.trim() !== '' && !/^\s*[;#[]/.test(line));
+  assert.deepEqual(ruleLines.slice(0, 4), seeds);
+  assert.deepEqual(parsed.rules.slice(0, 4).map((rule) => rule.name), ['github', 'stripe', 'slack', 'aws']);
+});
+
+test('webhooks.ini - seed lines render real payloads completely', () => {
+  const cases = [
+    ['github', 'github/pull-request-opened', 'GitHub opened on Hello-World: "Update the README with new information." by Codertocat'],
+    ['stripe', 'stripe/payment-intent-succeeded', 'Stripe payment_intent.succeeded: Payment of 2000 usd status: succeeded'],
+    ['slack', 'slack/message', 'Slack message from user U2147483697: "Hello world"'],
+    ['aws', 'aws/ec2-instance-state-change', 'AWS EC2 Instance State-change Notification from aws.ec2 in us-east-1: Instance i-abcd1111 state: pending'],
+  ] as const;
+  for (const [source, fixtureId, expected] of cases) {
+    const fixture = fixtures.find((candidate) => `${candidate.source}/${candidate.name}` === fixtureId);
+    assert.ok(fixture, fixtureId);
+    const rule = ruleSet.lookup(source, undefined);
+    assert.ok(rule);
+    assert.deepEqual(render(rule, fixture.body), { message: expected, missing: [] }, fixtureId);
+  }
+});
+
+test('fixtures - every body has a meta with headers, content-type and one event per alert', () => {
+  assert.ok(fixtures.length >= 70, `only ${fixtures.length} fixtures`);
+  for (const fixture of fixtures) {
+    const id = `${fixture.source}/${fixture.name}`;
+    assert.equal(typeof fixture.headers['content-type'], 'string', id);
+    for (const key of Object.keys(fixture.headers)) assert.equal(key, key.toLowerCase(), `${id}: header ${key}`);
+    assert.ok(!Object.keys(fixture.headers).some((key) => /signature|hmac/i.test(key)), `${id}: no signature headers`);
+    if (fixture.events.length === 0) continue; // handshake (e.g. github ping): answered 200, no alert
+    const count = Array.isArray(fixture.body) ? fixture.body.length : 1;
+    assert.equal(fixture.events.length, count, `${id}: events per alert`);
+  }
+  const sns = fixtures.filter((fixture) => fixture.name.startsWith('sns-'));
+  assert.ok(sns.length >= 2);
+  for (const fixture of sns) assert.equal(fixture.headers['content-type'], 'text/plain; charset=UTF-8');
+});
+
+test('fixtures - each alert finds its line, event-specific where one exists, and renders with nothing missing', () => {
+  const usedRules = new Set<Rule>();
+  for (const fixture of fixtures) {
+    if (fixture.events.length === 0) continue; // handshake (e.g. github ping): answered 200, no alert
+    const items = Array.isArray(fixture.body) ? (fixture.body as unknown[]) : [fixture.body];
+    for (const [index, item] of items.entries()) {
+      const event = fixture.events[index];
+      const id = `${fixture.source}/${fixture.name}[${index}] ${event}`;
+      const match = ruleSet.match(fixture.source, event, item);
+      assert.equal(match.kind, 'matched', `${id}: ${match.kind === 'filtered' ? match.reason : 'no line'}`);
+      if (match.kind !== 'matched') continue;
+      const isSourceLevel = sourceLevelFixtures.has(`${fixture.source}/${fixture.name}`);
+      assert.equal(match.rule.event === undefined, isSourceLevel, `${id}: matched ${match.rule.name} (line ${match.rule.line})`);
+      const result = render(match.rule, item);
+      assert.deepEqual(result.missing, [], `${id}: ${result.message}`);
+      assert.ok(!result.message.includes(missingValue), id);
+      usedRules.add(match.rule);
+    }
+  }
+  const untested = parsed.rules.filter((rule) => rule.event !== undefined && !usedRules.has(rule)).map((rule) => `${rule.name} (line ${rule.line})`);
+  assert.deepEqual(untested, [], 'every event line has a fixture');
+});
+
+test('fixtures - messages are stable text SL1 policies can match', () => {
+  const expected: Record<string, string> = {
+    'github/push': 'GitHub push to Codertocat/Hello-World (refs/heads/master) by Codertocat: Update README.md, Fix typo in README',
+    'github/push-branch-created': 'GitHub push to Codertocat/Hello-World (refs/heads/master) by Codertocat: ref created at "Initial commit"',
+    'github/push-tag-deleted': 'GitHub push to Codertocat/Hello-World (refs/tags/simple-tag) by Codertocat: ref deleted',
+    'aws/sns-cloudwatch-alarm':
+      'AWS CloudWatch alarm awsec2-i-0a1b2c3d4e5f-High-CPU-Utilization is ALARM (was OK) in US West (Oregon): Threshold Crossed: 1 out of the last 1 datapoints [92.4 (06/09/23 16:45:00)] was greater than or equal to the threshold (80.0) (minimum 1 datapoint for OK -> ALARM transition).',
+    'jira/issue-updated-transition':
+      'Jira issue_updated ED-24 now In Progress: "Login page returns 500 after password reset" by Emma Richards; changed status from "To Do" to "In Progress"',
+    'azure/servicebus-no-listeners-queue':
+      'Azure Microsoft.ServiceBus.ActiveMessagesAvailableWithNoListeners: namespace my-servicebus-namespace.servicebus.windows.net queue orders',
+    'azure/cloudevents-blob-created':
+      'Azure Microsoft.Storage.BlobCreated: https://my-storage-account.blob.core.windows.net/testcontainer/new-file.txt (524288 bytes, text/plain) by PutBlockList',
+    'shopify/products-update': 'Shopify products/update: product gid://shopify/Product/788032119674292922 "Example T-Shirt" by Acme (active), SKUs: example-shirt-s, example-shirt-m',
+    'meraki/settings-changed':
+      'Meraki settings_changed on network Main Office: Routing and DHCP /manage/configure/switch_l3 {"createStaticRoute":{"label":"Added static route on SP-Warehouse","newText":"10.10.10.0/24 -> 172.16.254.253","changedBy":"Miles Meraki (Miles@Meraki.com)","oldText":"","ssidId":null}}',
+  };
+  for (const [id, message] of Object.entries(expected)) {
+    const fixture = fixtures.find((candidate) => `${candidate.source}/${candidate.name}` === id);
+    assert.ok(fixture, id);
+    const match = ruleSet.match(fixture.source, fixture.events[0], fixture.body);
+    assert.equal(match.kind, 'matched', id);
+    if (match.kind === 'matched') assert.equal(render(match.rule, fixture.body).message, message, id);
+  }
+});
+
+interface OctokitEvent {
+  readonly name: string;
+  readonly examples: readonly Record<string, unknown>[];
+}
+
+test('@octokit/webhooks-examples - every example of an event with a github.<event> line renders with nothing missing', () => {
+  const indexPath = join(root, 'node_modules/@octokit/webhooks-examples/api.github.com/index.json');
+  const events = JSON.parse(readFileSync(indexPath, 'utf8')) as OctokitEvent[];
+  let rendered = 0;
+  for (const { name, examples } of events) {
+    if (ruleSet.lookup('github', name)?.event === undefined) continue;
+    for (const [index, example] of examples.entries()) {
+      const event = typeof example['action'] === 'string' ? `${name}.${example['action']}` : name;
+      const match = ruleSet.match('github', event, example);
+      assert.equal(match.kind, 'matched', `${event} #${index}: ${match.kind === 'filtered' ? match.reason : ''}`);
+      if (match.kind !== 'matched') continue;
+      assert.notEqual(match.rule.event, undefined, `${event} #${index}`);
+      const result = render(match.rule, example);
+      assert.deepEqual(result.missing, [], `${event} #${index} via ${match.rule.name}: ${result.message}`);
+      rendered++;
+    }
+  }
+  assert.ok(rendered > 150, `only ${rendered} examples rendered`);
+});
