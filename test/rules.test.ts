@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatIssue, parseWebhooksFile, WebhooksFileError, type FieldNode, type Rule, type TemplateToken } from '../src/rules/index.js';
+import { formatIssue, parseWebhooksFile, type FieldNode, type Rule, type TemplateToken } from '../src/rules/index.js';
 
 /** Compact view of a field tree: `a,b{c,d{e}}`. */
 function showFields(nodes: readonly FieldNode[]): string {
@@ -275,17 +275,6 @@ test('parseWebhooksFile() - never throws on odd input', () => {
 
 test('formatIssue() - file:line:column: message', () => {
   assert.equal(formatIssue({ file: 'webhooks.ini', line: 12, column: 31, message: 'unclosed' }), 'webhooks.ini:12:31: unclosed');
-});
-
-test('WebhooksFileError - carries the issues, a stable code, and one formatted line per issue', () => {
-  const { issues } = parseWebhooksFile('github: a{::x\nstripe: b::$c$', 'webhooks.ini');
-  const error = new WebhooksFileError(issues);
-  assert.equal(error.name, 'WebhooksFileError');
-  assert.equal(error.code, 'ERR_WEBHOOKS_FILE');
-  assert.equal(error.issues, issues);
-  assert.match(error.message, /has 2 issues/);
-  assert.match(error.message, /\nwebhooks\.ini:1:10: unclosed '\{'/);
-  assert.match(error.message, /\nwebhooks\.ini:2:12: variable \$c\$ is not extracted/);
 });
 
 test('parseWebhooksFile() - a leading byte-order mark is ignored', () => {

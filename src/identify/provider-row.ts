@@ -1,8 +1,6 @@
 import type { Handshake } from '../handshake/types.js';
 import type { RequestView } from './request-view.js';
 
-export const SIGNATURE_SCHEMES = ['github', 'stripe', 'slack', 'shopify', 'hmac', 'meraki', 'none'] as const;
-export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
 
 /**
  * Where a value is. Paths are dotted own-property paths: `item` reads the alert item (the body, or one
@@ -34,6 +32,9 @@ export interface ProviderRow {
   readonly split: 'whole' | 'array';
   /** Requests that are answered and never become alerts. */
   readonly handshakes: readonly Handshake[];
-  /** Signature scheme a source of this provider uses unless its settings say otherwise. */
-  readonly signature: SignatureScheme;
+  /**
+   * Default `<source>_signature` setting for a source of this provider that has a secret (its form is
+   * documented on parseSignatureSetting); undefined when the provider signs nothing.
+   */
+  readonly signature: string | undefined;
 }

@@ -84,7 +84,7 @@ const awsRow: ProviderRow = {
   deliveryId: [{ item: 'MessageId' }, { header: 'x-amz-sns-message-id' }, { item: 'id' }],
   split: 'whole',
   handshakes: [snsSubscriptionConfirmation, snsUnsubscribeConfirmation],
-  signature: 'none',
+  signature: undefined,
 };
 
 // Event Grid schema (`eventType`) and CloudEvents, structured (`type`) or binary mode (`ce-*` headers).
@@ -96,7 +96,7 @@ const azureRow: ProviderRow = {
   deliveryId: [{ item: 'id' }, { header: 'ce-id' }],
   split: 'array',
   handshakes: [cloudEventsAbuseProtection, eventGridValidation, eventGridDeletion],
-  signature: 'none',
+  signature: undefined,
 };
 
 const jiraRow: ProviderRow = {
@@ -107,7 +107,7 @@ const jiraRow: ProviderRow = {
   deliveryId: [{ header: 'x-atlassian-webhook-identifier' }],
   split: 'whole',
   handshakes: [],
-  signature: 'hmac',
+  signature: 'hmac-sha256:X-Hub-Signature:hex:sha256=',
 };
 
 const sentryRow: ProviderRow = {
@@ -117,7 +117,7 @@ const sentryRow: ProviderRow = {
   deliveryId: [{ header: 'request-id' }],
   split: 'whole',
   handshakes: [],
-  signature: 'hmac',
+  signature: 'hmac-sha256:Sentry-Hook-Signature:hex',
 };
 
 const pagerdutyRow: ProviderRow = {
@@ -128,7 +128,7 @@ const pagerdutyRow: ProviderRow = {
   deliveryId: [{ item: 'event.id' }],
   split: 'whole',
   handshakes: [],
-  signature: 'hmac',
+  signature: 'hmac-sha256:X-PagerDuty-Signature:hex:v1=:multiple',
 };
 
 // Meraki has no identifying header and the loosest shape, so it comes last.
@@ -176,7 +176,7 @@ export const GENERIC_PROVIDER: ProviderRow = deepFreeze({
   deliveryId: [{ header: 'x-request-id' }, { header: 'x-delivery-id' }, { header: 'idempotency-key' }, { item: 'id' }],
   split: 'array',
   handshakes: [cloudEventsAbuseProtection],
-  signature: 'none',
+  signature: undefined,
 });
 
 function deepFreeze<T>(value: T): T {

@@ -13,4 +13,3 @@ export { formatIssue, parseWebhookLine, parseWebhooksFile } from './parse-webhoo
 export { evaluateConditions, type ConditionResult } from './evaluate-conditions.js';
 export { severityWords } from './parse-conditions.js';
 export { RuleSet, type RuleMatch, type SourceSummary } from './rule-set.js';
-export { WebhooksFileError } from './webhooks-file-error.js';

@@ -9,9 +9,7 @@ const namePattern = /^[A-Za-z0-9_\-./ ]+$/;
 const sourcePattern = /^[A-Za-z0-9_-]+$/;
 
 /** `file:line:column: message`, the form editors and CI annotate. */
-export function formatIssue(issue: ConfigIssue): string {
-  return `${issue.file}:${issue.line}:${issue.column}: ${issue.message}`;
-}
+export { formatConfigIssue as formatIssue } from '../config/errors.js';
 
 /**
  * Parses a whole webhooks.ini text. Never throws: every problem on every line is returned at once,

@@ -61,13 +61,8 @@ export interface Rule {
   readonly line: number;
 }
 
-/** A problem found while reading webhooks.ini; `line` and `column` are 1-based and point at the offending character. */
-export interface ConfigIssue {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  readonly message: string;
-}
+/** A problem found while reading webhooks.ini; the same shape settings.ini problems have. */
+export type { ConfigIssue } from '../config/errors.js';
 
 /** Keys that are never read from a payload nor written into a result (prototype pollution guard). */
 export const forbiddenKeys: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);

@@ -1,5 +1,5 @@
 export { compileVerifier, DEFAULT_TOLERANCE_MS } from './compile-verifier.js';
-export { defaultSignatureSetting, parseSignatureSetting } from './parse-signature-setting.js';
+export { parseSignatureSetting } from './parse-signature-setting.js';
 export { HMAC_ALGORITHMS, SIGNATURE_ENCODINGS, SIGNATURE_SCHEMES } from './types.js';
 export type {
   HmacAlgorithm,

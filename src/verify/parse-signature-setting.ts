@@ -9,23 +9,6 @@ const EXPECTED_FORM =
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** The setting a provider gets when its source does not name one; `undefined` for unknown providers. */
-const PROVIDER_DEFAULTS: Readonly<Record<string, string>> = {
-  github: 'github',
-  stripe: 'stripe',
-  slack: 'slack',
-  shopify: 'shopify',
-  meraki: 'meraki',
-  jira: 'hmac-sha256:X-Hub-Signature:hex:sha256=',
-  sentry: 'hmac-sha256:Sentry-Hook-Signature:hex',
-  pagerduty: 'hmac-sha256:X-PagerDuty-Signature:hex:v1=:multiple',
-};
-
-/** Default `<source>_signature` setting for a known provider name (lower case), or undefined. */
-export function defaultSignatureSetting(provider: string): string | undefined {
-  return Object.hasOwn(PROVIDER_DEFAULTS, provider) ? PROVIDER_DEFAULTS[provider] : undefined;
-}
-
 function fail(text: string, why: string): never {
   throw new SettingError('invalid_signature_setting', `Invalid signature setting "${text}": ${why}; expected ${EXPECTED_FORM}`);
 }

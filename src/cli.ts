@@ -1,0 +1,238 @@
+#!/usr/bin/env node
+/**
+ * `genhook serve | check | render | dlq list | dlq replay`. Flags --settings/--webhooks, or the environment
+ * variables GENHOOK_SETTINGS/GENHOOK_WEBHOOKS; defaults ./settings.ini and ./webhooks.ini.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ConfigError, formatConfigIssue } from './config/errors.js';
+import { loadConfig, type RuntimeConfig } from './config/runtime.js';
+import { createSl1Client } from './deliver/sl1-client.js';
+import { identifySource, splitItems, type RequestView } from './identify/index.js';
+import { resolveItem } from './intake/intake.js';
+import { parseJsonSafe } from './security/index.js';
+import { settingsPath, startGenHook } from './server.js';
+import { readDeadLetters, replayDeadLetters, toAlert } from './store/index.js';
+
+const USAGE = `Usage: genhook <command> [options]
+
+Commands:
+  serve                         run the webhook receiver (what ./start.sh runs)
+  check                         validate settings.ini and webhooks.ini; exit 1 on any error
+  render <name> <payload.json>  print the message a payload renders to (name: github or github.push)
+  render <payload.json> --header 'X-GitHub-Event: push'
+                                identify the source and event from headers/body like the server does
+  dlq list [--json]             show the dead-letter file
+  dlq replay (--id ID | --all)  send dead-lettered alerts to SL1 again; removes exactly those SL1 accepted
+
+Options:
+  --settings PATH   settings file (env GENHOOK_SETTINGS, default ./settings.ini)
+  --webhooks PATH   webhooks file (env GENHOOK_WEBHOOKS, default ./webhooks.ini)
+  --header 'Name: value'  (render; repeatable)
+`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      settings: { type: 'string' },
+      webhooks: { type: 'string' },
+      header: { type: 'string', multiple: true },
+      id: { type: 'string', multiple: true },
+      all: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...args] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const files = {
+    settingsFile: values.settings ?? process.env['GENHOOK_SETTINGS'] ?? 'settings.ini',
+    webhooksFile: values.webhooks ?? process.env['GENHOOK_WEBHOOKS'] ?? 'webhooks.ini',
+    env: process.env,
+  };
+  switch (command) {
+    case 'serve':
+      return serveCommand(files);
+    case 'check':
+      return checkCommand(files);
+    case 'render':
+      return renderCommand(await loadConfig(files).then((loaded) => loaded.config), args, values.header ?? []);
+    case 'dlq':
+      return dlqCommand(await loadConfig(files).then((loaded) => loaded.config), args, values);
+    default:
+      process.stderr.write(`genhook: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function serveCommand(files: Parameters<typeof startGenHook>[0]): Promise<number> {
+  const genhook = await startGenHook(files);
+  let signals = 0;
+  const stop = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      // Everything acknowledged is already journaled (fsync'ed), so leaving now loses nothing.
+      genhook.logger.warn({ signal }, 'second signal: exiting now; queued alerts stay in the journal');
+      process.exit(1);
+    }
+    genhook.logger.info({ signal }, 'signal received: stopping');
+    genhook.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        genhook.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  return new Promise<number>(() => {
+    // Runs until a signal ends the process.
+  });
+}
+
+async function checkCommand(files: { settingsFile: string; webhooksFile: string; env: NodeJS.ProcessEnv }): Promise<number> {
+  try {
+    const { config, warnings } = await loadConfig(files);
+    for (const warning of warnings) process.stderr.write(`warning: ${formatConfigIssue(warning)}\n`);
+    for (const summary of config.rules.summarize()) {
+      process.stdout.write(`${summary.source}: ${summary.count} line${summary.count === 1 ? '' : 's'} (${summary.names.join(', ')})\n`);
+    }
+    process.stdout.write(`${files.webhooksFile} and ${files.settingsFile} are valid\n`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const issue of error.issues) process.stderr.write(`${formatConfigIssue(issue)}\n`);
+    process.stderr.write(`${error.issues.length} problem${error.issues.length === 1 ? '' : 's'} found\n`);
+    return 1;
+  }
+}
+
+async function renderCommand(config: RuntimeConfig, args: readonly string[], headerArgs: readonly string[]): Promise<number> {
+  const [first, second] = args;
+  const file = second ?? first;
+  const name = second === undefined ? undefined : first;
+  if (file === undefined) {
+    process.stderr.write('genhook render: expected <name> <payload.json> or <payload.json> --header ...\n');
+    return 2;
+  }
+  const headers = parseHeaderArgs(headerArgs);
+  const body = parseJsonSafe(await readFile(file, 'utf8'), { maxDepth: config.settings.max_json_depth });
+  const view: RequestView = { method: 'POST', headers, body };
+
+  const sourceName = name?.split('.')[0]?.toLowerCase() ?? sourceOf(config, view);
+  const source = sourceName === undefined ? undefined : config.sources.get(sourceName);
+  if (!source) {
+    process.stderr.write(`genhook render: no line for source "${sourceName ?? '(not identified)'}"; known: ${config.rules.sources().join(', ')}\n`);
+    return 1;
+  }
+  const dot = name?.indexOf('.') ?? -1;
+  const event = name !== undefined && dot > 0 ? name.slice(dot + 1) : undefined;
+  let status = 0;
+  for (const item of splitItems(source.provider, view)) {
+    const resolved = resolveItem(config.rules, source, view, item, { missingValue: config.settings.missing_value, event });
+    if (resolved.kind !== 'rendered') {
+      process.stderr.write(`${source.name}${resolved.event ? `.${resolved.event}` : ''}: ${resolved.reason}\n`);
+      status = 1;
+      continue;
+    }
+    process.stdout.write(`${resolved.message}\n`);
+    if (resolved.missing.length > 0) process.stderr.write(`(${resolved.ruleName}) missing in payload: ${resolved.missing.join(', ')}\n`);
+  }
+  return status;
+}
+
+function sourceOf(config: RuntimeConfig, view: RequestView): string | undefined {
+  const provider = identifySource(view);
+  return provider === undefined ? undefined : config.sourceByProvider.get(provider);
+}
+
+function parseHeaderArgs(headerArgs: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  for (const text of headerArgs) {
+    const colon = text.indexOf(':');
+    if (colon > 0) headers[text.slice(0, colon).trim().toLowerCase()] = text.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+async function dlqCommand(
+  config: RuntimeConfig,
+  args: readonly string[],
+  options: { id?: string[] | undefined; all?: boolean | undefined; json?: boolean | undefined },
+): Promise<number> {
+  const { settings } = config;
+  const path = settings.dead_letter_file
+    ? settingsPath(config, settings.dead_letter_file)
+    : `${settingsPath(config, settings.data_dir)}/dead-letter.jsonl`;
+  const [action] = args;
+  if (action === 'list') {
+    const { entries, skipped } = await readDeadLetters(path);
+    for (const entry of entries) {
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify(entry)}\n`
+          : `${entry.id}\t${entry.deadLetteredAt}\t${entry.reason}\tattempts=${entry.attempts}\tstatus=${entry.status ?? '-'}\t${entry.message}\n`,
+      );
+    }
+    for (const line of skipped) process.stderr.write(`${path}: unreadable line at byte ${line.offset} skipped\n`);
+    process.stderr.write(`${entries.length} dead-lettered alert${entries.length === 1 ? '' : 's'} in ${path}\n`);
+    return 0;
+  }
+  if (action === 'replay') {
+    const ids = new Set(options.id ?? []);
+    if (!options.all && ids.size === 0) {
+      process.stderr.write('genhook dlq replay: say which: --id ID (repeatable) or --all\n');
+      return 2;
+    }
+    if (!settings.sl1_api_url) {
+      process.stderr.write(`genhook dlq replay: sl1_api_url is not set in ${config.settingsFile}; nothing to send to\n`);
+      return 1;
+    }
+    const client = createSl1Client({
+      url: settings.sl1_api_url,
+      username: settings.sl1_username ?? '',
+      password: settings.sl1_password ?? '',
+      connections: 1,
+      timeoutMs: settings.sl1_timeout,
+    });
+    try {
+      const result = await replayDeadLetters({
+        path,
+        select: (entry) => options.all === true || ids.has(entry.id),
+        send: async (entry) => {
+          const response = await client.send(toAlert(entry));
+          const isAccepted = response.status >= 200 && response.status < 300;
+          process.stderr.write(`${entry.id}: SL1 answered ${response.status}${isAccepted ? '' : ` ${response.bodyExcerpt.slice(0, 120)}`}\n`);
+          return isAccepted;
+        },
+      });
+      process.stdout.write(`sent ${result.sent}, accepted ${result.accepted}, failed ${result.failed}, remaining in file ${result.remaining}\n`);
+      return result.failed > 0 ? 1 : 0;
+    } finally {
+      await client.close();
+    }
+  }
+  process.stderr.write('genhook dlq: expected "list" or "replay"\n');
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      for (const issue of error.issues) process.stderr.write(`${formatConfigIssue(issue)}\n`);
+      process.stderr.write('GenHook did not start: fix the configuration above (run `genhook check` to validate)\n');
+    } else {
+      process.stderr.write(`genhook: ${(error as Error).stack ?? String(error)}\n`);
+    }
+    process.exitCode = 1;
+  },
+);

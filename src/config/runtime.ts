@@ -1,0 +1,225 @@
+/**
+ * The edge where configuration is read: settings.ini and webhooks.ini become one frozen RuntimeConfig
+ * (rules indexed, verifiers compiled, limits parsed), or a ConfigError listing every problem in both files.
+ * Nothing after this point parses configuration; a reload builds a new RuntimeConfig and swaps it in.
+ */
+import { readFile } from 'node:fs/promises';
+import { providerFor } from '../identify/index.js';
+import { RuleSet, parseWebhooksFile } from '../rules/index.js';
+import { SettingError, SlidingWindowLimiter, parseCidrList, parseRateLimit, type IpMatcher } from '../security/index.js';
+import { compileVerifier, parseSignatureSetting, type Verifier } from '../verify/index.js';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { parseSettingsText, type Settings, type SourceSettingValue, type SourceSettingsText } from './settings.js';
+import { parseBoolean, parseDurationMs, parsePositiveInt } from './units.js';
+
+/** Everything GenHook knows about one configured source, compiled. */
+export interface SourceRuntime {
+  readonly name: string;
+  /** Built-in provider rules it follows (identification, events, handshakes), or undefined for a generic source. */
+  readonly provider: string | undefined;
+  readonly isEnabled: boolean;
+  readonly verify: Verifier | undefined;
+  /** The verifier reads the parsed body (Meraki's sharedSecret), so the body is parsed before verifying. */
+  readonly verifyReadsBody: boolean;
+  readonly limiter: SlidingWindowLimiter | undefined;
+  readonly isIpAllowed: IpMatcher | undefined;
+  /** SL1 alert body fields beyond `message` (aligned_resource, force_ytype, ...). */
+  readonly sl1Fields: Readonly<Record<string, string>>;
+  readonly maxConcurrent: number | undefined;
+}
+
+export interface RuntimeConfig {
+  readonly settings: Settings;
+  readonly rules: RuleSet;
+  readonly sources: ReadonlyMap<string, SourceRuntime>;
+  /** Provider name → the configured source that receives it on `POST /webhook`. */
+  readonly sourceByProvider: ReadonlyMap<string, string>;
+  readonly trustedProxies: IpMatcher | undefined;
+  readonly settingsFile: string;
+  readonly webhooksFile: string;
+}
+
+export interface ConfigFiles {
+  readonly settingsFile: string;
+  readonly webhooksFile: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface LoadedConfig {
+  readonly config: RuntimeConfig;
+  readonly warnings: readonly ConfigIssue[];
+}
+
+export async function loadConfig(files: ConfigFiles): Promise<LoadedConfig> {
+  const [settingsText, webhooksText] = await Promise.all([
+    readConfigFile(files.settingsFile),
+    readConfigFile(files.webhooksFile),
+  ]);
+  return compileConfig({ ...files, settingsText, webhooksText });
+}
+
+async function readConfigFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new ConfigError([{ file, line: 1, column: 1, message: `cannot read ${file}: ${reason}` }]);
+  }
+}
+
+/** Pure: both files' text in, a RuntimeConfig out (or a ConfigError with every issue of both files). */
+export function compileConfig(input: ConfigFiles & { settingsText: string; webhooksText: string }): LoadedConfig {
+  const issues: ConfigIssue[] = [];
+  let loadedSettings: ReturnType<typeof parseSettingsText> | undefined;
+  try {
+    loadedSettings = parseSettingsText(input.settingsText, input.settingsFile, input.env ?? {});
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    issues.push(...error.issues);
+  }
+  const parsedRules = parseWebhooksFile(input.webhooksText, input.webhooksFile);
+  issues.push(...parsedRules.issues);
+  if (!loadedSettings || issues.length > 0) throw new ConfigError(issues);
+
+  const { settings } = loadedSettings;
+  const warnings = [...loadedSettings.warnings];
+  const rules = new RuleSet(parsedRules.rules);
+  const sources = new Map<string, SourceRuntime>();
+  for (const name of rules.sources()) {
+    sources.set(name, compileSource(name, settings, issues));
+  }
+  for (const [name, text] of settings.sources) {
+    if (sources.has(name)) continue;
+    const first = [...text.values.values(), ...text.sl1Fields.values()][0];
+    if (first) {
+      warnings.push({
+        ...first.origin,
+        message: `${first.origin.key} is set but ${input.webhooksFile} has no line for source "${name}"`,
+      });
+    }
+  }
+  const trustedProxies = compileOptional(settings.trusted_proxies, (text) => parseCidrList(text), {
+    file: settings.file,
+    line: 1,
+    column: 1,
+    key: 'trusted_proxies',
+  }, issues);
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const sourceByProvider = new Map<string, string>();
+  for (const source of sources.values()) {
+    if (source.provider && !sourceByProvider.has(source.provider)) sourceByProvider.set(source.provider, source.name);
+  }
+  const config: RuntimeConfig = Object.freeze({
+    settings,
+    rules,
+    sources,
+    sourceByProvider,
+    trustedProxies,
+    settingsFile: input.settingsFile,
+    webhooksFile: input.webhooksFile,
+  });
+  return { config, warnings };
+}
+
+const NO_VALUES: SourceSettingsText = { values: new Map(), sl1Fields: new Map() };
+
+function compileSource(name: string, settings: Settings, issues: ConfigIssue[]): SourceRuntime {
+  const text = settings.sources.get(name) ?? NO_VALUES;
+  const value = (suffix: Parameters<SourceSettingsText['values']['get']>[0]): SourceSettingValue | undefined =>
+    text.values.get(suffix);
+  const fail = (setting: SourceSettingValue, expected: string): undefined => {
+    issues.push({ ...setting.origin, message: `${setting.origin.key} = ${JSON.stringify(setting.value)} is not valid: expected ${expected}` });
+    return undefined;
+  };
+  const fromSetting = <T>(setting: SourceSettingValue | undefined, parse: (text: string) => T | undefined, expected: string) =>
+    setting === undefined ? undefined : (parse(setting.value) ?? fail(setting, expected));
+
+  const providerSetting = value('provider');
+  const provider = providerSetting ? providerSetting.value.toLowerCase() : providerFor(name) ? name : undefined;
+  if (providerSetting && !providerFor(provider ?? '')) {
+    fail(providerSetting, 'the name of a built-in provider (github, stripe, slack, shopify, azure, aws, jira, meraki, ...)');
+  }
+
+  const secrets = [value('secret'), value('secret_previous')].flatMap((setting) => (setting?.value ? [setting.value] : []));
+  const signature = value('signature');
+  const verifier = compileSourceVerifier(name, provider, secrets, signature, value('signature_tolerance'), value('username'), issues, settings);
+
+  const limit = value('rate_limit');
+  const rateLimit = compileOptional(limit?.value, parseRateLimit, limit?.origin, issues);
+  const allow = value('allow_ips');
+  const sl1Fields: Record<string, string> = { aligned_resource: settings.sl1_aligned_resource };
+  const aligned = value('aligned_resource');
+  if (aligned) sl1Fields['aligned_resource'] = aligned.value;
+  for (const [field, setting] of text.sl1Fields) sl1Fields[field] = setting.value;
+
+  return Object.freeze({
+    name,
+    provider,
+    isEnabled: fromSetting(value('enabled'), parseBoolean, 'true or false') ?? true,
+    verify: verifier?.verify,
+    verifyReadsBody: verifier?.readsBody ?? false,
+    limiter: rateLimit ? new SlidingWindowLimiter(rateLimit) : undefined,
+    isIpAllowed: compileOptional(allow?.value, parseCidrList, allow?.origin, issues),
+    sl1Fields: Object.freeze(sl1Fields),
+    maxConcurrent: fromSetting(value('max_concurrent'), parsePositiveInt, 'a whole number above 0'),
+  });
+}
+
+function compileSourceVerifier(
+  name: string,
+  provider: string | undefined,
+  secrets: readonly string[],
+  signature: SourceSettingValue | undefined,
+  tolerance: SourceSettingValue | undefined,
+  username: SourceSettingValue | undefined,
+  issues: ConfigIssue[],
+  settings: Settings,
+): { verify: Verifier; readsBody: boolean } | undefined {
+  const schemeText = signature?.value ?? (provider ? providerFor(provider)?.signature : undefined);
+  const where = signature?.origin ?? { file: settings.file, line: 1, column: 1, key: `${name}_secret` };
+  if (secrets.length === 0) {
+    if (signature && !/^none$/i.test(signature.value)) {
+      issues.push({ ...signature.origin, message: `${name}_signature is set but ${name}_secret is not; set ${name}_secret (or GENHOOK_${name.toUpperCase().replace(/-/g, '_')}_SECRET)` });
+    }
+    return undefined;
+  }
+  if (!schemeText) {
+    issues.push({ ...where, message: `${name}_secret is set but "${name}" has no default signature scheme; set ${name}_signature (for example hmac-sha256:X-Signature:hex)` });
+    return undefined;
+  }
+  try {
+    const setting = parseSignatureSetting(schemeText);
+    const toleranceMs = tolerance ? parseDurationMs(tolerance.value) : undefined;
+    if (tolerance && toleranceMs === undefined) {
+      issues.push({ ...tolerance.origin, message: `${tolerance.origin.key} = ${JSON.stringify(tolerance.value)} is not valid: expected a duration such as 300s or 5m` });
+    }
+    const verify = compileVerifier({
+      ...setting,
+      secrets,
+      ...(toleranceMs === undefined ? {} : { toleranceMs }),
+      ...(username ? { username: username.value } : {}),
+    });
+    return { verify, readsBody: setting.scheme === 'meraki' };
+  } catch (error) {
+    if (!(error instanceof SettingError)) throw error;
+    issues.push({ ...where, message: `${where.key}: ${error.message}` });
+    return undefined;
+  }
+}
+
+function compileOptional<T>(
+  text: string | undefined,
+  parse: (text: string) => T,
+  origin: { file: string; line: number; column: number; key: string } | undefined,
+  issues: ConfigIssue[],
+): T | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  try {
+    return parse(text);
+  } catch (error) {
+    if (!(error instanceof SettingError)) throw error;
+    issues.push({ file: origin?.file ?? '', line: origin?.line ?? 1, column: origin?.column ?? 1, message: `${origin?.key}: ${error.message}` });
+    return undefined;
+  }
+}

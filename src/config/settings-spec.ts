@@ -1,0 +1,149 @@
+/**
+ * Every key settings.ini accepts, as data: its parser, default and one sentence of documentation.
+ * The README's settings reference is checked against this table by a test, so a key added here without
+ * documentation fails the build.
+ */
+import { parseBoolean, parseDurationMs, parsePositiveInt, parseSizeBytes } from './units.js';
+
+/** Turns the text of a value into its typed form, or explains the expected form. */
+export interface ValueKind<T> {
+  readonly parse: (text: string) => T | undefined;
+  /** How the expected form reads in an error: `a duration such as 30s, 500ms or 2m`. */
+  readonly expected: string;
+}
+
+export interface SettingSpec<T> {
+  readonly kind: ValueKind<T>;
+  readonly defaultValue: T;
+  readonly doc: string;
+  /** Other spellings the seed used (`max_threads` for `max_worker_threads`). */
+  readonly aliases?: readonly string[];
+  /** Never logged or dumped. */
+  readonly isSecret?: boolean;
+}
+
+export const durationKind: ValueKind<number> = {
+  parse: parseDurationMs,
+  expected: 'a duration such as 30s, 500ms, 2m or 1h',
+};
+export const sizeKind: ValueKind<number> = {
+  parse: parseSizeBytes,
+  expected: 'a size such as 1MB, 512KB or 100MB',
+};
+export const booleanKind: ValueKind<boolean> = { parse: parseBoolean, expected: 'true or false' };
+export const positiveIntKind: ValueKind<number> = { parse: parsePositiveInt, expected: 'a whole number above 0' };
+export const textKind: ValueKind<string> = { parse: (text) => text, expected: 'text' };
+export const optionalTextKind: ValueKind<string | undefined> = {
+  parse: (text) => (text === '' ? undefined : text),
+  expected: 'text',
+};
+export const portKind: ValueKind<number> = {
+  parse: (text) => {
+    const port = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+    return Number.isInteger(port) && port >= 0 && port <= 65535 ? port : undefined;
+  },
+  expected: 'a TCP port from 0 to 65535',
+};
+export const percentKind: ValueKind<number> = {
+  parse: (text) => {
+    const value = Number(text.trim().replace(/%$/, ''));
+    return text.trim() !== '' && value > 0 && value <= 100 ? value : undefined;
+  },
+  expected: 'a percentage from 1 to 100, such as 50%',
+};
+export const urlKind: ValueKind<string | undefined> = {
+  parse: (text) => {
+    if (text === '') return undefined;
+    try {
+      const url = new URL(text);
+      return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString() : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  expected: 'an http:// or https:// URL such as https://sl1.example.com/api/alert',
+};
+
+export function oneOf<const T extends string>(...words: readonly T[]): ValueKind<T> {
+  return {
+    parse: (text) => words.find((word) => word === text.trim().toLowerCase()),
+    expected: `one of ${words.join(', ')}`,
+  };
+}
+
+function setting<T>(kind: ValueKind<T>, defaultValue: T, doc: string, extra: Partial<SettingSpec<T>> = {}): SettingSpec<T> {
+  return { kind, defaultValue, doc, ...extra };
+}
+
+export const SETTINGS_SPEC = {
+  server_port: setting(portKind, 8080, 'Port GenHook listens on.'),
+  server_host: setting(textKind, '0.0.0.0', 'Address GenHook binds to; 127.0.0.1 keeps it local.'),
+  ssl_enabled: setting(booleanKind, false, 'Serve HTTPS instead of HTTP (needs ssl_cert_path and ssl_key_path).'),
+  ssl_cert_path: setting(optionalTextKind, undefined, 'PEM certificate chain for HTTPS.'),
+  ssl_key_path: setting(optionalTextKind, undefined, 'PEM private key for HTTPS.'),
+
+  sl1_api_url: setting(urlKind, undefined, "Full URL of SL1's alert resource (https://sl1/api/alert); unset means log mode: alerts are logged, not sent."),
+  sl1_username: setting(optionalTextKind, undefined, 'SL1 user for HTTP Basic auth.'),
+  sl1_password: setting(optionalTextKind, undefined, 'SL1 password; better set as GENHOOK_SL1_PASSWORD.', { isSecret: true }),
+  sl1_timeout: setting(durationKind, 30_000, 'Time one SL1 request may take before it counts as failed and is retried.'),
+  sl1_aligned_resource: setting(textKind, '/api/organization/0', 'Default aligned_resource of every alert (an organization or device); <source>_aligned_resource overrides it.'),
+
+  max_worker_threads: setting(positiveIntKind, 50, 'Deliveries to SL1 in flight at once, across all sources.', { aliases: ['max_threads'] }),
+  queue_max_size: setting(positiveIntKind, 10_000, 'Alerts that may wait for SL1; when full, webhooks get 503 with Retry-After.', { aliases: ['queue_size'] }),
+  processing_timeout: setting(durationKind, 60_000, 'Upper bound for one delivery attempt end to end.', { aliases: ['thread_timeout'] }),
+  retry_max_attempts: setting(positiveIntKind, 3, 'Delivery attempts per alert before it is dead-lettered.', { aliases: ['sl1_retry_attempts'] }),
+  retry_base_delay: setting(durationKind, 1000, 'First retry delay; it doubles each attempt, with jitter.'),
+  retry_max_delay: setting(durationKind, 60_000, 'Longest delay between two attempts.'),
+  max_alert_age: setting(durationKind, 3_600_000, 'How long an alert may wait for SL1 in all before it is dead-lettered as expired.'),
+  shutdown_grace_period: setting(durationKind, 30_000, 'On SIGTERM, time to drain queued alerts before exiting (the rest stay journaled).'),
+
+  breaker_error_threshold: setting(percentKind, 50, 'Failure rate of SL1 calls that opens the circuit breaker.'),
+  breaker_volume_threshold: setting(positiveIntKind, 5, 'Calls in the window before the breaker may open.'),
+  breaker_window: setting(durationKind, 10_000, 'Rolling window over which the failure rate is measured.'),
+  breaker_reset_timeout: setting(durationKind, 5000, 'How long the breaker stays open before a probe is let through.'),
+
+  data_dir: setting(textKind, './data', 'Folder for the journal and, by default, the dead-letter file; created on start.'),
+  dead_letter_file: setting(optionalTextKind, undefined, 'Dead-letter file path (default: dead-letter.jsonl inside data_dir).'),
+  journal_mode: setting(oneOf('fsync', 'write', 'off'), 'fsync', 'fsync: every 2xx is on disk first (default); write: OS cache only; off: no journal (alerts can be lost on crash).'),
+
+  log_level: setting(oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'), 'info', 'Lowest level logged.'),
+  log_file: setting(optionalTextKind, undefined, 'Write JSON logs to this file (rotated) instead of stdout.'),
+  log_max_size: setting(sizeKind, 100 * 1024 ** 2, 'Rotate log_file when it reaches this size.'),
+  log_rotation: setting(oneOf('daily', 'hourly', 'none'), 'daily', 'Also rotate log_file on this schedule.'),
+  log_pretty: setting(oneOf('auto', 'true', 'false'), 'auto', 'Human-readable logs; auto means when stdout is a terminal.'),
+
+  missing_value: setting(textKind, '', 'Text rendered for a field the payload lacks (or holds null).'),
+  max_body_size: setting(sizeKind, 1024 ** 2, 'Largest webhook body accepted; larger ones get 413.'),
+  max_json_depth: setting(positiveIntKind, 64, 'Deepest JSON nesting accepted; deeper bodies get 400.'),
+  dedup_window: setting(durationKind, 86_400_000, 'A provider delivery id seen again within this window gets 200 duplicate and no alert.'),
+  dedup_max_entries: setting(positiveIntKind, 100_000, 'Delivery ids remembered at most (oldest forgotten first).'),
+  trusted_proxies: setting(textKind, '', 'Comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed.'),
+  admin_token: setting(optionalTextKind, undefined, 'Bearer token for /admin endpoints; unset turns them off.', { isSecret: true }),
+  sns_auto_confirm: setting(booleanKind, false, 'Confirm AWS SNS subscriptions by calling their SubscribeURL (an outbound request).'),
+  watch_config: setting(booleanKind, true, 'Reload webhooks.ini and settings.ini when they change on disk.'),
+} as const;
+
+export type SettingsKey = keyof typeof SETTINGS_SPEC;
+type SpecValue<S> = S extends SettingSpec<infer T> ? T : never;
+export type GlobalSettings = { readonly [K in SettingsKey]: SpecValue<(typeof SETTINGS_SPEC)[K]> };
+
+/**
+ * Per-source keys, written `<source>_<suffix>` (`github_secret`, `shopify_max_concurrent`).
+ * Values stay text here; the stage that uses them validates them (see source-settings.ts).
+ */
+export const SOURCE_SETTING_DOCS = {
+  max_concurrent: 'Deliveries of this source in flight at once (within max_worker_threads).',
+  provider: 'Built-in provider rules this source follows when its name is not the provider name (github-enterprise_provider = github).',
+  secret: 'Signing secret, token or shared secret; a source with a secret never accepts an unsigned request.',
+  secret_previous: 'A second accepted secret, for rotation.',
+  signature: "Verification scheme when not the provider's default: github, github-sha1, stripe, slack, shopify, meraki, bearer, basic, none, or hmac-ALGO:HEADER:ENCODING[:PREFIX].",
+  signature_tolerance: 'How old a signed timestamp may be (Stripe, Slack); default 5m.',
+  username: 'User name for the basic signature scheme.',
+  rate_limit: 'Requests allowed per window, such as 100/1m; more get 429 with Retry-After.',
+  allow_ips: 'Comma-separated addresses/CIDRs (IPv4 and IPv6) allowed to post to this source.',
+  enabled: 'false answers 200 ignored for this source without removing its lines.',
+  aligned_resource: "SL1 aligned_resource for this source's alerts (/api/organization/ID or /api/device/ID).",
+  sl1_: 'Prefix for any other SL1 alert field for this source: github_sl1_force_ytype = 7.',
+} as const;
+
+export type SourceSettingSuffix = keyof typeof SOURCE_SETTING_DOCS;

@@ -1,0 +1,98 @@
+import { EventEmitter } from 'node:events';
+import CircuitBreaker from 'opossum';
+import { assertPositiveInteger, DeliveryFailure } from './errors.js';
+
+export const BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
+export type BreakerState = (typeof BREAKER_STATES)[number];
+
+/**
+ * When to stop sending to SL1 for a while. Only retryable failures count: a 4xx answer shows SL1 is up.
+ *
+ * @example
+ * ```
+ * { errorThresholdPercentage: 50, volumeThreshold: 5, rollingWindowMs: 10000, resetTimeoutMs: 5000 }
+ * ```
+ */
+export interface BreakerOptions {
+  /** Failure share of the rolling window, in percent, above which the breaker opens. @default 50 */
+  readonly errorThresholdPercentage?: number;
+  /** Attempts the window must hold before it may open. @default 5 */
+  readonly volumeThreshold?: number;
+  /** Length of the rolling window. @default 10000 */
+  readonly rollingWindowMs?: number;
+  /**
+   * Time open before one probe is let through. Short on purpose: an 8 s outage should not leave alerts
+   * waiting half a minute more. @default 5000
+   */
+  readonly resetTimeoutMs?: number;
+}
+
+export interface Breaker {
+  readonly state: BreakerState;
+  /**
+   * Runs `task` unless the breaker is open; then it rejects at once with code `EOPENBREAKER`.
+   * `isProbe` is true for the single call let through while half-open.
+   */
+  run<T>(task: (isProbe: boolean) => Promise<T>): Promise<T>;
+  shutdown(): void;
+}
+
+const BUCKETS = 10;
+
+export function isBreakerOpenError(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'EOPENBREAKER';
+}
+
+/** `false` gives a breaker that never opens, for comparisons and for users who want none. */
+export function createBreaker(options: BreakerOptions | false, onState: (state: BreakerState) => void): Breaker {
+  if (options === false) {
+    return { state: 'closed', run: (task) => task(false), shutdown: () => {} };
+  }
+  const {
+    errorThresholdPercentage = 50,
+    volumeThreshold = 5,
+    rollingWindowMs = 10_000,
+    resetTimeoutMs = 5_000,
+  } = options;
+  assertPositiveInteger('breaker.rollingWindowMs', rollingWindowMs);
+  assertPositiveInteger('breaker.resetTimeoutMs', resetTimeoutMs);
+  assertPositiveInteger('breaker.errorThresholdPercentage', errorThresholdPercentage);
+  // We rotate the buckets ourselves so a close can start a clean window: opossum keeps the outage's
+  // failures in it, and one more failure right after recovery would reopen the breaker.
+  const rotator = new EventEmitter();
+  const timer = setInterval(() => rotator.emit('rotate'), Math.max(1, Math.floor(rollingWindowMs / BUCKETS)));
+  timer.unref();
+  const breaker: CircuitBreaker = new CircuitBreaker((task: (isProbe: boolean) => Promise<unknown>): Promise<unknown> => task(breaker.halfOpen), {
+    timeout: false, // the dispatcher bounds each attempt itself and aborts the request
+    errorThresholdPercentage,
+    volumeThreshold,
+    rollingCountTimeout: rollingWindowMs,
+    rollingCountBuckets: BUCKETS,
+    resetTimeout: resetTimeoutMs,
+    rollingPercentilesEnabled: false,
+    enableSnapshots: false,
+    rotateBucketController: rotator,
+    errorFilter: (err: unknown) => err instanceof DeliveryFailure && err.outcome.kind === 'permanent',
+  } as CircuitBreaker.Options);
+  let state: BreakerState = 'closed';
+  const moveTo = (next: BreakerState) => {
+    state = next;
+    onState(next);
+  };
+  breaker.on('open', () => moveTo('open'));
+  breaker.on('halfOpen', () => moveTo('half_open'));
+  breaker.on('close', () => {
+    for (let i = 0; i < BUCKETS; i++) rotator.emit('rotate');
+    moveTo('closed');
+  });
+  return {
+    get state() {
+      return state;
+    },
+    run: <T>(task: (isProbe: boolean) => Promise<T>) => breaker.fire(task) as Promise<T>,
+    shutdown() {
+      clearInterval(timer);
+      breaker.shutdown();
+    },
+  };
+}

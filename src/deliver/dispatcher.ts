@@ -1,0 +1,255 @@
+import { setMaxListeners } from 'node:events';
+import PQueue from 'p-queue';
+import pRetry, { AbortError } from 'p-retry';
+import type { Alert } from '../alert.js';
+import type { BreakerState } from './breaker.js';
+import { AlertExpiredError, DispatcherClosedError } from './errors.js';
+import { createSl1Client, type Sl1Client } from './sl1-client.js';
+import {
+  resolveDispatcherOptions,
+  type DispatcherHooks,
+  type DispatcherOptions,
+  type ResolvedOptions,
+} from './dispatcher-options.js';
+import { AttemptRunner, type Entry, type Turn } from './attempt.js';
+
+export interface SourceStats {
+  readonly waiting: number;
+  readonly inFlight: number;
+}
+
+/** Room set aside by {@link Dispatcher.reserve}: the edge journals, then offers without being refused. */
+export interface Reservation {
+  /** Hands over one alert; never refuses while reserved room is left (throws if over-used, a caller bug). */
+  offer(alert: Alert): void;
+  /** Gives back the room not used (journal write failed, request aborted). Idempotent. */
+  release(): void;
+}
+
+export interface Dispatcher {
+  /** False when full (`queueMaxSize` waiting + in flight + reserved) or closed: answer 503 + Retry-After. */
+  offer(alert: Alert): boolean;
+  hasRoom(n?: number): boolean;
+  /** Sets room aside for `n` alerts, or undefined when there is none. */
+  reserve(n?: number): Reservation | undefined;
+  /** Alerts waiting (not in flight). */
+  readonly size: number;
+  readonly inFlight: number;
+  perSource(): Record<string, SourceStats>;
+  readonly breakerState: BreakerState;
+  /** Stops starting attempts (those in flight finish); held alerts still expire. */
+  pause(): void;
+  resume(): void;
+  readonly isPaused: boolean;
+  /** True once every accepted alert is delivered, logged or dead-lettered; false if `timeoutMs` passes or close() comes first. */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Aborts requests in flight, stops timers, destroys the pool. Alerts not finished stay in the journal. */
+  close(): Promise<void>;
+}
+
+export function createDispatcher(options: DispatcherOptions = {}, hooks: DispatcherHooks = {}): Dispatcher {
+  return new AlertDispatcher(resolveDispatcherOptions(options), hooks);
+}
+
+class AlertDispatcher implements Dispatcher {
+  readonly #o: ResolvedOptions;
+  readonly #client: Sl1Client | undefined;
+  readonly #runner: AttemptRunner;
+  readonly #global: PQueue;
+  readonly #sourceQueues = new Map<string, PQueue>();
+  readonly #stats = new Map<string, { total: number; inFlight: number }>();
+  readonly #runs = new Set<Promise<void>>();
+  readonly #idleWaiters = new Set<() => void>();
+  readonly #abort = new AbortController();
+  #total = 0;
+  #inFlight = 0;
+  #reserved = 0;
+  #closed = false;
+
+  constructor(options: ResolvedOptions, hooks: DispatcherHooks) {
+    this.#o = options;
+    // Every request in flight listens for close(): up to maxConcurrent listeners is expected, not a leak.
+    setMaxListeners(0, this.#abort.signal);
+    this.#client = options.url === undefined ? undefined : createSl1Client({
+      url: options.url,
+      username: options.username,
+      password: options.password,
+      connections: options.maxConcurrent,
+      timeoutMs: options.processingTimeoutMs,
+    });
+    this.#global = new PQueue({ concurrency: options.maxConcurrent });
+    for (const [source, limit] of options.perSourceConcurrency) {
+      this.#sourceQueues.set(source, new PQueue({ concurrency: limit }));
+    }
+    this.#runner = new AttemptRunner(options, hooks, this.#abort.signal, {
+      sl1: this.#client,
+      onInFlight: (entry, delta) => this.#countInFlight(entry.alert.source, delta),
+    });
+  }
+
+  get size(): number {
+    return this.#total - this.#inFlight;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  get breakerState(): BreakerState {
+    return this.#runner.breaker.state;
+  }
+
+  get isPaused(): boolean {
+    return this.#runner.isPaused;
+  }
+
+  hasRoom(n = 1): boolean {
+    return !this.#closed && this.#total + this.#reserved + n <= this.#o.queueMaxSize;
+  }
+
+  offer(alert: Alert): boolean {
+    if (!this.hasRoom(1)) return false;
+    this.#admit(alert);
+    return true;
+  }
+
+  reserve(n = 1): Reservation | undefined {
+    if (!this.hasRoom(n)) return undefined;
+    this.#reserved += n;
+    let left = n;
+    return {
+      offer: (alert) => {
+        if (left <= 0) throw new RangeError(`Reservation of ${n} already used: call reserve() again`);
+        left--;
+        this.#reserved--;
+        this.#admit(alert);
+      },
+      release: () => {
+        this.#reserved -= left;
+        left = 0;
+      },
+    };
+  }
+
+  perSource(): Record<string, SourceStats> {
+    const out: Record<string, SourceStats> = {};
+    for (const [source, s] of this.#stats) out[source] = { waiting: s.total - s.inFlight, inFlight: s.inFlight };
+    return out;
+  }
+
+  pause(): void {
+    this.#runner.setPaused(true);
+  }
+
+  resume(): void {
+    this.#runner.setPaused(false);
+  }
+
+  drain(timeoutMs: number): Promise<boolean> {
+    if (this.#total === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (result: boolean) => {
+        clearTimeout(timer);
+        this.#idleWaiters.delete(onIdle);
+        resolve(result);
+      };
+      const onIdle = () => done(!this.#closed); // emptied by close() is not drained
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.#idleWaiters.add(onIdle);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort(new DispatcherClosedError('The dispatcher was closed'));
+    this.#runner.wakeAll();
+    await Promise.allSettled([...this.#runs]);
+    this.#runner.breaker.shutdown();
+    await this.#client?.close();
+  }
+
+  #admit(alert: Alert): void {
+    this.#total++;
+    const stats = this.#stats.get(alert.source) ?? { total: 0, inFlight: 0 };
+    stats.total++;
+    this.#stats.set(alert.source, stats);
+    const entry = this.#runner.createEntry(alert);
+    const run = this.#run(entry)
+      .catch((err: unknown) => this.#o.logger.error({ err, alertId: alert.id }, 'delivery bookkeeping failed'))
+      .finally(() => {
+        this.#runs.delete(run);
+        this.#release(alert.source);
+      });
+    this.#runs.add(run);
+  }
+
+  async #run(entry: Entry): Promise<void> {
+    if (this.#client === undefined) {
+      await this.#runner.logInstead(entry);
+      return;
+    }
+    try {
+      const delivered = await pRetry(() => this.#attemptUntilCounted(entry), {
+        retries: this.#o.retryMaxAttempts - 1,
+        // Delays are ours (jitter from the injected random, Retry-After, expiry while waiting): the gate
+        // in #attemptUntilCounted sleeps until entry.notBefore, so p-retry itself waits 0 ms.
+        minTimeout: 0,
+        factor: 1,
+        signal: this.#abort.signal,
+        shouldRetry: ({ error, retriesConsumed }) => this.#runner.planRetry(entry, error, retriesConsumed + 1),
+      });
+      await this.#runner.finishDelivered(entry, delivered);
+    } catch (err) {
+      if (this.#closed || err instanceof DispatcherClosedError) return; // stays in the journal
+      await this.#runner.finishDeadLetter(entry, err);
+    }
+  }
+
+  /**
+   * One counted attempt for p-retry. Breaker rejections and failed half-open probes are not the alert's
+   * fault, so they loop here instead of reaching p-retry: p-retry's `shouldConsumeRetry: false` would not
+   * do, because it still gives up when the rejection lands on what would be the last attempt.
+   */
+  async #attemptUntilCounted(entry: Entry): Promise<Turn & { kind: 'delivered' }> {
+    for (;;) {
+      const readiness = await this.#runner.awaitTurn(entry);
+      const turn: Turn = readiness === 'ready' ? await this.#schedule(entry) : { kind: readiness };
+      this.#runner.releaseProbe(entry, turn);
+      switch (turn.kind) {
+        case 'delivered':
+          return turn;
+        case 'held':
+          continue;
+        case 'expired':
+          throw new AbortError(new AlertExpiredError(`Alert older than ${this.#o.maxAlertAgeMs} ms (maxAlertAgeMs)`));
+        case 'closed':
+          throw new AbortError(new DispatcherClosedError('The dispatcher was closed'));
+        case 'failed':
+          if (turn.failure.outcome.kind === 'permanent') throw new AbortError(turn.failure);
+          if (turn.isProbe) continue; // breaker reopened; wait for the next probe without using a retry
+          throw turn.failure;
+      }
+    }
+  }
+
+  /** Per-source queue (if the source has a limit) feeding the global one: a busy source holds at most its own limit of global slots. */
+  #schedule(entry: Entry): Promise<Turn> {
+    const attempt = () => this.#global.add(() => this.#runner.attempt(entry));
+    const perSource = this.#sourceQueues.get(entry.alert.source);
+    return perSource === undefined ? attempt() : perSource.add(attempt);
+  }
+
+  #countInFlight(source: string, delta: number): void {
+    this.#inFlight += delta;
+    const stats = this.#stats.get(source);
+    if (stats !== undefined) stats.inFlight += delta;
+  }
+
+  #release(source: string): void {
+    this.#total--;
+    const stats = this.#stats.get(source);
+    if (stats !== undefined && --stats.total === 0) this.#stats.delete(source);
+    if (this.#total === 0) for (const wake of [...this.#idleWaiters]) wake();
+  }
+}

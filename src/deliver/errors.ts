@@ -1,0 +1,50 @@
+import type { Outcome } from './classify.js';
+
+/** A dispatcher or SL1 client option is unusable; the message names the option and the value given. */
+export class DeliveryOptionError extends TypeError {
+  override readonly name = 'DeliveryOptionError';
+  readonly code = 'delivery_option_invalid';
+}
+
+/** Fixed sentence for option checks, in the p-queue manner. */
+export function describeExpected(option: string, expected: string, value: unknown): string {
+  return `Expected \`${option}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`;
+}
+
+export function assertPositiveInteger(option: string, value: number, { allowInfinity = false } = {}): void {
+  const ok = (Number.isInteger(value) && value > 0) || (allowInfinity && value === Number.POSITIVE_INFINITY);
+  if (!ok) throw new DeliveryOptionError(describeExpected(option, 'a positive integer', value));
+}
+
+export function assertNonNegative(option: string, value: number): void {
+  if (!(Number.isFinite(value) && value >= 0)) {
+    throw new DeliveryOptionError(describeExpected(option, 'a non-negative finite number', value));
+  }
+}
+
+/** One failed SL1 attempt, thrown through the breaker and p-retry so both can read its classification. */
+export class DeliveryFailure extends Error {
+  override readonly name = 'DeliveryFailure';
+  readonly code = 'sl1_delivery_failed';
+  readonly outcome: Exclude<Outcome, { kind: 'delivered' }>;
+  /** The call was the breaker's half-open probe: its failure says "still down", not "this alert is bad". */
+  readonly isProbe: boolean;
+
+  constructor(outcome: Exclude<Outcome, { kind: 'delivered' }>, isProbe = false) {
+    super(outcome.reason);
+    this.outcome = outcome;
+    this.isProbe = isProbe;
+  }
+}
+
+/** The alert outlived `maxAlertAgeMs` before SL1 took it. */
+export class AlertExpiredError extends Error {
+  override readonly name = 'AlertExpiredError';
+  readonly code = 'alert_expired';
+}
+
+/** The dispatcher was closed while the alert was pending; it stays in the journal for the next start. */
+export class DispatcherClosedError extends Error {
+  override readonly name = 'DispatcherClosedError';
+  readonly code = 'dispatcher_closed';
+}

@@ -1,0 +1,145 @@
+import { Pool } from 'undici';
+import type { Alert } from '../alert.js';
+import { pickEm7Headers, type ResponseHeaders } from './classify.js';
+import { assertPositiveInteger, describeExpected, DeliveryOptionError } from './errors.js';
+
+/** The body SL1's documentation shows for POST /api/alert; every value is a string. */
+export const SL1_DEFAULT_BODY: Readonly<Record<string, string>> = Object.freeze({
+  force_ytype: '0',
+  force_yid: '0',
+  force_yname: '',
+  message: '',
+  value: '0',
+  threshold: '0',
+  message_time: '0',
+  aligned_resource: '/api/organization/0',
+});
+
+/** Bytes of an SL1 answer kept for logs and the dead-letter file. */
+export const BODY_EXCERPT_BYTES = 512;
+/** Past this, an answer is not worth reading to the end: the socket is dropped instead of reused. */
+const MAX_DISCARD_BYTES = 1024 * 1024;
+
+/** Defaults, then the source's configured fields (adding an SL1 field is config, not code), then the message. */
+export function buildAlertBody(alert: Pick<Alert, 'message' | 'fields'>): Record<string, string> {
+  return { ...SL1_DEFAULT_BODY, ...alert.fields, message: alert.message };
+}
+
+export interface Sl1ClientOptions {
+  /** Full URL of SL1's alert endpoint, `https://sl1.example.com/api/alert`. */
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  /** Keep-alive sockets to SL1; size it to the dispatcher's global concurrency. @default 50 */
+  readonly connections?: number;
+  /** Bound on one request, connect to last body byte. @default 10000 */
+  readonly timeoutMs?: number;
+}
+
+export interface Sl1Response {
+  readonly status: number;
+  readonly headers: ResponseHeaders;
+  readonly em7Headers: Readonly<Record<string, string>>;
+  /** First {@link BODY_EXCERPT_BYTES} bytes of the answer, for errors; the rest is read and discarded. */
+  readonly bodyExcerpt: string;
+  readonly durationMs: number;
+}
+
+export interface Sl1Client {
+  /** One POST; resolves with whatever SL1 answered, rejects only when no answer arrived (network, timeout, abort). */
+  send(alert: Pick<Alert, 'message' | 'fields'>, signal?: AbortSignal): Promise<Sl1Response>;
+  /** Destroys the pool: open sockets are closed and requests in progress fail. */
+  close(): Promise<void>;
+}
+
+export function createSl1Client(options: Sl1ClientOptions): Sl1Client {
+  const { connections = 50, timeoutMs = 10_000 } = options;
+  assertPositiveInteger('connections', connections);
+  assertPositiveInteger('timeoutMs', timeoutMs);
+  const target = parseSl1Url(options.url);
+  const pool = new Pool(target.origin, {
+    connections,
+    pipelining: 1,
+    connect: { timeout: timeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  // Compiled once: only the body changes per request.
+  const headers = {
+    authorization: `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`,
+    'content-type': 'application/json',
+    accept: 'application/json',
+  };
+  const path = `${target.pathname}${target.search}`;
+
+  return {
+    async send(alert, signal) {
+      signal?.throwIfAborted();
+      // A controller per request rather than AbortSignal.any(): on Node 20 the long-lived close signal
+      // would keep a reference to every request's combined signal.
+      const controller = new AbortController();
+      const timer = setTimeout(() => {
+        controller.abort(new DOMException(`SL1 did not answer within ${timeoutMs} ms`, 'TimeoutError'));
+      }, timeoutMs);
+      const onAbort = () => controller.abort(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const started = performance.now();
+      try {
+        const response = await pool.request({
+          method: 'POST',
+          path,
+          headers,
+          body: JSON.stringify(buildAlertBody(alert)),
+          signal: controller.signal,
+        });
+        const bodyExcerpt = await readExcerpt(response.body);
+        return {
+          status: response.statusCode,
+          headers: response.headers,
+          em7Headers: pickEm7Headers(response.headers),
+          bodyExcerpt,
+          durationMs: performance.now() - started,
+        };
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      }
+    },
+    async close() {
+      await pool.destroy();
+    },
+  };
+}
+
+function parseSl1Url(url: string): URL {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new DeliveryOptionError(describeExpected('url', 'an http(s) URL such as https://sl1.example.com/api/alert', url));
+  }
+  return parsed;
+}
+
+/** Reads the answer to the end (so the keep-alive socket is reused), keeping only the first bytes. */
+async function readExcerpt(body: AsyncIterable<Uint8Array> & { destroy(): unknown }): Promise<string> {
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  let seen = 0;
+  for await (const chunk of body) {
+    if (keptBytes < BODY_EXCERPT_BYTES) {
+      const slice = Buffer.from(chunk).subarray(0, BODY_EXCERPT_BYTES - keptBytes);
+      kept.push(slice);
+      keptBytes += slice.length;
+    }
+    seen += chunk.length;
+    if (seen > MAX_DISCARD_BYTES) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(kept).toString('utf8');
+}

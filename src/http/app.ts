@@ -1,0 +1,65 @@
+/**
+ * The Hono application: webhook intake, probes and metrics. Handlers sit next to their paths; the stages
+ * they call live in their own folders.
+ */
+import { Hono } from 'hono';
+import type { HttpBindings } from '@hono/node-server';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import { sendError } from './respond.js';
+import { mountWebhookRoutes, type WebhookDeps } from './webhook-route.js';
+
+export interface ReadinessReport {
+  readonly isReady: boolean;
+  readonly checks: Readonly<Record<string, unknown>>;
+}
+
+export interface AppDeps extends WebhookDeps {
+  readonly readiness: () => ReadinessReport;
+  /** Extra routes (the management API) mounted by the composition root. */
+  readonly mount?: (app: Hono<{ Bindings: HttpBindings }>) => void;
+}
+
+export function createApp(deps: AppDeps): Hono<{ Bindings: HttpBindings }> {
+  const app = new Hono<{ Bindings: HttpBindings }>();
+  const { metrics, logger } = deps;
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    observeRequest(metrics, c.req.routePath, c.res.status, started);
+  });
+
+  mountWebhookRoutes(app, deps);
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+
+  app.get('/ready', (c) => {
+    const report = deps.readiness();
+    return c.json({ status: report.isReady ? 'ready' : 'not_ready', ...report.checks }, report.isReady ? 200 : 503);
+  });
+
+  app.get('/metrics', async (c) => {
+    c.header('content-type', metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
+
+  deps.mount?.(app);
+
+  app.notFound((c) =>
+    sendError(c, 404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}; webhooks go to POST /webhook/<source>`),
+  );
+
+  app.onError((error, c) => {
+    logger.error({ err: error, path: new URL(c.req.url).pathname }, 'request failed inside GenHook');
+    return sendError(c, 500, 'internal_error', 'GenHook failed to handle this request; it is logged');
+  });
+
+  return app;
+}
+
+function observeRequest(metrics: Metrics, routePath: string, status: number, started: number): void {
+  // routePath is the pattern (`/webhook/:source`), never the raw URL, so the label set stays bounded.
+  const route = routePath === '/*' || routePath === '*' ? 'unmatched' : routePath;
+  metrics.requestDuration.observe({ route, status_class: `${Math.floor(status / 100)}xx` }, (performance.now() - started) / 1000);
+}

@@ -1,0 +1,201 @@
+/**
+ * `POST /webhook[/:source]` and the CloudEvents `OPTIONS` probe: read the body within the limit, let the
+ * pure intake decide, then journal (fsync) before answering 2xx and hand the alerts to the dispatcher.
+ * Once this answers 202, the alert reaches SL1 or the dead-letter file, even across a crash.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Context, Hono } from 'hono';
+import type { HttpBindings } from '@hono/node-server';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { RuntimeConfig } from '../config/runtime.js';
+import type { Dispatcher } from '../deliver/dispatcher.js';
+import { decideIntake, type IntakeDecision, type PlannedAlert, type Rejection, type SkippedItem } from '../intake/intake.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { DedupCache } from '../security/index.js';
+import type { Journal } from '../store/index.js';
+import { BodyAbortedError, BodyTooLargeError, readBody } from './read-body.js';
+import { requestIdFrom } from './request-id.js';
+import { sendError } from './respond.js';
+
+export interface WebhookDeps {
+  readonly config: () => RuntimeConfig;
+  readonly dedup: DedupCache;
+  readonly journal: Journal;
+  readonly dispatcher: Dispatcher;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** True once shutdown began: new webhooks get 503 so providers retry elsewhere or later. */
+  readonly isDraining: () => boolean;
+}
+
+type Env = { Bindings: HttpBindings };
+
+export function mountWebhookRoutes(app: Hono<Env>, deps: WebhookDeps): void {
+  const handle = (c: Context<Env>) => receiveWebhook(c, deps);
+  app.post('/webhook', handle);
+  app.post('/webhook/:source', handle);
+  app.options('/webhook', handle);
+  app.options('/webhook/:source', handle);
+}
+
+async function receiveWebhook(c: Context<Env>, deps: WebhookDeps): Promise<Response> {
+  const incoming = c.env.incoming;
+  const requestId = requestIdFrom(headerValue(incoming, 'x-request-id'));
+  c.header('x-request-id', requestId);
+  const sourceParam = c.req.param('source');
+  const log = deps.logger.child({ reqId: requestId });
+
+  if (deps.isDraining()) {
+    c.header('connection', 'close');
+    return sendError(c, 503, 'shutting_down', 'GenHook is shutting down; retry shortly', { headers: { 'retry-after': '5' } });
+  }
+
+  const config = deps.config();
+  let rawBody: Buffer;
+  try {
+    rawBody = await readBody(incoming, config.settings.max_body_size);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError || error instanceof BodyAbortedError) {
+      const source = knownSource(config, sourceParam);
+      deps.metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: error.code });
+      log.warn({ source, code: error.code, limit: config.settings.max_body_size }, 'webhook refused: body too large or incomplete');
+      c.header('connection', 'close');
+      return sendError(c, error.status, error.code, error.message);
+    }
+    throw error;
+  }
+
+  const decision = decideIntake(
+    {
+      method: c.req.method,
+      sourceParam,
+      headers: flatHeaders(incoming),
+      rawBody,
+      remoteAddress: incoming.socket.remoteAddress,
+      requestId,
+    },
+    { config, dedup: deps.dedup, nowMs: deps.now() },
+  );
+  return answer(c, decision, deps, log, config);
+}
+
+async function answer(c: Context<Env>, decision: IntakeDecision, deps: WebhookDeps, log: Logger, config: RuntimeConfig): Promise<Response> {
+  const { metrics } = deps;
+  switch (decision.kind) {
+    case 'reject':
+      return refuse(c, decision, deps, log, config);
+    case 'handshake': {
+      const source = knownSource(config, decision.source);
+      metrics.webhooksReceived.inc({ source, event: '', outcome: 'handshake', reason: decision.answer.kind });
+      log.info({ source, handshake: decision.answer.kind, ...decision.answer.log }, 'handshake answered; no alert');
+      for (const [name, value] of Object.entries(decision.answer.headers ?? {})) c.header(name, value);
+      const body = decision.answer.body;
+      if (body === undefined) return c.body(null, decision.answer.status as ContentfulStatusCode);
+      if (typeof body === 'string') return c.text(body, decision.answer.status as ContentfulStatusCode);
+      return c.json(body as object, decision.answer.status as ContentfulStatusCode);
+    }
+    case 'accept':
+      return enqueue(c, decision.source, decision.alerts, decision.skipped, deps, log);
+  }
+}
+
+function refuse(c: Context<Env>, rejection: Rejection, deps: WebhookDeps, log: Logger, config: RuntimeConfig): Response {
+  const source = knownSource(config, rejection.source);
+  deps.metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: rejection.code });
+  const level = rejection.status === 401 || rejection.status === 403 ? 'warn' : 'info';
+  log[level]({ source: rejection.source, status: rejection.status, code: rejection.code, reason: rejection.message }, 'webhook refused');
+  return sendError(c, rejection.status, rejection.code, rejection.message, {
+    ...(rejection.headers ? { headers: rejection.headers } : {}),
+    ...(rejection.details ? { details: rejection.details } : {}),
+  });
+}
+
+async function enqueue(
+  c: Context<Env>,
+  source: string,
+  alerts: readonly PlannedAlert[],
+  skipped: readonly SkippedItem[],
+  deps: WebhookDeps,
+  log: Logger,
+): Promise<Response> {
+  const { metrics, dispatcher } = deps;
+  for (const item of skipped) {
+    metrics.webhooksReceived.inc({ source, event: item.ruleName ?? '', outcome: item.outcome, reason: '' });
+    log.info({ source, event: item.event, outcome: item.outcome, reason: item.reason, alertId: item.id }, `webhook ${item.outcome}`);
+  }
+  if (alerts.length === 0) {
+    const first = skipped[0];
+    const status = skipped.every((item) => item.outcome === 'duplicate') && skipped.length > 0 ? 'duplicate' : 'ignored';
+    return c.json({ status, source, ...(first ? { event: first.event ?? null, reason: first.reason } : {}), ...(skipped.length > 1 ? { skipped } : {}) }, 200);
+  }
+
+  const reservation = dispatcher.reserve(alerts.length);
+  if (!reservation) {
+    forgetDedup(deps, alerts);
+    metrics.queueFull.inc({ source });
+    metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: 'queue_full' });
+    log.warn({ source, waiting: dispatcher.size, inFlight: dispatcher.inFlight }, 'webhook refused: queue full');
+    return sendError(c, 503, 'queue_full', 'the alert queue is full (queue_max_size); retry later', { headers: { 'retry-after': '30' } });
+  }
+  try {
+    await deps.journal.append(alerts.map((planned) => planned.alert));
+  } catch (error) {
+    reservation.release();
+    forgetDedup(deps, alerts);
+    metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: 'journal_unavailable' });
+    log.error({ source, err: error }, 'webhook refused: the journal could not be written; nothing was accepted');
+    return sendError(c, 503, 'journal_unavailable', 'GenHook could not store the webhook durably; retry later', { headers: { 'retry-after': '10' } });
+  }
+  for (const planned of alerts) {
+    reservation.offer(planned.alert);
+    const { alert } = planned;
+    metrics.webhooksReceived.inc({ source, event: planned.ruleName, outcome: 'queued', reason: '' });
+    if (planned.missing.length > 0) {
+      metrics.missingFields.inc({ source }, planned.missing.length);
+      log.debug({ alertId: alert.id, source, event: alert.event, rule: planned.ruleName, missing: planned.missing }, 'template fields missing from payload');
+    }
+    log.info({ alertId: alert.id, source, event: alert.event, rule: planned.ruleName }, 'webhook queued');
+  }
+  reservation.release();
+
+  const [first] = alerts;
+  if (alerts.length === 1 && first) {
+    const { alert } = first;
+    return c.json({ id: alert.id, source, event: alert.event ?? null, status: 'queued' }, 202);
+  }
+  return c.json(
+    {
+      status: 'queued',
+      source,
+      alerts: alerts.map(({ alert }) => ({ id: alert.id, event: alert.event ?? null })),
+      ...(skipped.length > 0 ? { skipped } : {}),
+    },
+    202,
+  );
+}
+
+function forgetDedup(deps: WebhookDeps, alerts: readonly PlannedAlert[]): void {
+  for (const { dedupKey } of alerts) if (dedupKey !== undefined) deps.dedup.forget(dedupKey);
+}
+
+/** A bounded metric label: configured sources by name, anything else as `unknown`. */
+function knownSource(config: RuntimeConfig, source: string | undefined): string {
+  const name = source?.toLowerCase();
+  return name !== undefined && config.sources.has(name) ? name : 'unknown';
+}
+
+function headerValue(incoming: IncomingMessage, name: string): string | undefined {
+  const value = incoming.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Node lower-cases names already; repeated headers are joined as RFC 9110 allows. */
+function flatHeaders(incoming: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}

@@ -1,0 +1,256 @@
+/**
+ * The decision at the door, as a pure function of the request and the running configuration:
+ * identify → verify → parse → handshake → split → event → line → conditions → dedup → extract → render.
+ * It does no I/O: the HTTP edge reads the body before, and journals and enqueues what it returns.
+ */
+import type { Alert } from '../alert.js';
+import type { RuntimeConfig, SourceRuntime } from '../config/runtime.js';
+import { extractFields } from '../extract/index.js';
+import { handshakeOf, unsignedHandshakeOf, type HandshakeAnswer } from '../handshake/index.js';
+import { deliveryIdOf, eventOf, identifySource, splitItems, type RequestView } from '../identify/index.js';
+import { renderMessage } from '../render/index.js';
+import {
+  BodyError,
+  clientIp,
+  contentKind,
+  decodeUtf8,
+  parseFormPayload,
+  parseJsonSafe,
+  type DedupCache,
+} from '../security/index.js';
+import { alertIdFor } from '../store/alert-id.js';
+
+export interface IntakeRequest {
+  readonly method: string;
+  /** `:source` of `POST /webhook/:source`, or undefined for `POST /webhook`. */
+  readonly sourceParam: string | undefined;
+  /** Lower-case names, one value each. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly rawBody: Uint8Array;
+  readonly remoteAddress: string | undefined;
+  readonly requestId: string;
+}
+
+export interface IntakeContext {
+  readonly config: RuntimeConfig;
+  readonly dedup: DedupCache;
+  readonly nowMs: number;
+}
+
+/** Why a request was refused; `reason` is a bounded metric label. */
+export interface Rejection {
+  readonly kind: 'reject';
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly source: string | undefined;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface PlannedAlert {
+  readonly alert: Alert;
+  /** The delivery id this alert was deduplicated on, to forget again if it cannot be journaled. */
+  readonly dedupKey: string | undefined;
+  /** Line that rendered it, as a bounded metric label (`github.push`). */
+  readonly ruleName: string;
+  readonly missing: readonly string[];
+}
+
+export interface SkippedItem {
+  readonly outcome: 'ignored' | 'duplicate';
+  readonly event: string | undefined;
+  readonly reason: string;
+  readonly ruleName?: string;
+  readonly id?: string;
+}
+
+export type IntakeDecision =
+  | Rejection
+  | { readonly kind: 'handshake'; readonly source: string | undefined; readonly answer: HandshakeAnswer }
+  | { readonly kind: 'accept'; readonly source: string; readonly alerts: readonly PlannedAlert[]; readonly skipped: readonly SkippedItem[] };
+
+const reject = (
+  status: number,
+  code: string,
+  message: string,
+  source: string | undefined,
+  extra: Pick<Rejection, 'headers' | 'details'> = {},
+): Rejection => ({ kind: 'reject', status, code, message, source, ...extra });
+
+export function decideIntake(request: IntakeRequest, context: IntakeContext): IntakeDecision {
+  const { config } = context;
+  const view: { method: string; headers: Readonly<Record<string, string>>; body: unknown } = {
+    method: request.method,
+    headers: request.headers,
+    body: undefined,
+  };
+
+  // The CloudEvents OPTIONS probe carries no signature and no body.
+  if (request.method === 'OPTIONS') {
+    const source = request.sourceParam?.toLowerCase();
+    const answer = unsignedHandshakeOf(source ? config.sources.get(source)?.provider : 'azure', view);
+    return answer ? { kind: 'handshake', source, answer } : reject(405, 'method_not_allowed', 'OPTIONS is only answered for the CloudEvents webhook handshake (WebHook-Request-Origin)', source, { headers: { allow: 'POST, OPTIONS' } });
+  }
+
+  const kind = contentKind(request.headers['content-type']);
+  if (kind === 'unsupported') {
+    return reject(415, 'unsupported_media_type', `cannot read content type "${truncate(request.headers['content-type'] ?? '', 60)}"; send application/json (or text/plain JSON, or form-encoded payload=)`, request.sourceParam);
+  }
+
+  let parsed: { body: unknown } | undefined;
+  const parse = (): { body: unknown } | Rejection => {
+    if (parsed) return parsed;
+    try {
+      const text = decodeUtf8(request.rawBody);
+      const maxDepth = config.settings.max_json_depth;
+      parsed = { body: kind === 'form' ? parseFormPayload(text, { maxDepth }) : parseJsonSafe(text, { maxDepth }) };
+      return parsed;
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      return reject(error.status, error.code, error.message, request.sourceParam, error.position ? { details: { ...error.position } } : {});
+    }
+  };
+
+  const identified = identify(request, view, config, parse);
+  if (identified.kind === 'reject') return identified;
+  const source = identified.source;
+  if (!source.isEnabled) return accepted(source.name, [], [{ outcome: 'ignored', event: undefined, reason: `source ${source.name} is disabled` }]);
+
+  const ip = clientIp({
+    remoteAddress: request.remoteAddress,
+    xForwardedFor: request.headers['x-forwarded-for'],
+    trustedProxies: config.trustedProxies,
+  });
+  if (source.isIpAllowed && (ip === undefined || !source.isIpAllowed(ip))) {
+    return reject(403, 'ip_not_allowed', `address ${ip ?? 'unknown'} may not post to source ${source.name} (see ${source.name}_allow_ips)`, source.name);
+  }
+  if (source.limiter) {
+    const decision = source.limiter.take(source.name, context.nowMs);
+    if (!decision.ok) {
+      return reject(429, 'rate_limited', `source ${source.name} is over its rate limit (${source.name}_rate_limit); retry later`, source.name, {
+        headers: { 'retry-after': String(decision.retryAfterSeconds) },
+      });
+    }
+  }
+
+  if (source.verify) {
+    // Signatures are checked on the raw bytes before anything reads the body; only Meraki, whose shared
+    // secret sits inside the JSON, needs it parsed first.
+    let body: unknown;
+    if (source.verifyReadsBody) {
+      const result = parse();
+      if ('kind' in result) return result;
+      body = result.body;
+    }
+    const verdict = source.verify({ rawBody: request.rawBody, headers: request.headers, body, nowMs: context.nowMs });
+    if (!verdict.ok) return reject(401, verdict.code, verdict.message, source.name);
+  }
+
+  const body = parse();
+  if ('kind' in body) return body;
+  view.body = body.body;
+
+  const answer = handshakeOf(source.provider, view);
+  if (answer) return { kind: 'handshake', source: source.name, answer };
+
+  return planAlerts(request, view, source, context);
+}
+
+function identify(
+  request: IntakeRequest,
+  view: RequestView & { body: unknown },
+  config: RuntimeConfig,
+  parse: () => { body: unknown } | Rejection,
+): { kind: 'source'; source: SourceRuntime } | Rejection {
+  const known = (): Record<string, unknown> => ({ knownSources: config.rules.sources() });
+  if (request.sourceParam !== undefined) {
+    const name = request.sourceParam.toLowerCase();
+    const source = config.sources.get(name);
+    if (!source) return reject(404, 'unknown_source', `no line in webhooks.ini for source "${truncate(name, 60)}"`, undefined, { details: known() });
+    return { kind: 'source', source };
+  }
+  // Headers identify most providers without reading the body; body shapes need it parsed.
+  let provider = identifySource(view);
+  if (provider === undefined) {
+    const body = parse();
+    if ('kind' in body) return body;
+    provider = identifySource({ ...view, body: body.body });
+  }
+  if (provider === undefined) {
+    return reject(404, 'unknown_source', 'could not tell which provider sent this; post to /webhook/<source> instead', undefined, { details: known() });
+  }
+  const name = config.sourceByProvider.get(provider);
+  const source = name === undefined ? undefined : config.sources.get(name);
+  if (!source) {
+    return reject(404, 'unknown_source', `identified as ${provider}, but webhooks.ini has no line for it`, undefined, { details: known() });
+  }
+  return { kind: 'source', source };
+}
+
+/** What one payload item becomes under the current lines; shared by intake, `genhook render` and preview. */
+export type ItemResolution =
+  | { readonly kind: 'none'; readonly event: string | undefined; readonly reason: string }
+  | { readonly kind: 'filtered'; readonly event: string | undefined; readonly ruleName: string; readonly reason: string }
+  | {
+      readonly kind: 'rendered';
+      readonly event: string | undefined;
+      readonly ruleName: string;
+      readonly message: string;
+      readonly missing: readonly string[];
+    };
+
+export function resolveItem(
+  rules: RuntimeConfig['rules'],
+  source: Pick<SourceRuntime, 'name' | 'provider'>,
+  view: RequestView,
+  item: unknown,
+  options: { readonly missingValue: string; readonly event?: string | undefined },
+): ItemResolution {
+  const event = options.event ?? eventOf(source.provider, view, item);
+  const match = rules.match(source.name, event, item);
+  if (match.kind === 'none') {
+    return { kind: 'none', event, reason: `no line in webhooks.ini for ${source.name}${event ? `.${event}` : ''}` };
+  }
+  const ruleName = match.rule.event === undefined ? match.rule.source : `${match.rule.source}.${match.rule.event}`;
+  if (match.kind === 'filtered') return { kind: 'filtered', event, ruleName, reason: match.reason };
+  const extracted = extractFields(item, match.rule.fields);
+  const { message, missing } = renderMessage(match.rule.template, extracted, { missingValue: options.missingValue });
+  return { kind: 'rendered', event, ruleName, message, missing };
+}
+
+function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRuntime, context: IntakeContext): IntakeDecision {
+  const { config, dedup, nowMs } = context;
+  const alerts: PlannedAlert[] = [];
+  const skipped: SkippedItem[] = [];
+  splitItems(source.provider, view).forEach((item, index) => {
+    const resolved = resolveItem(config.rules, source, view, item, { missingValue: config.settings.missing_value });
+    if (resolved.kind !== 'rendered') {
+      skipped.push({ outcome: 'ignored', event: resolved.event, reason: resolved.reason, ...(resolved.kind === 'filtered' ? { ruleName: resolved.ruleName } : {}) });
+      return;
+    }
+    const { event, ruleName } = resolved;
+    const deliveryId = deliveryIdOf(source.provider, view, item);
+    const id = alertIdFor(source.name, deliveryId, index);
+    const dedupKey = deliveryId === undefined ? undefined : id;
+    if (dedupKey !== undefined && dedup.seen(dedupKey, nowMs)) {
+      skipped.push({ outcome: 'duplicate', event, reason: `delivery ${truncate(deliveryId ?? '', 80)} was already received`, ruleName, id });
+      return;
+    }
+    alerts.push({
+      alert: { id, requestId: request.requestId, source: source.name, event, message: resolved.message, fields: source.sl1Fields, receivedAt: nowMs },
+      dedupKey,
+      ruleName,
+      missing: resolved.missing,
+    });
+  });
+  return accepted(source.name, alerts, skipped);
+}
+
+function accepted(source: string, alerts: readonly PlannedAlert[], skipped: readonly SkippedItem[]): IntakeDecision {
+  return { kind: 'accept', source, alerts, skipped };
+}
+
+function truncate(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length)}…`;
+}

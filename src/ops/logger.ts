@@ -1,0 +1,69 @@
+/**
+ * pino, set up once from settings: JSON lines to stdout or to a rotated file (pino-roll), pretty output
+ * when a person runs GenHook in a terminal, and redaction of every header and setting that can hold a secret.
+ */
+import pino, { type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger };
+
+/** Header and field paths that may hold credentials; pino compiles these once. */
+export const REDACT_PATHS = [
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-hub-signature"]',
+  'headers["x-hub-signature-256"]',
+  'headers["stripe-signature"]',
+  'headers["x-slack-signature"]',
+  'headers["x-shopify-hmac-sha256"]',
+  'headers["shopify-hmac-sha256"]',
+  'headers["sentry-hook-signature"]',
+  'headers["x-pagerduty-signature"]',
+  'headers["x-api-key"]',
+  '*.sharedSecret',
+  'sharedSecret',
+  'sl1_password',
+  'admin_token',
+  'settings.sl1_password',
+  'settings.admin_token',
+  'password',
+  'secret',
+] as const;
+
+export interface LoggerSettings {
+  readonly level: string;
+  readonly file?: string | undefined;
+  readonly maxSizeBytes?: number;
+  readonly rotation?: 'daily' | 'hourly' | 'none';
+  readonly pretty?: 'auto' | 'true' | 'false';
+}
+
+export function createLogger(options: LoggerSettings, destination?: pino.DestinationStream): Logger {
+  const base: LoggerOptions = {
+    level: options.level,
+    base: { service: 'genhook' },
+    redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  if (destination) return pino(base, destination);
+  if (options.file) {
+    const frequency = options.rotation === 'none' ? undefined : options.rotation;
+    return pino(
+      base,
+      pino.transport({
+        target: 'pino-roll',
+        options: {
+          file: options.file,
+          size: `${Math.max(1, Math.round((options.maxSizeBytes ?? 100 * 1024 ** 2) / 1024))}k`,
+          ...(frequency ? { frequency } : {}),
+          mkdir: true,
+        },
+      }),
+    );
+  }
+  const isPretty = options.pretty === 'true' || (options.pretty !== 'false' && process.stdout.isTTY === true);
+  if (isPretty) {
+    return pino(base, pino.transport({ target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } }));
+  }
+  return pino(base, pino.destination({ dest: 1, sync: false }));
+}

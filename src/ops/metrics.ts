@@ -1,0 +1,157 @@
+/**
+ * Every metric GenHook exports, created once per server on its own registry (tests run several servers in
+ * one process). Label values are bounded: sources are the configured ones or `unknown`, events the ones a
+ * line names or `other`, so a flood of made-up names cannot explode cardinality.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type BreakerStateName = 'closed' | 'half_open' | 'open';
+const BREAKER_STATE_VALUE: Readonly<Record<BreakerStateName, number>> = { closed: 0, half_open: 1, open: 2 };
+
+/** Live numbers read at scrape time rather than pushed on every change. */
+export interface MetricsProbes {
+  readonly queueDepth: () => ReadonlyMap<string, { waiting: number; inFlight: number }>;
+  readonly queueCapacity: () => number;
+  readonly journalPending: () => number;
+}
+
+export function createMetrics(probes?: () => MetricsProbes | undefined) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'genhook_' });
+  const registers = [registry];
+
+  const perSource = (read: (stats: { waiting: number; inFlight: number }) => number) =>
+    function collect(this: Gauge<'source'>) {
+      this.reset();
+      const current = probes?.();
+      if (!current) return;
+      for (const [source, stats] of current.queueDepth()) this.set({ source }, read(stats));
+    };
+
+  return {
+    registry,
+    webhooksReceived: new Counter({
+      name: 'genhook_webhooks_received_total',
+      help: 'Webhooks received, by source, event and outcome (queued, ignored, duplicate, handshake, rejected) and reason',
+      labelNames: ['source', 'event', 'outcome', 'reason'] as const,
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'genhook_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by route and status class',
+      labelNames: ['route', 'status_class'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'genhook_queue_depth',
+      help: 'Alerts waiting for SL1, per source',
+      labelNames: ['source'] as const,
+      registers,
+      collect: perSource((stats) => stats.waiting),
+    }),
+    inFlight: new Gauge({
+      name: 'genhook_deliveries_in_flight',
+      help: 'Deliveries to SL1 in flight, per source (worker utilisation)',
+      labelNames: ['source'] as const,
+      registers,
+      collect: perSource((stats) => stats.inFlight),
+    }),
+    queueCapacity: new Gauge({
+      name: 'genhook_queue_capacity',
+      help: 'Alerts that may wait before webhooks get 503 (queue_max_size)',
+      registers,
+      collect(this: Gauge) {
+        const current = probes?.();
+        if (current) this.set(current.queueCapacity());
+      },
+    }),
+    journalPending: new Gauge({
+      name: 'genhook_journal_pending',
+      help: 'Alerts held in the journal (accepted, not yet delivered or dead-lettered)',
+      registers,
+      collect(this: Gauge) {
+        const current = probes?.();
+        if (current) this.set(current.journalPending());
+      },
+    }),
+    queueFull: new Counter({
+      name: 'genhook_queue_full_total',
+      help: 'Webhooks refused with 503 because the queue was full',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    sl1Requests: new Counter({
+      name: 'genhook_sl1_requests_total',
+      help: 'Requests to SL1 by status class (2xx, 4xx, 5xx, network)',
+      labelNames: ['status_class'] as const,
+      registers,
+    }),
+    sl1Duration: new Histogram({
+      name: 'genhook_sl1_request_duration_seconds',
+      help: 'Time SL1 took to answer one alert request',
+      labelNames: ['status_class'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    delivered: new Counter({
+      name: 'genhook_alerts_delivered_total',
+      help: 'Alerts SL1 accepted (or logged, in log mode)',
+      labelNames: ['source', 'mode'] as const,
+      registers,
+    }),
+    retries: new Counter({
+      name: 'genhook_delivery_retries_total',
+      help: 'Delivery attempts scheduled again after a retryable failure',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    breakerState: new Gauge({
+      name: 'genhook_circuit_breaker_state',
+      help: 'SL1 circuit breaker: 0 closed, 1 half-open, 2 open',
+      registers,
+    }),
+    breakerTransitions: new Counter({
+      name: 'genhook_circuit_breaker_transitions_total',
+      help: 'Circuit breaker state changes, by new state',
+      labelNames: ['state'] as const,
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'genhook_dead_letters_total',
+      help: 'Alerts written to the dead-letter file, by source and reason',
+      labelNames: ['source', 'reason'] as const,
+      registers,
+    }),
+    deliveryLatency: new Histogram({
+      name: 'genhook_delivery_latency_seconds',
+      help: 'From webhook receipt to SL1 accepting the alert',
+      labelNames: ['source'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers,
+    }),
+    missingFields: new Counter({
+      name: 'genhook_template_missing_fields_total',
+      help: 'Template variables the payload did not provide, by source',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    configReloads: new Counter({
+      name: 'genhook_config_reloads_total',
+      help: 'Configuration reloads by result (ok, invalid)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    setBreakerState(state: BreakerStateName): void {
+      this.breakerState.set(BREAKER_STATE_VALUE[state]);
+      this.breakerTransitions.inc({ state });
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function statusClass(status: number): string {
+  if (status === 0) return 'network';
+  return `${Math.floor(status / 100)}xx`;
+}

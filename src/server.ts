@@ -1,0 +1,262 @@
+/**
+ * The composition root: the only module that imports across stages. It loads the configuration, opens the
+ * journal and dead-letter file, wires the dispatcher's outcomes to them and to metrics, replays what the
+ * journal still holds, and serves the Hono app over HTTP or HTTPS.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { formatConfigIssue } from './config/errors.js';
+import { loadConfig, type RuntimeConfig } from './config/runtime.js';
+import { createDispatcher, type Dispatcher } from './deliver/dispatcher.js';
+import { createApp, type ReadinessReport } from './http/app.js';
+import { createLogger, type Logger } from './ops/logger.js';
+import { createMetrics, statusClass, type Metrics } from './ops/metrics.js';
+import { DedupCache } from './security/index.js';
+import { createDeadLetterFile, openJournal, toDeadLetterEntry, type DeadLetterFile, type Journal } from './store/index.js';
+
+export interface GenHookOptions {
+  readonly settingsFile: string;
+  readonly webhooksFile: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Tests pass their own logger; otherwise one is built from the settings. */
+  readonly logger?: Logger;
+}
+
+export interface GenHook {
+  readonly url: string;
+  readonly port: number;
+  readonly config: () => RuntimeConfig;
+  readonly metrics: Metrics;
+  readonly dispatcher: Dispatcher;
+  readonly logger: Logger;
+  /** SIGTERM: answer 503 to new webhooks, drain for up to `graceMs`, close. True when everything drained. */
+  shutdown(graceMs?: number): Promise<boolean>;
+}
+
+/** Paths in settings.ini are relative to the settings file, so a config directory can be moved whole. */
+export function settingsPath(config: RuntimeConfig, path: string): string {
+  return resolve(dirname(resolve(config.settingsFile)), path);
+}
+
+export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
+  const { config: initial, warnings } = await loadConfig({
+    settingsFile: options.settingsFile,
+    webhooksFile: options.webhooksFile,
+    env: options.env ?? {},
+  });
+  let config = initial;
+  const { settings } = config;
+  const logger =
+    options.logger ??
+    createLogger({
+      level: settings.log_level,
+      file: settings.log_file ? settingsPath(config, settings.log_file) : undefined,
+      maxSizeBytes: settings.log_max_size,
+      rotation: settings.log_rotation,
+      pretty: settings.log_pretty,
+    });
+  for (const warning of warnings) logger.warn({ file: warning.file, line: warning.line }, formatConfigIssue(warning));
+
+  const dataDir = settingsPath(config, settings.data_dir);
+  await mkdir(dataDir, { recursive: true });
+  const { journal, pending, recovery } = await openJournal({ dir: dataDir, durability: settings.journal_mode, logger });
+  for (const skipped of recovery.skipped) {
+    logger.warn({ offset: skipped.offset, reason: skipped.reason, file: `${dataDir}/journal.log` }, 'journal record skipped (corrupt or torn)');
+  }
+  const deadLetter = createDeadLetterFile({
+    path: settings.dead_letter_file ? settingsPath(config, settings.dead_letter_file) : `${dataDir}/dead-letter.jsonl`,
+  });
+
+  let dispatcher: Dispatcher | undefined;
+  const metrics = createMetrics(() =>
+    dispatcher === undefined
+      ? undefined
+      : {
+          queueDepth: () => new Map(Object.entries(dispatcher?.perSource() ?? {})),
+          queueCapacity: () => settings.queue_max_size,
+          journalPending: () => journal.size,
+        },
+  );
+  const journalHealth = { isWritable: true };
+  dispatcher = createGenHookDispatcher(config, { journal, deadLetter, metrics, logger });
+
+  if (!settings.sl1_api_url) logger.warn('sl1_api_url is not set: log mode, alerts are written to the log and not sent to SL1');
+  if (pending.length > 0) {
+    logger.info({ count: pending.length }, 'replaying alerts the journal still holds');
+    const refused = pending.filter((alert) => !dispatcher?.offer(alert)).length;
+    if (refused > 0) logger.warn({ count: refused }, 'journal holds more alerts than queue_max_size; the rest wait in the journal for the next start');
+  }
+
+  let isDraining = false;
+  const dedup = new DedupCache({ windowMs: settings.dedup_window, maxEntries: settings.dedup_max_entries });
+  const trackedJournal: Journal = {
+    get size() {
+      return journal.size;
+    },
+    get stats() {
+      return journal.stats;
+    },
+    append: async (alerts) => {
+      try {
+        await journal.append(alerts);
+        journalHealth.isWritable = true;
+      } catch (error) {
+        journalHealth.isWritable = false;
+        throw error;
+      }
+    },
+    complete: (id) => journal.complete(id),
+    close: () => journal.close(),
+  };
+  const liveDispatcher = dispatcher;
+  const app = createApp({
+    config: () => config,
+    dedup,
+    journal: trackedJournal,
+    dispatcher: liveDispatcher,
+    metrics,
+    logger,
+    now: Date.now,
+    isDraining: () => isDraining,
+    readiness: (): ReadinessReport => {
+      const hasRoom = liveDispatcher.hasRoom();
+      return {
+        isReady: !isDraining && journalHealth.isWritable && hasRoom,
+        checks: {
+          draining: isDraining,
+          config: { settings: config.settingsFile, webhooks: config.webhooksFile, sources: config.rules.sources().length },
+          journal: { writable: journalHealth.isWritable, pending: journal.size },
+          queue: { waiting: liveDispatcher.size, inFlight: liveDispatcher.inFlight, capacity: settings.queue_max_size, hasRoom },
+          breaker: liveDispatcher.breakerState,
+          mode: settings.sl1_api_url ? 'sl1' : 'log',
+        },
+      };
+    },
+  });
+
+  const server = await listen(app.fetch, config);
+  const port = (server.address() as AddressInfo).port;
+  const scheme = settings.ssl_enabled ? 'https' : 'http';
+  const url = `${scheme}://${settings.server_host === '0.0.0.0' ? '127.0.0.1' : settings.server_host}:${port}`;
+  logger.info({ url, sources: config.rules.sources(), mode: settings.sl1_api_url ? 'sl1' : 'log' }, 'GenHook listening');
+
+  return {
+    url,
+    port,
+    config: () => config,
+    metrics,
+    dispatcher: liveDispatcher,
+    logger,
+    async shutdown(graceMs = settings.shutdown_grace_period) {
+      isDraining = true;
+      logger.info({ graceMs, waiting: liveDispatcher.size, inFlight: liveDispatcher.inFlight }, 'shutting down: draining queued alerts');
+      const drained = await liveDispatcher.drain(graceMs);
+      await closeServer(server);
+      await liveDispatcher.close();
+      await journal.close();
+      await deadLetter.close();
+      logger.info({ drained, leftInJournal: journal.size }, drained ? 'shutdown complete' : 'shutdown: grace period over; the rest stays in the journal');
+      return drained;
+    },
+  };
+}
+
+interface DispatcherWiring {
+  readonly journal: Journal;
+  readonly deadLetter: DeadLetterFile;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
+/** Every delivery outcome ends in the journal: delivered, logged or dead-lettered alerts leave it. */
+function createGenHookDispatcher(config: RuntimeConfig, { journal, deadLetter, metrics, logger }: DispatcherWiring): Dispatcher {
+  const { settings } = config;
+  const perSourceConcurrency: Record<string, number> = {};
+  for (const source of config.sources.values()) {
+    if (source.maxConcurrent !== undefined) perSourceConcurrency[source.name] = source.maxConcurrent;
+  }
+  return createDispatcher(
+    {
+      url: settings.sl1_api_url,
+      username: settings.sl1_username ?? '',
+      password: settings.sl1_password ?? '',
+      maxConcurrent: settings.max_worker_threads,
+      perSourceConcurrency,
+      queueMaxSize: settings.queue_max_size,
+      processingTimeoutMs: Math.min(settings.processing_timeout, settings.sl1_timeout),
+      retryMaxAttempts: settings.retry_max_attempts,
+      backoff: { baseMs: settings.retry_base_delay, maxMs: settings.retry_max_delay },
+      maxAlertAgeMs: settings.max_alert_age,
+      breaker: {
+        errorThresholdPercentage: settings.breaker_error_threshold,
+        volumeThreshold: settings.breaker_volume_threshold,
+        rollingWindowMs: settings.breaker_window,
+        resetTimeoutMs: settings.breaker_reset_timeout,
+      },
+      logger,
+    },
+    {
+      onDelivered: ({ alert }) => {
+        journal.complete(alert.id);
+        metrics.delivered.inc({ source: alert.source, mode: 'sl1' });
+        metrics.deliveryLatency.observe({ source: alert.source }, (Date.now() - alert.receivedAt) / 1000);
+      },
+      onLogged: ({ alert }) => {
+        journal.complete(alert.id);
+        metrics.delivered.inc({ source: alert.source, mode: 'log' });
+      },
+      onDeadLetter: async (event) => {
+        const { alert } = event;
+        try {
+          await deadLetter.append(toDeadLetterEntry(alert, event));
+        } catch (error) {
+          // Keep it journaled: it is replayed on the next start rather than lost.
+          logger.error({ err: error, alertId: alert.id, reqId: alert.requestId }, 'dead-letter file not writable; the alert stays in the journal');
+          return;
+        }
+        journal.complete(alert.id);
+        metrics.deadLetters.inc({ source: alert.source, reason: event.reason });
+      },
+      onRetry: ({ alert }) => {
+        metrics.retries.inc({ source: alert.source });
+      },
+      onSl1Response: ({ status, durationMs }) => {
+        const label = statusClass(status);
+        metrics.sl1Requests.inc({ status_class: label });
+        metrics.sl1Duration.observe({ status_class: label }, durationMs / 1000);
+      },
+      onBreakerState: (state) => {
+        metrics.setBreakerState(state);
+        const level = state === 'open' ? 'warn' : 'info';
+        logger[level]({ breaker: state }, `SL1 circuit breaker ${state}`);
+      },
+    },
+  );
+}
+
+async function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: RuntimeConfig): Promise<ServerType> {
+  const { settings } = config;
+  const tls = settings.ssl_enabled
+    ? {
+        createServer: createHttpsServer,
+        serverOptions: {
+          cert: await readFile(settingsPath(config, settings.ssl_cert_path ?? '')),
+          key: await readFile(settingsPath(config, settings.ssl_key_path ?? '')),
+        },
+      }
+    : {};
+  return new Promise((resolvePromise, reject) => {
+    const server = serve({ fetch, port: settings.server_port, hostname: settings.server_host, ...tls }, () => resolvePromise(server));
+    server.once('error', reject);
+  });
+}
+
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolvePromise) => {
+    server.close(() => resolvePromise());
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  });
+}

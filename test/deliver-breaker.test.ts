@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { BreakerState } from '../src/deliver/breaker.js';
+import { createDispatcher, type Dispatcher } from '../src/deliver/dispatcher.js';
+import type { DeadLetterEvent, DispatcherOptions } from '../src/deliver/dispatcher-options.js';
+import { makeTestAlert, startFakeSl1, type FakeSl1 } from './support/fake-sl1.js';
+
+/** A dispatcher whose hooks count what the breaker tests need, with an event wait. */
+function watch(fake: FakeSl1, options: DispatcherOptions) {
+  const states: BreakerState[] = [];
+  const deadLetters: DeadLetterEvent[] = [];
+  let delivered = 0;
+  let attempts = 0;
+  let attemptsWhileNotClosed = 0;
+  const checks = new Set<() => void>();
+  const changed = () => {
+    for (const check of [...checks]) check();
+  };
+  const dispatcher: Dispatcher = createDispatcher(
+    { url: fake.url, username: 'u', password: 'p', ...options },
+    {
+      onBreakerState: (state) => {
+        states.push(state);
+        changed();
+      },
+      onAttempt: () => {
+        attempts++;
+        if (dispatcher.breakerState !== 'closed') attemptsWhileNotClosed++;
+        changed();
+      },
+      onDelivered: () => {
+        delivered++;
+        changed();
+      },
+      onDeadLetter: (e) => {
+        deadLetters.push(e);
+        changed();
+      },
+    },
+  );
+  const until = (what: string, done: () => boolean, timeoutMs = 20_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!done()) return;
+        checks.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+      checks.add(check);
+      check();
+    });
+  return {
+    dispatcher, states, deadLetters, until,
+    get delivered() { return delivered; },
+    get attempts() { return attempts; },
+    get attemptsWhileNotClosed() { return attemptsWhileNotClosed; },
+  };
+}
+
+test('breaker - SL1 down: opens, holds alerts (no retries burned), one probe per half-open, drains on recovery', async () => {
+  const fake = await startFakeSl1();
+  fake.respondWith(503);
+  const w = watch(fake, {
+    maxConcurrent: 10,
+    retryMaxAttempts: 3,
+    backoff: { baseMs: 10, maxMs: 20 },
+    breaker: { volumeThreshold: 5, resetTimeoutMs: 100 },
+  });
+  try {
+    for (let i = 0; i < 100; i++) w.dispatcher.offer(makeTestAlert());
+    await w.until('breaker open', () => w.states.includes('open'));
+    const requestsWhenOpened = fake.requests.length;
+    // Several reset periods pass with SL1 still down: only probes may reach it.
+    await w.until('4 half-open probes', () => w.states.filter((s) => s === 'half_open').length >= 4);
+    assert.equal(w.dispatcher.breakerState === 'closed', false);
+    const halfOpens = w.states.filter((s) => s === 'half_open').length;
+    assert.ok(w.attemptsWhileNotClosed <= halfOpens, `${w.attemptsWhileNotClosed} attempts while open/half-open, ${halfOpens} half-opens`);
+    assert.ok(fake.requests.length - requestsWhenOpened <= halfOpens + 10, 'in flight at the open, plus probes');
+    assert.equal(w.deadLetters.length, 0, 'held alerts are not dead-lettered while the breaker is open');
+    assert.ok(w.dispatcher.size + w.dispatcher.inFlight === 100);
+
+    fake.respondWith(201);
+    assert.equal(await w.dispatcher.drain(20_000), true);
+    assert.equal(w.delivered, 100);
+    assert.equal(w.deadLetters.length, 0);
+    assert.equal(w.dispatcher.breakerState, 'closed');
+    assert.equal(new Set(fake.received.map((r) => r.body?.message)).size, 100);
+    assert.deepEqual(w.states.slice(0, 2), ['open', 'half_open']);
+    assert.equal(w.states.at(-1), 'closed');
+  } finally {
+    await w.dispatcher.close();
+    await fake.close();
+  }
+});
+
+test('breaker - a long outage does not dead-letter the alert that keeps being the probe', async () => {
+  const fake = await startFakeSl1();
+  fake.respondWith(503);
+  const w = watch(fake, {
+    maxConcurrent: 1,
+    retryMaxAttempts: 2,
+    backoff: { baseMs: 1, maxMs: 1 },
+    breaker: { volumeThreshold: 1, resetTimeoutMs: 20 },
+  });
+  try {
+    w.dispatcher.offer(makeTestAlert());
+    await w.until('6 half-opens', () => w.states.filter((s) => s === 'half_open').length >= 6);
+    assert.equal(w.deadLetters.length, 0);
+    assert.ok(fake.requests.length > 2, 'probes went out beyond retryMaxAttempts');
+    fake.respondWith(201);
+    assert.equal(await w.dispatcher.drain(10_000), true);
+    assert.equal(w.delivered, 1);
+  } finally {
+    await w.dispatcher.close();
+    await fake.close();
+  }
+});
+
+test('breaker - pause() holds alerts and resume() releases them', async () => {
+  const fake = await startFakeSl1();
+  const w = watch(fake, {});
+  try {
+    w.dispatcher.pause();
+    for (let i = 0; i < 5; i++) w.dispatcher.offer(makeTestAlert());
+    await new Promise((resolve) => setTimeout(resolve, 50)); // guard only: nothing should move while paused
+    assert.equal(fake.requests.length, 0);
+    assert.equal(w.dispatcher.size, 5);
+    w.dispatcher.resume();
+    assert.equal(await w.dispatcher.drain(10_000), true);
+    assert.equal(fake.received.length, 5);
+  } finally {
+    await w.dispatcher.close();
+    await fake.close();
+  }
+});
+
+/**
+ * Measurement for the report: 100 alerts, SL1 refusing connections for ~3 s, production defaults
+ * (50 concurrent, 3 attempts, 1 s equal-jitter backoff, breaker 50 % / 5 / 10 s / 5 s).
+ */
+for (const breaker of [true, false]) {
+  test(`breaker - measurement: 100 alerts, SL1 refusing for 3 s, breaker ${breaker ? 'on' : 'off'}`, async (t) => {
+    const fake = await startFakeSl1();
+    await fake.refuse();
+    const w = watch(fake, breaker ? {} : { breaker: false });
+    try {
+      for (let i = 0; i < 100; i++) w.dispatcher.offer(makeTestAlert());
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const attemptsDuringOutage = w.attempts;
+      const deadDuringOutage = w.deadLetters.length;
+      await fake.restore();
+      await w.dispatcher.drain(20_000);
+      t.diagnostic(`breaker ${breaker ? 'on' : 'off'}: ${attemptsDuringOutage} SL1 attempts during the 3 s outage, `
+        + `${deadDuringOutage} dead-lettered during it; afterwards ${w.delivered} delivered, ${w.deadLetters.length} dead-lettered in all`);
+      if (breaker) {
+        // At most each alert's first attempt (they all start before enough failures come back) plus probes.
+        const halfOpens = w.states.filter((s) => s === 'half_open').length;
+        assert.ok(attemptsDuringOutage <= 100 + halfOpens, `${attemptsDuringOutage}`);
+        assert.equal(w.deadLetters.length, 0);
+        assert.equal(w.delivered, 100);
+      } else {
+        assert.ok(attemptsDuringOutage >= 200, `${attemptsDuringOutage}`);
+      }
+    } finally {
+      await w.dispatcher.close();
+      await fake.close();
+    }
+  });
+}
