@@ -173,7 +173,7 @@ export class AttemptRunner {
     });
   }
 
-  /** Log mode (no sl1_url): the alert becomes one log line and is released. */
+  /** Log mode (no sl1_api_url): the alert becomes one log line and is released. */
   async logInstead(entry: Entry): Promise<void> {
     const { message, fields } = entry.alert;
     entry.log.info({ delivered: false, message, fields }, 'alert (log mode, not delivered)');

@@ -42,7 +42,7 @@ export function classifyResponse(status: number, headers: ResponseHeaders = {}, 
     return {
       kind: 'permanent',
       isAuth: false,
-      reason: `SL1 answered ${status} redirect${location === undefined ? '' : ` to ${location}`}: set sl1_url to the final https URL of /api/alert`,
+      reason: `SL1 answered ${status} redirect${location === undefined ? '' : ` to ${location}`}: set sl1_api_url to the final https URL of /api/alert`,
     };
   }
   // 400, 404, 422 and the rest: the same body would be refused again.
