@@ -1,4 +1,5 @@
 import { forbiddenKeys } from '../rules/types.js';
+import { parseJsonSafe } from '../security/body.js';
 
 /** A non-null, non-array object: something keys can be read from. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -17,13 +18,14 @@ export function readOwn(value: unknown, key: string): { found: true; value: unkn
 
 /**
  * Decodes a string that holds a JSON object or array (AWS SNS `Message`). Anything else, including
- * invalid JSON, gives undefined: a string is only looked into when it clearly holds JSON.
+ * invalid JSON, gives undefined: a string is only looked into when it clearly holds JSON. It is as
+ * untrusted as the body, so it gets the same depth limit and prototype-key filter.
  */
 export function parseJsonText(text: string): unknown {
   const first = text.trimStart()[0];
   if (first !== '{' && first !== '[') return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonSafe(text);
   } catch {
     return undefined;
   }

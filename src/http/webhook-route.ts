@@ -17,6 +17,7 @@ import type { Journal } from '../store/index.js';
 import { BodyAbortedError, BodyTooLargeError, readBody } from './read-body.js';
 import { requestIdFrom } from './request-id.js';
 import { sendError } from './respond.js';
+import { checkSubscribeUrl, confirmSnsSubscription } from './sns-confirm.js';
 
 export interface WebhookDeps {
   readonly config: () => RuntimeConfig;
@@ -90,6 +91,7 @@ async function answer(c: Context<Env>, decision: IntakeDecision, deps: WebhookDe
       const source = knownSource(config, decision.source);
       metrics.webhooksReceived.inc({ source, event: '', outcome: 'handshake', reason: decision.answer.kind });
       log.info({ source, handshake: decision.answer.kind, ...decision.answer.log }, 'handshake answered; no alert');
+      if (decision.answer.kind === 'sns.subscription_confirmation') followSnsConfirmation(decision.answer.log ?? {}, config, log);
       for (const [name, value] of Object.entries(decision.answer.headers ?? {})) c.header(name, value);
       const body = decision.answer.body;
       if (body === undefined) return c.body(null, decision.answer.status as ContentfulStatusCode);
@@ -174,6 +176,23 @@ async function enqueue(
     },
     202,
   );
+}
+
+/**
+ * `sns_auto_confirm = true`: GET the SubscribeURL once the answer is on its way, but only on an SNS
+ * endpoint (a refusal is logged before answering). Otherwise say that a person must confirm it.
+ */
+function followSnsConfirmation(facts: Readonly<Record<string, unknown>>, config: RuntimeConfig, log: Logger): void {
+  if (!config.settings.sns_auto_confirm) {
+    log.warn(facts, 'SNS subscription not confirmed: sns_auto_confirm = false, so open its SubscribeURL to confirm it by hand');
+    return;
+  }
+  const checked = checkSubscribeUrl(facts['SubscribeURL']);
+  if (!checked.ok) {
+    log.warn({ ...facts, reason: checked.reason }, 'SNS subscription not confirmed: SubscribeURL refused; no request made');
+    return;
+  }
+  setImmediate(() => void confirmSnsSubscription(checked.url.href, facts, { logger: log }));
 }
 
 function forgetDedup(deps: WebhookDeps, alerts: readonly PlannedAlert[]): void {

@@ -89,7 +89,12 @@ export function decideIntake(request: IntakeRequest, context: IntakeContext): In
   // The CloudEvents OPTIONS probe carries no signature and no body.
   if (request.method === 'OPTIONS') {
     const source = request.sourceParam?.toLowerCase();
-    const answer = unsignedHandshakeOf(source ? config.sources.get(source)?.provider : 'azure', view);
+    const configured = source === undefined ? undefined : config.sources.get(source);
+    // Saying "you may send" for a URL that refuses every delivery would only mislead the sender.
+    if (source !== undefined && !configured) {
+      return reject(404, 'unknown_source', `no line in webhooks.ini for source "${truncate(source, 60)}"`, undefined, { details: { knownSources: config.rules.sources() } });
+    }
+    const answer = unsignedHandshakeOf(configured ? configured.provider : 'azure', view);
     return answer ? { kind: 'handshake', source, answer } : reject(405, 'method_not_allowed', 'OPTIONS is only answered for the CloudEvents webhook handshake (WebHook-Request-Origin)', source, { headers: { allow: 'POST, OPTIONS' } });
   }
 
@@ -144,12 +149,15 @@ export function decideIntake(request: IntakeRequest, context: IntakeContext): In
       body = result.body;
     }
     const verdict = source.verify({ rawBody: request.rawBody, headers: request.headers, body, nowMs: context.nowMs });
-    if (!verdict.ok) return reject(401, verdict.code, verdict.message, source.name);
+    if (!verdict.ok) return reject(401, verdict.code, verdict.message, source.name, { details: { header: verdict.header } });
   }
 
   const body = parse();
   if ('kind' in body) return body;
   view.body = body.body;
+  if (typeof body.body !== 'object' || body.body === null) {
+    return reject(400, 'invalid_payload', `the body is JSON ${body.body === null ? 'null' : `a ${typeof body.body}`}; send a JSON object or array`, source.name);
+  }
 
   const answer = handshakeOf(source.provider, view);
   if (answer) return { kind: 'handshake', source: source.name, answer };
@@ -223,7 +231,16 @@ function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRun
   const { config, dedup, nowMs } = context;
   const alerts: PlannedAlert[] = [];
   const skipped: SkippedItem[] = [];
-  splitItems(source.provider, view).forEach((item, index) => {
+  const items = splitItems(source.provider, view);
+  // A batch larger than the whole queue could never be accepted: 413 rather than a 503 retried forever.
+  if (items.length > config.settings.queue_max_size) {
+    return reject(413, 'too_many_items', `the body holds ${items.length} items; at most ${config.settings.queue_max_size} (queue_max_size) fit in one request, so send smaller batches`, source.name);
+  }
+  items.forEach((item, index) => {
+    if (typeof item !== 'object' || item === null) {
+      skipped.push({ outcome: 'ignored', event: undefined, reason: `item ${index} is not a JSON object or array` });
+      return;
+    }
     const resolved = resolveItem(config.rules, source, view, item, { missingValue: config.settings.missing_value });
     if (resolved.kind !== 'rendered') {
       skipped.push({ outcome: 'ignored', event: resolved.event, reason: resolved.reason, ...(resolved.kind === 'filtered' ? { ruleName: resolved.ruleName } : {}) });

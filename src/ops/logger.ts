@@ -3,12 +3,14 @@
  * when a person runs GenHook in a terminal, and redaction of every header and setting that can hold a secret.
  */
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import { describeSettings, type Settings } from '../config/settings.js';
 
 export type { Logger };
 
 /** Header and field paths that may hold credentials; pino compiles these once. */
 export const REDACT_PATHS = [
   'headers.authorization',
+  'headers["proxy-authorization"]',
   'headers.cookie',
   'headers["x-hub-signature"]',
   'headers["x-hub-signature-256"]',
@@ -27,7 +29,22 @@ export const REDACT_PATHS = [
   'settings.admin_token',
   'password',
   'secret',
+  'secrets',
+  'token',
+  '*.password',
+  '*.secret',
+  '*.secrets',
+  '*.token',
 ] as const;
+
+/**
+ * A `settings` object logged as is would print every `<source>_secret`; pino paths cannot match a key
+ * suffix, so the whole value goes through `describeSettings` (secrets replaced) instead.
+ */
+function serializeSettings(value: unknown): unknown {
+  const isSettings = typeof value === 'object' && value !== null && (value as Partial<Settings>).sources instanceof Map;
+  return isSettings ? describeSettings(value as Settings) : value;
+}
 
 export interface LoggerSettings {
   readonly level: string;
@@ -42,6 +59,7 @@ export function createLogger(options: LoggerSettings, destination?: pino.Destina
     level: options.level,
     base: { service: 'genhook' },
     redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
+    serializers: { settings: serializeSettings },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };
