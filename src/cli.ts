@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatConfigIssue } from './config/errors.js';
-import { loadConfig, type RuntimeConfig } from './config/runtime.js';
+import { loadServingConfig } from './admin/index.js';
+import type { RuntimeConfig } from './config/runtime.js';
 import { createSl1Client } from './deliver/sl1-client.js';
 import { identifySource, splitItems, type RequestView } from './identify/index.js';
 import { resolveItem } from './intake/intake.js';
@@ -61,9 +62,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'check':
       return checkCommand(files);
     case 'render':
-      return renderCommand(await loadConfig(files).then((loaded) => loaded.config), args, values.header ?? []);
+      return renderCommand(await loadServingConfig(files).then((loaded) => loaded.config), args, values.header ?? []);
     case 'dlq':
-      return dlqCommand(await loadConfig(files).then((loaded) => loaded.config), args, values);
+      return dlqCommand(await loadServingConfig(files).then((loaded) => loaded.config), args, values);
     default:
       process.stderr.write(`genhook: unknown command "${command}"\n\n${USAGE}`);
       return 2;
@@ -91,6 +92,11 @@ async function serveCommand(files: Parameters<typeof startGenHook>[0]): Promise<
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // SIGHUP: re-read settings.ini and webhooks.ini; an invalid result is logged and the running config stays.
+  process.on('SIGHUP', () => {
+    genhook.logger.info({ signal: 'SIGHUP' }, 'signal received: reloading the configuration');
+    genhook.reload('sighup').catch((error: unknown) => genhook.logger.error({ err: error }, 'configuration reload failed'));
+  });
   return new Promise<number>(() => {
     // Runs until a signal ends the process.
   });
@@ -98,10 +104,11 @@ async function serveCommand(files: Parameters<typeof startGenHook>[0]): Promise<
 
 async function checkCommand(files: { settingsFile: string; webhooksFile: string; env: NodeJS.ProcessEnv }): Promise<number> {
   try {
-    const { config, warnings } = await loadConfig(files);
+    const { config, warnings, disabled } = await loadServingConfig(files);
     for (const warning of warnings) process.stderr.write(`warning: ${formatConfigIssue(warning)}\n`);
     for (const summary of config.rules.summarize()) {
-      process.stdout.write(`${summary.source}: ${summary.count} line${summary.count === 1 ? '' : 's'} (${summary.names.join(', ')})\n`);
+      const state = disabled.has(summary.source) ? ' - disabled (;disabled; lines)' : '';
+      process.stdout.write(`${summary.source}: ${summary.count} line${summary.count === 1 ? '' : 's'} (${summary.names.join(', ')})${state}\n`);
     }
     process.stdout.write(`${files.webhooksFile} and ${files.settingsFile} are valid\n`);
     return 0;

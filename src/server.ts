@@ -8,8 +8,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
+import { ConfigStore, loadServingConfig, mountAdminRoutes, watchConfigFiles, type ConfigWatcher, type ReloadResult, type ReloadTrigger } from './admin/index.js';
 import { formatConfigIssue } from './config/errors.js';
-import { loadConfig, type RuntimeConfig } from './config/runtime.js';
+import type { RuntimeConfig } from './config/runtime.js';
 import { createDispatcher, type Dispatcher } from './deliver/dispatcher.js';
 import { createApp, type ReadinessReport } from './http/app.js';
 import { createLogger, type Logger } from './ops/logger.js';
@@ -32,6 +33,8 @@ export interface GenHook {
   readonly metrics: Metrics;
   readonly dispatcher: Dispatcher;
   readonly logger: Logger;
+  /** Re-reads settings.ini and webhooks.ini; an invalid configuration is refused and the running one stays. */
+  reload(trigger?: ReloadTrigger): Promise<ReloadResult>;
   /** SIGTERM: answer 503 to new webhooks, drain for up to `graceMs`, close. True when everything drained. */
   shutdown(graceMs?: number): Promise<boolean>;
 }
@@ -42,12 +45,10 @@ export function settingsPath(config: RuntimeConfig, path: string): string {
 }
 
 export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
-  const { config: initial, warnings } = await loadConfig({
-    settingsFile: options.settingsFile,
-    webhooksFile: options.webhooksFile,
-    env: options.env ?? {},
-  });
-  let config = initial;
+  const files = { settingsFile: options.settingsFile, webhooksFile: options.webhooksFile, env: options.env ?? {} };
+  const initial = await loadServingConfig(files);
+  const { config, warnings } = initial;
+  // Values read once here are the restart-only settings (see src/admin/restart-settings.ts).
   const { settings } = config;
   const logger =
     options.logger ??
@@ -78,8 +79,35 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
           queueDepth: () => new Map(Object.entries(dispatcher?.perSource() ?? {})),
           queueCapacity: () => settings.queue_max_size,
           journalPending: () => journal.size,
+          workers: () => settings.max_worker_threads,
         },
   );
+  metrics.prepareSources(config.rules.sources());
+  let watcher: ConfigWatcher | undefined;
+  const store: ConfigStore = new ConfigStore({
+    files,
+    initial,
+    logger,
+    metrics,
+    onApply: (next) => {
+      metrics.prepareSources(next.config.rules.sources());
+      logger.level = next.config.settings.log_level;
+      if (!isDraining) setWatching(next.config.settings.watch_config);
+    },
+  });
+  const setWatching = (isOn: boolean): void => {
+    if (isOn === (watcher !== undefined)) return;
+    if (!isOn) {
+      watcher?.close();
+      watcher = undefined;
+      return;
+    }
+    watcher = watchConfigFiles({
+      files: [files.settingsFile, files.webhooksFile],
+      onChange: () => void store.reload('file').catch((error: unknown) => logger.error({ err: error }, 'configuration reload failed')),
+      onError: (error) => logger.error({ err: error }, 'watching the configuration files failed; reload with SIGHUP or POST /admin/reload'),
+    });
+  };
   const journalHealth = { isWritable: true };
   dispatcher = createGenHookDispatcher(config, { journal, deadLetter, metrics, logger });
 
@@ -113,7 +141,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   };
   const liveDispatcher = dispatcher;
   const app = createApp({
-    config: () => config,
+    config: () => store.config,
     dedup,
     journal: trackedJournal,
     dispatcher: liveDispatcher,
@@ -127,7 +155,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
         isReady: !isDraining && journalHealth.isWritable && hasRoom,
         checks: {
           draining: isDraining,
-          config: { settings: config.settingsFile, webhooks: config.webhooksFile, sources: config.rules.sources().length },
+          config: { settings: store.config.settingsFile, webhooks: store.config.webhooksFile, sources: store.config.rules.sources().length },
           journal: { writable: journalHealth.isWritable, pending: journal.size },
           queue: { waiting: liveDispatcher.size, inFlight: liveDispatcher.inFlight, capacity: settings.queue_max_size, hasRoom },
           breaker: liveDispatcher.breakerState,
@@ -135,6 +163,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
         },
       };
     },
+    mount: (routes) => mountAdminRoutes(routes, { store, logger }),
   });
 
   const server = await listen(app.fetch, config);
@@ -142,16 +171,19 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   const scheme = settings.ssl_enabled ? 'https' : 'http';
   const url = `${scheme}://${settings.server_host === '0.0.0.0' ? '127.0.0.1' : settings.server_host}:${port}`;
   logger.info({ url, sources: config.rules.sources(), mode: settings.sl1_api_url ? 'sl1' : 'log' }, 'GenHook listening');
+  setWatching(settings.watch_config);
 
   return {
     url,
     port,
-    config: () => config,
+    config: () => store.config,
     metrics,
     dispatcher: liveDispatcher,
     logger,
-    async shutdown(graceMs = settings.shutdown_grace_period) {
+    reload: (trigger = 'admin') => store.reload(trigger),
+    async shutdown(graceMs = store.config.settings.shutdown_grace_period) {
       isDraining = true;
+      setWatching(false);
       logger.info({ graceMs, waiting: liveDispatcher.size, inFlight: liveDispatcher.inFlight }, 'shutting down: draining queued alerts');
       const drained = await liveDispatcher.drain(graceMs);
       await closeServer(server);
@@ -214,7 +246,10 @@ function createGenHookDispatcher(config: RuntimeConfig, { journal, deadLetter, m
           await deadLetter.append(toDeadLetterEntry(alert, event));
         } catch (error) {
           // Keep it journaled: it is replayed on the next start rather than lost.
-          logger.error({ err: error, alertId: alert.id, reqId: alert.requestId }, 'dead-letter file not writable; the alert stays in the journal');
+          logger.error(
+            { err: error, reqId: alert.requestId, alertId: alert.id, source: alert.source, event: alert.event },
+            'dead-letter file not writable; the alert stays in the journal',
+          );
           return;
         }
         journal.complete(alert.id);

@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type BreakerStateName = 'closed' | 'half_open' | 'open';
+const DEAD_LETTER_REASONS = ['permanent', 'retries_exhausted', 'expired'] as const;
 const BREAKER_STATE_VALUE: Readonly<Record<BreakerStateName, number>> = { closed: 0, half_open: 1, open: 2 };
 
 /** Live numbers read at scrape time rather than pushed on every change. */
@@ -13,6 +14,8 @@ export interface MetricsProbes {
   readonly queueDepth: () => ReadonlyMap<string, { waiting: number; inFlight: number }>;
   readonly queueCapacity: () => number;
   readonly journalPending: () => number;
+  /** max_worker_threads: with genhook_deliveries_in_flight, the workers' utilisation. */
+  readonly workers: () => number;
 }
 
 export function createMetrics(probes?: () => MetricsProbes | undefined) {
@@ -66,6 +69,15 @@ export function createMetrics(probes?: () => MetricsProbes | undefined) {
         if (current) this.set(current.queueCapacity());
       },
     }),
+    workers: new Gauge({
+      name: 'genhook_delivery_workers',
+      help: 'Deliveries to SL1 allowed in flight at once, all sources together (max_worker_threads)',
+      registers,
+      collect(this: Gauge) {
+        const current = probes?.();
+        if (current) this.set(current.workers());
+      },
+    }),
     journalPending: new Gauge({
       name: 'genhook_journal_pending',
       help: 'Alerts held in the journal (accepted, not yet delivered or dead-lettered)',
@@ -81,12 +93,15 @@ export function createMetrics(probes?: () => MetricsProbes | undefined) {
       labelNames: ['source'] as const,
       registers,
     }),
-    sl1Requests: new Counter({
-      name: 'genhook_sl1_requests_total',
-      help: 'Requests to SL1 by status class (2xx, 4xx, 5xx, network)',
-      labelNames: ['status_class'] as const,
-      registers,
-    }),
+    sl1Requests: initialized(
+      new Counter({
+        name: 'genhook_sl1_requests_total',
+        help: 'Requests to SL1 by status class (2xx, 4xx, 5xx, network)',
+        labelNames: ['status_class'] as const,
+        registers,
+      }),
+      ['2xx', '4xx', '5xx', 'network'].map((status_class) => ({ status_class })),
+    ),
     sl1Duration: new Histogram({
       name: 'genhook_sl1_request_duration_seconds',
       help: 'Time SL1 took to answer one alert request',
@@ -136,12 +151,23 @@ export function createMetrics(probes?: () => MetricsProbes | undefined) {
       labelNames: ['source'] as const,
       registers,
     }),
-    configReloads: new Counter({
-      name: 'genhook_config_reloads_total',
-      help: 'Configuration reloads by result (ok, invalid)',
-      labelNames: ['result'] as const,
-      registers,
-    }),
+    configReloads: initialized(
+      new Counter({
+        name: 'genhook_config_reloads_total',
+        help: 'Configuration swaps by result (ok, invalid) and trigger (file, sighup, admin, write)',
+        labelNames: ['result', 'trigger'] as const,
+        registers,
+      }),
+      ['ok', 'invalid'].flatMap((result) => ['file', 'sighup', 'admin', 'write'].map((trigger) => ({ result, trigger }))),
+    ),
+    /** Puts every per-source series at 0 for configured sources, so alerting on `increase()` sees the first one. */
+    prepareSources(sources: readonly string[]): void {
+      for (const source of sources) {
+        for (const reason of DEAD_LETTER_REASONS) this.deadLetters.inc({ source, reason }, 0);
+        this.retries.inc({ source }, 0);
+        this.missingFields.inc({ source }, 0);
+      }
+    },
     setBreakerState(state: BreakerStateName): void {
       this.breakerState.set(BREAKER_STATE_VALUE[state]);
       this.breakerTransitions.inc({ state });
@@ -150,6 +176,12 @@ export function createMetrics(probes?: () => MetricsProbes | undefined) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Series that exist from the start at 0, so `rate()` and `increase()` see the first event. */
+function initialized<T extends string>(counter: Counter<T>, labelSets: readonly Partial<Record<T, string>>[]): Counter<T> {
+  for (const labels of labelSets) counter.inc(labels, 0);
+  return counter;
+}
 
 export function statusClass(status: number): string {
   if (status === 0) return 'network';

@@ -33,6 +33,8 @@ export interface TestGenHookOptions {
   readonly webhooks?: string;
   readonly dir?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Keep the settings.ini and webhooks.ini already in `dir` (a restart); `settings` and `webhooks` are then unused. */
+  readonly keepFiles?: boolean;
 }
 
 export async function startTestGenHook(options: TestGenHookOptions = {}): Promise<TestGenHook> {
@@ -47,8 +49,10 @@ export async function startTestGenHook(options: TestGenHookOptions = {}): Promis
   };
   const settingsFile = join(dir, 'settings.ini');
   const webhooksFile = join(dir, 'webhooks.ini');
-  await writeFile(settingsFile, Object.entries(settings).map(([key, value]) => `${key} = ${value}`).join('\n') + '\n');
-  await writeFile(webhooksFile, options.webhooks ?? (await readFile('webhooks.ini', 'utf8')));
+  if (!options.keepFiles) {
+    await writeFile(settingsFile, Object.entries(settings).map(([key, value]) => `${key} = ${value}`).join('\n') + '\n');
+    await writeFile(webhooksFile, options.webhooks ?? (await readFile('webhooks.ini', 'utf8')));
+  }
 
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
