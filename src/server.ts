@@ -272,19 +272,26 @@ function createGenHookDispatcher(config: RuntimeConfig, { journal, deadLetter, m
   );
 }
 
+/**
+ * Slow senders may not hold a connection for Node's default 300 s: providers post a complete webhook in well
+ * under a second, so a request that takes longer than this is a slow-loris, not a webhook.
+ */
+const REQUEST_TIMEOUTS = { requestTimeout: 30_000, headersTimeout: 15_000 } as const;
+
 async function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: RuntimeConfig): Promise<ServerType> {
   const { settings } = config;
-  const tls = settings.ssl_enabled
+  const transport = settings.ssl_enabled
     ? {
         createServer: createHttpsServer,
         serverOptions: {
+          ...REQUEST_TIMEOUTS,
           cert: await readFile(settingsPath(config, settings.ssl_cert_path ?? '')),
           key: await readFile(settingsPath(config, settings.ssl_key_path ?? '')),
         },
       }
-    : {};
+    : { serverOptions: REQUEST_TIMEOUTS };
   return new Promise((resolvePromise, reject) => {
-    const server = serve({ fetch, port: settings.server_port, hostname: settings.server_host, ...tls }, () => resolvePromise(server));
+    const server = serve({ fetch, port: settings.server_port, hostname: settings.server_host, ...transport }, () => resolvePromise(server));
     server.once('error', reject);
   });
 }
