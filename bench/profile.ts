@@ -1,0 +1,153 @@
+/**
+ * `node dist/bench/profile.js [seconds] [journal_mode] [sl1|log]`: GenHook under saturation with `--cpu-prof`, then
+ * the functions with the most self time, and the same grouped by file. For finding what stands between
+ * GenHook and the bare server; not part of `npm run bench`.
+ */
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { guardChildren, spawnChild } from './children.js';
+import { repoWebhooksFile, type JournalMode } from './genhook-config.js';
+import { startGenhook } from './genhook-child.js';
+import { runLoad } from './load.js';
+import { buildSignedPush } from './payloads.js';
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly hitCount?: number;
+  readonly children?: readonly number[];
+}
+interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly startTime: number;
+  readonly endTime: number;
+  readonly samples?: readonly number[];
+  readonly timeDeltas?: readonly number[];
+}
+
+export interface SelfTime {
+  readonly name: string;
+  readonly where: string;
+  readonly ms: number;
+  readonly share: number;
+}
+
+/** Where time goes, by stage; the first pattern that matches a file wins. */
+const AREAS: readonly (readonly [string, RegExp])[] = [
+  ['delivery to SL1 (undici, p-retry, opossum, p-queue, src/deliver)', /^(undici\/|p-retry|opossum|p-queue|src\/deliver\/|node:internal\/deps\/undici|node:internal\/abort_controller|node:internal\/event_target|eventemitter3|is-network-error)/],
+  ['journal (src/store)', /^src\/store\//],
+  ['intake: verify, parse, identify, extract, render', /^src\/(intake|security|verify|identify|extract|render|rules|handshake)\//],
+  ['HTTP server side (node:http, hono, @hono/node-server, src/http)', /^(node:_http|node:http|hono\/|@hono\/|src\/http\/|node:internal\/streams|node:net|node:stream)/],
+  ['metrics and logging (prom-client, pino)', /^(prom-client|pino|@pinojs|src\/ops\/|sonic-boom|tdigest|bintrees)/],
+  ['crypto (HMAC)', /^node:internal\/crypto/],
+  ['garbage collector', /^\(garbage collector\)/],
+  ['idle', /^\((idle|program)\)/],
+];
+
+/** Self time per function (by name and location) and per file, from a .cpuprofile, largest first. */
+export function summariseProfile(profile: CpuProfile): { byFunction: SelfTime[]; byFile: SelfTime[]; byArea: SelfTime[]; otherOwners: SelfTime[] } {
+  const selfUs = new Map<number, number>();
+  const { samples = [], timeDeltas = [] } = profile;
+  for (let i = 0; i < samples.length; i++) {
+    const id = samples[i] ?? -1;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (timeDeltas[i + 1] ?? timeDeltas[i] ?? 0));
+  }
+  const total = [...selfUs.values()].reduce((a, b) => a + b, 0) || 1;
+  const byFunction = new Map<string, SelfTime>();
+  const byFile = new Map<string, SelfTime>();
+  const byArea = new Map<string, SelfTime>();
+  const otherOwners = new Map<string, SelfTime>();
+  const parentOf = new Map<number, ProfileNode>();
+  const nodeById = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) {
+    nodeById.set(node.id, node);
+    for (const child of node.children ?? []) parentOf.set(child, node);
+  }
+  // Native frames (writev, JSON.parse builtins, fdatasync) count for the nearest JS caller's file.
+  const ownerFile = (node: ProfileNode): string => {
+    for (let at: ProfileNode | undefined = node; at !== undefined; at = parentOf.get(at.id)) {
+      if (at.callFrame.url !== '') return shortenUrl(at.callFrame.url);
+    }
+    return `(${node.callFrame.functionName.replace(/[()]/g, '')})`;
+  };
+  const add = (map: Map<string, SelfTime>, key: string, name: string, where: string, us: number) => {
+    const earlier = map.get(key);
+    const ms = (earlier?.ms ?? 0) + us / 1000;
+    map.set(key, { name, where, ms, share: (ms * 1000) / total });
+  };
+  for (const node of profile.nodes) {
+    const us = selfUs.get(node.id) ?? 0;
+    if (us === 0) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const file = shortenUrl(url);
+    const name = functionName === '' ? '(anonymous)' : functionName;
+    add(byFunction, `${name}@${file}:${lineNumber}`, name, `${file}:${lineNumber + 1}`, us);
+    add(byFile, file, file, file, us);
+    const owner = ownerFile(node);
+    const area = AREAS.find(([, pattern]) => pattern.test(owner))?.[0] ?? `other (${owner})`;
+    add(byArea, area.startsWith('other') ? 'other' : area, area.startsWith('other') ? 'other' : area, '', us);
+    if (area.startsWith('other')) add(otherOwners, `${owner} ${name}`, `${owner} ${name}`, `${owner} ${name}`, us);
+  }
+  const sorted = (map: Map<string, SelfTime>) => [...map.values()].sort((a, b) => b.ms - a.ms);
+  return { byFunction: sorted(byFunction), byFile: sorted(byFile), byArea: sorted(byArea), otherOwners: sorted(otherOwners) };
+}
+
+function shortenUrl(url: string): string {
+  if (url === '') return '(native/V8)';
+  const nodeModules = url.lastIndexOf('node_modules/');
+  if (nodeModules >= 0) return url.slice(nodeModules + 'node_modules/'.length);
+  const dist = url.search(/\/(src|bench)\//);
+  return dist >= 0 ? url.slice(dist + 1) : url.replace('file://', '');
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? '8');
+  const journalMode = (process.argv[3] ?? 'fsync') as JournalMode;
+  // log: no sl1_api_url, so the profile shows the receiving side alone.
+  const isLogMode = process.argv[4] === 'log';
+  const tmpRoot = mkdtempSync(join(os.tmpdir(), 'genhook-profile-'));
+  const profDir = join(tmpRoot, 'prof');
+  const secret = 'bench-github-secret';
+  const payload = buildSignedPush(secret, 7 * 1024);
+  const { child: sl1, readyMatch } = await spawnChild({
+    name: 'fake-sl1', script: fileURLToPath(new URL('./fake-sl1-server.js', import.meta.url)), args: ['0'], readyLine: /^ready (\d+)/,
+  });
+  try {
+    const gh = await startGenhook({
+      name: 'genhook-profiled', tmpRoot, webhooksFile: repoWebhooksFile(), cpuProfDir: profDir,
+      config: { secret, ...(isLogMode ? {} : { sl1Url: `http://127.0.0.1:${readyMatch?.[1]}/api/alert` }), queueMaxSize: 200_000, journalMode },
+    });
+    await runLoad({ port: gh.port, payload, durationSec: 2 });
+    const result = await runLoad({ port: gh.port, payload, durationSec: seconds });
+    process.stdout.write(`GenHook (journal ${journalMode}, ${isLogMode ? 'log mode' : 'delivering to the fake SL1'}) ${result.acceptedPerSec.toFixed(0)} 2xx/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms\n`);
+    await gh.waitDrained(20_000);
+    await gh.child.stop(10_000);
+    const file = readdirSync(profDir).find((name) => name.endsWith('.cpuprofile'));
+    if (file === undefined) throw new Error(`no .cpuprofile in ${profDir}: did GenHook exit normally on SIGTERM?`);
+    const kept = join(os.tmpdir(), 'genhook-bench-last.cpuprofile');
+    copyFileSync(join(profDir, file), kept);
+    process.stdout.write(`profile kept as ${kept} (open it in Chrome DevTools > Performance)\n`);
+    const { byFunction, byFile, byArea, otherOwners } = summariseProfile(JSON.parse(readFileSync(kept, 'utf8')) as CpuProfile);
+    const line = (s: SelfTime) => `${(s.share * 100).toFixed(1).padStart(5)}%  ${s.ms.toFixed(0).padStart(6)} ms  ${s.name === s.where ? s.where : `${s.name}  ${s.where}`}`;
+    process.stdout.write(`\nTop self time by function:\n${byFunction.slice(0, 30).map(line).join('\n')}\n`);
+    process.stdout.write(`\nTop self time by file:\n${byFile.slice(0, 25).map(line).join('\n')}\n`);
+    process.stdout.write(`\nSelf time by area (native frames counted for their JS caller):\n${byArea.map(line).join('\n')}\n`);
+    process.stdout.write(`\n'other' is mostly (file of the nearest JS frame, function):\n${otherOwners.slice(0, 12).map(line).join('\n')}\n`);
+  } finally {
+    await sl1.stop();
+    rmSync(tmpRoot, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  guardChildren();
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`profile failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
