@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BreakerState } from '../src/deliver/breaker.js';
+import { createBreaker, isBreakerOpenError, type BreakerState } from '../src/deliver/breaker.js';
 import { createDispatcher, type Dispatcher } from '../src/deliver/dispatcher.js';
 import type { DeadLetterEvent, DispatcherOptions } from '../src/deliver/dispatcher-options.js';
+import { DeliveryFailure } from '../src/deliver/errors.js';
 import { makeTestAlert, startFakeSl1, type FakeSl1 } from './support/fake-sl1.js';
 
 /** A dispatcher whose hooks count what the breaker tests need, with an event wait. */
@@ -57,6 +58,104 @@ function watch(fake: FakeSl1, options: DispatcherOptions) {
     get attemptsWhileNotClosed() { return attemptsWhileNotClosed; },
   };
 }
+
+/** A call the test settles by hand, so "in flight" and "settled" are under its control. */
+function deferred() {
+  let resolve!: (value: string) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<string>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const down = () => new DeliveryFailure({ kind: 'retryable', reason: 'SL1 answered 503' });
+const refused = () => new DeliveryFailure({ kind: 'permanent', reason: 'SL1 answered 400', isAuth: false });
+
+test('createBreaker() - the failure rate counts settled calls, not started ones', async () => {
+  const states: BreakerState[] = [];
+  const breaker = createBreaker({ volumeThreshold: 5, errorThresholdPercentage: 50 }, (s) => states.push(s));
+  try {
+    const calls = Array.from({ length: 50 }, () => deferred());
+    const runs = calls.map((call) => breaker.run(() => call.promise).catch((err: unknown) => err));
+    for (const [i, call] of calls.slice(0, 4).entries()) {
+      call.reject(down());
+      assert.ok((await runs[i]) instanceof DeliveryFailure, 'the caller gets the real failure');
+    }
+    assert.equal(breaker.state, 'closed', 'below volumeThreshold');
+    calls[4]?.reject(down());
+    await runs[4];
+    // Counting at start (opossum alone) it would take 26 of the 50 in flight to pass 50 %.
+    assert.equal(breaker.state, 'open', '5 of 5 settled calls failed');
+    assert.deepEqual(states, ['open']);
+    assert.equal(isBreakerOpenError(await breaker.run(() => Promise.resolve('new')).catch((err: unknown) => err)), true);
+    calls[5]?.resolve('late');
+    assert.equal(await runs[5], 'late', 'a call in flight at the open still gets its own outcome');
+    for (const call of calls.slice(6)) call.reject(down());
+    await Promise.all(runs);
+    assert.equal(breaker.state, 'open');
+  } finally {
+    breaker.shutdown();
+  }
+});
+
+test('createBreaker() - a 4xx answer never counts as a failure: SL1 is up', async () => {
+  const breaker = createBreaker({ volumeThreshold: 2 }, () => {});
+  try {
+    for (let i = 0; i < 20; i++) await breaker.run(() => Promise.reject(refused())).catch(() => {});
+    assert.equal(breaker.state, 'closed');
+  } finally {
+    breaker.shutdown();
+  }
+});
+
+test('createBreaker() - half-open lets exactly one probe through, and only the probe decides', async () => {
+  const states: BreakerState[] = [];
+  let onChange = () => {};
+  const breaker = createBreaker({ volumeThreshold: 2, resetTimeoutMs: 10 }, (s) => {
+    states.push(s);
+    onChange();
+  });
+  // opossum's reset timer is unref'd: the guard timer also keeps the event loop alive until the change.
+  const reach = (wanted: BreakerState) => new Promise<void>((resolve, reject) => {
+    const guard = setTimeout(() => reject(new Error(`timed out waiting for ${wanted}`)), 10_000);
+    onChange = () => {
+      if (breaker.state !== wanted) return;
+      clearTimeout(guard);
+      resolve();
+    };
+    onChange();
+  });
+  try {
+    const stale = deferred();
+    const staleRun = breaker.run(() => stale.promise).catch((err: unknown) => err);
+    for (let i = 0; i < 2; i++) await breaker.run(() => Promise.reject(down())).catch(() => {});
+    assert.equal(breaker.state, 'open');
+    await reach('half_open');
+
+    const probe = deferred();
+    const probeFlags: boolean[] = [];
+    const probeRun = breaker.run((isProbe) => {
+      probeFlags.push(isProbe);
+      return probe.promise;
+    });
+    const second = await breaker.run(() => Promise.resolve('second')).catch((err: unknown) => err);
+    assert.equal(isBreakerOpenError(second), true, 'only one call while half-open');
+    stale.reject(down());
+    await staleRun;
+    assert.equal(breaker.state, 'half_open', 'a call from before the open does not decide for the probe');
+    probe.resolve('ok');
+    assert.equal(await probeRun, 'ok');
+    assert.deepEqual(probeFlags, [true]);
+    assert.deepEqual(states, ['open', 'half_open', 'closed']);
+    // The window starts clean after a close: one failure does not reopen it.
+    await breaker.run(() => Promise.reject(down())).catch(() => {});
+    assert.equal(breaker.state, 'closed');
+  } finally {
+    breaker.shutdown();
+  }
+});
 
 test('breaker - SL1 down: opens, holds alerts (no retries burned), one probe per half-open, drains on recovery', async () => {
   const fake = await startFakeSl1();
@@ -137,26 +236,30 @@ test('breaker - pause() holds alerts and resume() releases them', async () => {
 
 /**
  * Measurement for the report: 100 alerts, SL1 refusing connections for ~3 s, production defaults
- * (50 concurrent, 3 attempts, 1 s equal-jitter backoff, breaker 50 % / 5 / 10 s / 5 s).
+ * (50 concurrent, 3 attempts, 1 s equal-jitter backoff, breaker 50 % / 5 / 10 s / 5 s). The two that bound
+ * the attempts are spelled out.
  */
+const MAX_CONCURRENT = 50;
+const VOLUME_THRESHOLD = 5;
 for (const breaker of [true, false]) {
   test(`breaker - measurement: 100 alerts, SL1 refusing for 3 s, breaker ${breaker ? 'on' : 'off'}`, async (t) => {
     const fake = await startFakeSl1();
     await fake.refuse();
-    const w = watch(fake, breaker ? {} : { breaker: false });
+    const w = watch(fake, { maxConcurrent: MAX_CONCURRENT, breaker: breaker ? { volumeThreshold: VOLUME_THRESHOLD } : false });
     try {
       for (let i = 0; i < 100; i++) w.dispatcher.offer(makeTestAlert());
       await new Promise((resolve) => setTimeout(resolve, 3000));
       const attemptsDuringOutage = w.attempts;
       const deadDuringOutage = w.deadLetters.length;
+      const halfOpensDuringOutage = w.states.filter((s) => s === 'half_open').length;
       await fake.restore();
       await w.dispatcher.drain(20_000);
       t.diagnostic(`breaker ${breaker ? 'on' : 'off'}: ${attemptsDuringOutage} SL1 attempts during the 3 s outage, `
         + `${deadDuringOutage} dead-lettered during it; afterwards ${w.delivered} delivered, ${w.deadLetters.length} dead-lettered in all`);
       if (breaker) {
-        // At most each alert's first attempt (they all start before enough failures come back) plus probes.
-        const halfOpens = w.states.filter((s) => s === 'half_open').length;
-        assert.ok(attemptsDuringOutage <= 100 + halfOpens, `${attemptsDuringOutage}`);
+        // Those in flight when it opens, the failures that opened it, and one probe per half-open.
+        const bound = MAX_CONCURRENT + VOLUME_THRESHOLD + halfOpensDuringOutage;
+        assert.ok(attemptsDuringOutage <= bound, `${attemptsDuringOutage} attempts, at most ${bound} expected`);
         assert.equal(w.deadLetters.length, 0);
         assert.equal(w.delivered, 100);
       } else {
