@@ -92,7 +92,9 @@ export function createSl1Client(options: Sl1ClientOptions): Sl1Client {
           body: JSON.stringify(buildAlertBody(alert)),
           signal: controller.signal,
         });
-        const bodyExcerpt = await readExcerpt(response.body);
+        // A success body is never shown to anyone: discard it without copying (the socket stays reusable).
+        const isSuccess = response.statusCode >= 200 && response.statusCode < 300;
+        const bodyExcerpt = isSuccess ? (await response.body.dump({ limit: MAX_DISCARD_BYTES }), '') : await readExcerpt(response.body);
         return {
           status: response.statusCode,
           headers: response.headers,
