@@ -12,6 +12,7 @@ import { ConfigStore, loadServingConfig, mountAdminRoutes, watchConfigFiles, typ
 import { formatConfigIssue } from './config/errors.js';
 import type { RuntimeConfig } from './config/runtime.js';
 import { createDispatcher, type Dispatcher } from './deliver/dispatcher.js';
+import type { DispatcherHooks, DispatcherOptions } from './deliver/dispatcher-options.js';
 import { createApp, type ReadinessReport } from './http/app.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, statusClass, type Metrics } from './ops/metrics.js';
@@ -57,6 +58,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
       file: settings.log_file ? settingsPath(config, settings.log_file) : undefined,
       maxSizeBytes: settings.log_max_size,
       rotation: settings.log_rotation,
+      maxFiles: settings.log_max_files,
       pretty: settings.log_pretty,
     });
   for (const warning of warnings) logger.warn({ file: warning.file, line: warning.line }, formatConfigIssue(warning));
@@ -77,9 +79,9 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
       ? undefined
       : {
           queueDepth: () => new Map(Object.entries(dispatcher?.perSource() ?? {})),
-          queueCapacity: () => settings.queue_max_size,
+          queueCapacity: () => store.config.settings.queue_max_size,
           journalPending: () => journal.size,
-          workers: () => settings.max_worker_threads,
+          workers: () => store.config.settings.max_worker_threads,
         },
   );
   metrics.prepareSources(config.rules.sources());
@@ -92,9 +94,26 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     onApply: (next) => {
       metrics.prepareSources(next.config.rules.sources());
       logger.level = next.config.settings.log_level;
+      applyDeliverySettings(next.config);
       if (!isDraining) setWatching(next.config.settings.watch_config);
     },
   });
+  /** SL1 target, credentials, retries, breaker and concurrency follow a reload; queued alerts stay queued. */
+  const applyDeliverySettings = (next: RuntimeConfig): void => {
+    if (dispatcher === undefined) return;
+    try {
+      const change = dispatcher.reconfigure(toDispatcherOptions(next, logger));
+      if (change.changed.length === 0) return;
+      logger.info(
+        { changed: change.changed, clientReplaced: change.isClientReplaced, breakerReset: change.isBreakerReset, mode: change.mode },
+        'delivery settings applied',
+      );
+      if (change.changed.includes('url') && change.mode === 'log') logger.warn(LOG_MODE_WARNING);
+    } catch (error) {
+      // The settings were validated when compiled; this catches what only the dispatcher checks (a fractional breaker percentage).
+      logger.error({ err: error }, 'delivery settings not applied: the running ones stay; fix settings.ini and reload');
+    }
+  };
   const setWatching = (isOn: boolean): void => {
     if (isOn === (watcher !== undefined)) return;
     if (!isOn) {
@@ -111,7 +130,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   const journalHealth = { isWritable: true };
   dispatcher = createGenHookDispatcher(config, { journal, deadLetter, metrics, logger });
 
-  if (!settings.sl1_api_url) logger.warn('sl1_api_url is not set: log mode, alerts are written to the log and not sent to SL1');
+  if (!settings.sl1_api_url) logger.warn(LOG_MODE_WARNING);
   if (pending.length > 0) {
     logger.info({ count: pending.length }, 'replaying alerts the journal still holds');
     const refused = pending.filter((alert) => !dispatcher?.offer(alert)).length;
@@ -157,9 +176,9 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
           draining: isDraining,
           config: { settings: store.config.settingsFile, webhooks: store.config.webhooksFile, sources: store.config.rules.sources().length },
           journal: { writable: journalHealth.isWritable, pending: journal.size },
-          queue: { waiting: liveDispatcher.size, inFlight: liveDispatcher.inFlight, capacity: settings.queue_max_size, hasRoom },
+          queue: { waiting: liveDispatcher.size, inFlight: liveDispatcher.inFlight, capacity: store.config.settings.queue_max_size, hasRoom },
           breaker: liveDispatcher.breakerState,
-          mode: settings.sl1_api_url ? 'sl1' : 'log',
+          mode: store.config.settings.sl1_api_url ? 'sl1' : 'log',
         },
       };
     },
@@ -203,73 +222,81 @@ interface DispatcherWiring {
   readonly logger: Logger;
 }
 
-/** Every delivery outcome ends in the journal: delivered, logged or dead-lettered alerts leave it. */
-function createGenHookDispatcher(config: RuntimeConfig, { journal, deadLetter, metrics, logger }: DispatcherWiring): Dispatcher {
+const LOG_MODE_WARNING = 'sl1_api_url is not set: log mode, alerts are written to the log and not sent to SL1';
+
+/** The dispatcher's options from the settings; built at start and again on every reload. */
+function toDispatcherOptions(config: RuntimeConfig, logger: Logger): DispatcherOptions {
   const { settings } = config;
   const perSourceConcurrency: Record<string, number> = {};
   for (const source of config.sources.values()) {
     if (source.maxConcurrent !== undefined) perSourceConcurrency[source.name] = source.maxConcurrent;
   }
-  return createDispatcher(
-    {
-      url: settings.sl1_api_url,
-      username: settings.sl1_username ?? '',
-      password: settings.sl1_password ?? '',
-      maxConcurrent: settings.max_worker_threads,
-      perSourceConcurrency,
-      queueMaxSize: settings.queue_max_size,
-      processingTimeoutMs: Math.min(settings.processing_timeout, settings.sl1_timeout),
-      retryMaxAttempts: settings.retry_max_attempts,
-      backoff: { baseMs: settings.retry_base_delay, maxMs: settings.retry_max_delay },
-      maxAlertAgeMs: settings.max_alert_age,
-      breaker: {
-        errorThresholdPercentage: settings.breaker_error_threshold,
-        volumeThreshold: settings.breaker_volume_threshold,
-        rollingWindowMs: settings.breaker_window,
-        resetTimeoutMs: settings.breaker_reset_timeout,
-      },
-      logger,
+  return {
+    url: settings.sl1_api_url,
+    username: settings.sl1_username ?? '',
+    password: settings.sl1_password ?? '',
+    maxConcurrent: settings.max_worker_threads,
+    perSourceConcurrency,
+    queueMaxSize: settings.queue_max_size,
+    processingTimeoutMs: Math.min(settings.processing_timeout, settings.sl1_timeout),
+    retryMaxAttempts: settings.retry_max_attempts,
+    backoff: { baseMs: settings.retry_base_delay, maxMs: settings.retry_max_delay },
+    maxAlertAgeMs: settings.max_alert_age,
+    breaker: {
+      errorThresholdPercentage: settings.breaker_error_threshold,
+      volumeThreshold: settings.breaker_volume_threshold,
+      rollingWindowMs: settings.breaker_window,
+      resetTimeoutMs: settings.breaker_reset_timeout,
     },
-    {
-      onDelivered: ({ alert }) => {
-        journal.complete(alert.id);
-        metrics.delivered.inc({ source: alert.source, mode: 'sl1' });
-        metrics.deliveryLatency.observe({ source: alert.source }, (Date.now() - alert.receivedAt) / 1000);
-      },
-      onLogged: ({ alert }) => {
-        journal.complete(alert.id);
-        metrics.delivered.inc({ source: alert.source, mode: 'log' });
-      },
-      onDeadLetter: async (event) => {
-        const { alert } = event;
-        try {
-          await deadLetter.append(toDeadLetterEntry(alert, event));
-        } catch (error) {
-          // Keep it journaled: it is replayed on the next start rather than lost.
-          logger.error(
-            { err: error, reqId: alert.requestId, alertId: alert.id, source: alert.source, event: alert.event },
-            'dead-letter file not writable; the alert stays in the journal',
-          );
-          return;
-        }
-        journal.complete(alert.id);
-        metrics.deadLetters.inc({ source: alert.source, reason: event.reason });
-      },
-      onRetry: ({ alert }) => {
-        metrics.retries.inc({ source: alert.source });
-      },
-      onSl1Response: ({ status, durationMs }) => {
-        const label = statusClass(status);
-        metrics.sl1Requests.inc({ status_class: label });
-        metrics.sl1Duration.observe({ status_class: label }, durationMs / 1000);
-      },
-      onBreakerState: (state) => {
-        metrics.setBreakerState(state);
-        const level = state === 'open' ? 'warn' : 'info';
-        logger[level]({ breaker: state }, `SL1 circuit breaker ${state}`);
-      },
+    logger,
+  };
+}
+
+/** Every delivery outcome ends in the journal: delivered, logged or dead-lettered alerts leave it. */
+function createGenHookDispatcher(config: RuntimeConfig, { journal, deadLetter, metrics, logger }: DispatcherWiring): Dispatcher {
+  return createDispatcher(toDispatcherOptions(config, logger), deliveryHooks({ journal, deadLetter, metrics, logger }));
+}
+
+function deliveryHooks({ journal, deadLetter, metrics, logger }: DispatcherWiring): DispatcherHooks {
+  return {
+    onDelivered: ({ alert }) => {
+      journal.complete(alert.id);
+      metrics.delivered.inc({ source: alert.source, mode: 'sl1' });
+      metrics.deliveryLatency.observe({ source: alert.source }, (Date.now() - alert.receivedAt) / 1000);
     },
-  );
+    onLogged: ({ alert }) => {
+      journal.complete(alert.id);
+      metrics.delivered.inc({ source: alert.source, mode: 'log' });
+    },
+    onDeadLetter: async (event) => {
+      const { alert } = event;
+      try {
+        await deadLetter.append(toDeadLetterEntry(alert, event));
+      } catch (error) {
+        // Keep it journaled: it is replayed on the next start rather than lost.
+        logger.error(
+          { err: error, reqId: alert.requestId, alertId: alert.id, source: alert.source, event: alert.event },
+          'dead-letter file not writable; the alert stays in the journal',
+        );
+        return;
+      }
+      journal.complete(alert.id);
+      metrics.deadLetters.inc({ source: alert.source, reason: event.reason });
+    },
+    onRetry: ({ alert }) => {
+      metrics.retries.inc({ source: alert.source });
+    },
+    onSl1Response: ({ status, durationMs }) => {
+      const label = statusClass(status);
+      metrics.sl1Requests.inc({ status_class: label });
+      metrics.sl1Duration.observe({ status_class: label }, durationMs / 1000);
+    },
+    onBreakerState: (state) => {
+      metrics.setBreakerState(state);
+      const level = state === 'open' ? 'warn' : 'info';
+      logger[level]({ breaker: state }, `SL1 circuit breaker ${state}`);
+    },
+  };
 }
 
 /**

@@ -116,12 +116,12 @@ test('compileServingConfig() - a broken disabled line is reported at its file:li
   );
 });
 
-test('settingsNeedingRestart() - names restart-only settings that changed, and per-source max_concurrent', () => {
+test('settingsNeedingRestart() - names restart-only settings that changed; queue size and per-source max_concurrent are live', () => {
   const compile = (settingsText: string) => compileServingConfig({ ...files, settingsText, webhooksText: FILE }).config;
   const before = compile('server_port = 8080\nmissing_value = ?\n');
   assert.deepEqual(settingsNeedingRestart(before, compile('server_port = 8080\nmissing_value = -\n')), []);
   assert.deepEqual(
     settingsNeedingRestart(before, compile('server_port = 9090\nqueue_max_size = 5\nacme_max_concurrent = 2\nmissing_value = ?\n')),
-    ['server_port', 'queue_max_size', 'acme_max_concurrent'],
+    ['server_port'],
   );
 });

@@ -80,14 +80,14 @@ test('reload - settings: hot ones apply at once, restart-only ones are named and
   try {
     const settingsFile = join(server.dir, 'settings.ini');
     const text = await readFile(settingsFile, 'utf8');
-    await writeFile(settingsFile, text.replace('missing_value = ?', 'missing_value = n/a') + 'queue_max_size = 7\nacme_rate_limit = 1/1h\n');
+    await writeFile(settingsFile, text.replace('missing_value = ?', 'missing_value = n/a') + 'queue_max_size = 7\ndedup_window = 2h\nacme_rate_limit = 1/1h\n');
     const reloaded = await send(`${server.url}/admin/reload`, '', auth);
     assert.equal(reloaded.status, 200, reloaded.text);
-    assert.deepEqual(reloaded.json['restartNeeded'], ['queue_max_size']);
-    assert.ok(server.logs.some((line) => /queue_max_size changed: takes effect after a restart/.test(String(line['msg']))));
+    assert.deepEqual(reloaded.json['restartNeeded'], ['dedup_window']);
+    assert.ok(server.logs.some((line) => /dedup_window changed: takes effect after a restart/.test(String(line['msg']))));
     assert.equal(await messageOf(server, { status: 'down' }), 'Acme down in n/a', 'missing_value applies at once');
     assert.equal((await server.post('/webhook/acme', { status: 'x' })).status, 429, 'the new rate limit applies at once');
-    assert.equal((await server.genhook.metrics.registry.getSingleMetricAsString('genhook_queue_capacity')).trim().split('\n').pop(), 'genhook_queue_capacity 10000');
+    assert.equal((await server.genhook.metrics.registry.getSingleMetricAsString('genhook_queue_capacity')).trim().split('\n').pop(), 'genhook_queue_capacity 7', 'queue_max_size applies at once');
   } finally {
     await server.close();
   }

@@ -110,6 +110,7 @@ export const SETTINGS_SPEC = {
   log_file: setting(optionalTextKind, undefined, 'Write JSON logs to this file (rotated) instead of stdout.'),
   log_max_size: setting(sizeKind, 100 * 1024 ** 2, 'Rotate log_file when it reaches this size.'),
   log_rotation: setting(oneOf('daily', 'hourly', 'none'), 'daily', 'Also rotate log_file on this schedule.'),
+  log_max_files: setting(positiveIntKind, 10, 'Rotated log files kept besides the active one; older ones are deleted.'),
   log_pretty: setting(oneOf('auto', 'true', 'false'), 'auto', 'Human-readable logs; auto means when stdout is a terminal.'),
 
   missing_value: setting(textKind, '', 'Text rendered for a field the payload lacks (or holds null).'),

@@ -1,6 +1,6 @@
 import type { Alert } from '../alert.js';
 import { backoffDelay } from './backoff.js';
-import { createBreaker, isBreakerOpenError, type Breaker, type BreakerState } from './breaker.js';
+import { createBreaker, isBreakerOpenError, type Breaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { classifyError, classifyResponse, type Outcome } from './classify.js';
 import { AlertExpiredError, DeliveryFailure } from './errors.js';
 import type { DeadLetterReason, DeliveryLogger, DispatcherHooks, ResolvedOptions } from './dispatcher-options.js';
@@ -10,7 +10,6 @@ import type { Sl1Client, Sl1Response } from './sl1-client.js';
 export interface Entry {
   readonly alert: Alert;
   readonly log: DeliveryLogger;
-  readonly expiresAt: number;
   attempts: number;
   firstAttemptAt: number | undefined;
   lastAttemptAt: number | undefined;
@@ -21,9 +20,13 @@ export interface Entry {
   last: { status?: number; bodyExcerpt?: string; em7Headers?: Readonly<Record<string, string>> };
 }
 
-/** What one trip through the queues produced. `held`: not attempted (paused, breaker open), go back and wait. */
+/**
+ * What one trip through the queues produced. `held`: not attempted (paused, breaker open), go back and wait.
+ * `log`: the dispatcher is in log mode now (sl1_api_url was unset by a reload), so the alert is logged instead.
+ */
 export type Turn =
   | { readonly kind: 'delivered'; readonly status: number; readonly durationMs: number }
+  | { readonly kind: 'log' }
   | { readonly kind: 'held'; readonly rejected: boolean }
   | { readonly kind: 'expired' }
   | { readonly kind: 'closed' }
@@ -31,17 +34,25 @@ export type Turn =
 
 export type Readiness = 'ready' | 'expired' | 'closed';
 
+/** What {@link AttemptRunner.reconfigure} swaps; `breaker` only when a fresh one should take over. */
+export interface RunnerUpdate {
+  readonly options: ResolvedOptions;
+  readonly sl1: Sl1Client | undefined;
+  readonly breaker?: Breaker | undefined;
+}
+
 /**
  * The per-attempt half of the dispatcher: the gate an alert passes before each attempt (pause, breaker,
  * backoff, expiry), the SL1 call itself, and the hooks and log lines about it. Queues and counts live in
- * dispatcher.ts.
+ * dispatcher.ts. Options, client and breaker are read at each decision, so a reload reaches alerts
+ * already waiting.
  */
 export class AttemptRunner {
-  readonly breaker: Breaker;
-  readonly #o: ResolvedOptions;
+  #breaker: Breaker;
+  #o: ResolvedOptions;
   readonly #hooks: DispatcherHooks;
   readonly #signal: AbortSignal;
-  readonly #sl1: Sl1Client | undefined;
+  #sl1: Sl1Client | undefined;
   readonly #onInFlight: (entry: Entry, delta: number) => void;
   readonly #waiters = new Set<() => void>();
   #paused = false;
@@ -61,7 +72,43 @@ export class AttemptRunner {
     this.#signal = signal;
     this.#sl1 = io.sl1;
     this.#onInFlight = io.onInFlight;
-    this.breaker = createBreaker(options.breaker, (state) => this.#onBreakerState(state));
+    this.#breaker = this.createBreaker(options.breaker);
+  }
+
+  get breaker(): Breaker {
+    return this.#breaker;
+  }
+
+  /** A breaker that reports to this runner only while installed; built apart so a bad option fails before anything changes. */
+  createBreaker(options: BreakerOptions | false): Breaker {
+    const breaker: Breaker = createBreaker(options, (state) => {
+      if (this.#breaker === breaker) this.#onBreakerState(state);
+    });
+    return breaker;
+  }
+
+  /**
+   * From now on every decision uses `options` and sends through `sl1`. Alerts waiting keep their planned
+   * time (backoff, Retry-After) but their expiry and next retry decision follow the new limits. A new
+   * `breaker` replaces the old one, which is shut down with its state: an open breaker is gone at once and
+   * the held alerts go to the new (closed) one; a probe still in flight finishes without deciding anything.
+   */
+  reconfigure(update: RunnerUpdate): void {
+    this.#o = update.options;
+    this.#sl1 = update.sl1;
+    const { breaker } = update;
+    if (breaker !== undefined && breaker !== this.#breaker) {
+      const previous = this.#breaker;
+      this.#breaker = breaker;
+      previous.shutdown();
+      this.#gen++;
+      this.#probeHolder = undefined;
+      if (previous.state !== 'closed') {
+        this.#o.logger.info({ breaker: 'closed', previous: previous.state }, 'SL1 circuit breaker replaced by a closed one (delivery settings reloaded)');
+        void this.#call('onBreakerState', 'closed');
+      }
+    }
+    this.wakeAll(); // every waiting alert re-checks its expiry, the mode and the breaker now
   }
 
   get isPaused(): boolean {
@@ -77,7 +124,7 @@ export class AttemptRunner {
   createEntry(alert: Alert): Entry {
     const log = this.#o.logger.child({ reqId: alert.requestId, alertId: alert.id, source: alert.source, event: alert.event });
     return {
-      alert, log, expiresAt: alert.receivedAt + this.#o.maxAlertAgeMs,
+      alert, log,
       attempts: 0, firstAttemptAt: undefined, lastAttemptAt: undefined, notBefore: 0, blockedGen: -1, last: {},
     };
   }
@@ -94,7 +141,10 @@ export class AttemptRunner {
     for (;;) {
       if (this.#signal.aborted) return 'closed';
       const now = this.#o.now();
-      if (now >= entry.expiresAt) return 'expired';
+      const expiresAt = this.#expiresAt(entry);
+      if (now >= expiresAt) return 'expired';
+      // Log mode has no SL1 to pause for, back off from or protect: the worker logs the alert at once.
+      if (this.#sl1 === undefined) return 'ready';
       let waitMs: number;
       const state = this.breaker.state;
       if (this.#paused || state === 'open' || (entry.blockedGen === this.#gen && state !== 'closed')) waitMs = Number.POSITIVE_INFINITY;
@@ -106,14 +156,15 @@ export class AttemptRunner {
         return 'ready';
       }
       // Capped so held alerts notice expiry by the injected clock even when nothing else happens.
-      await this.#sleep(Math.min(waitMs, entry.expiresAt - now, this.#o.expiryCheckIntervalMs));
+      await this.#sleep(Math.min(waitMs, expiresAt - now, this.#o.expiryCheckIntervalMs));
     }
   }
 
   /** Runs in a global slot: one real attempt, or a quick `held`/`expired`/`closed` without touching SL1. */
   async attempt(entry: Entry): Promise<Turn> {
     if (this.#signal.aborted) return { kind: 'closed' };
-    if (this.#o.now() >= entry.expiresAt) return { kind: 'expired' };
+    if (this.#o.now() >= this.#expiresAt(entry)) return { kind: 'expired' };
+    if (this.#sl1 === undefined) return { kind: 'log' };
     if (this.#paused || this.breaker.state === 'open') return { kind: 'held', rejected: false };
     this.#onInFlight(entry, 1);
     try {
@@ -142,6 +193,8 @@ export class AttemptRunner {
   /** p-retry's shouldRetry: sets the backoff (or Retry-After) and reports it. */
   async planRetry(entry: Entry, error: Error, retryNumber: number): Promise<boolean> {
     if (!(error instanceof DeliveryFailure) || error.outcome.kind !== 'retryable') return false;
+    // Checked here, not as p-retry's `retries`, so a reload's retry_max_attempts reaches alerts already waiting.
+    if (retryNumber >= this.#o.retryMaxAttempts) return false;
     if (this.#signal.aborted) return false; // closing: the failure was our own abort
     const backoff = backoffDelay(retryNumber, { ...this.#o.backoff, random: this.#o.random });
     const delayMs = Math.max(backoff, error.outcome.retryAfterMs ?? 0);
@@ -181,8 +234,6 @@ export class AttemptRunner {
   }
 
   async #send(entry: Entry, isProbe: boolean): Promise<Sl1Response> {
-    const sl1 = this.#sl1;
-    if (sl1 === undefined) throw new Error('no SL1 client in log mode');
     const at = this.#o.now();
     entry.attempts++;
     entry.firstAttemptAt ??= at;
@@ -192,6 +243,9 @@ export class AttemptRunner {
     let outcome: Outcome;
     let response: Sl1Response | undefined;
     try {
+      // Read after the hook, right before sending: a client replaced meanwhile is never used again.
+      const sl1 = this.#sl1;
+      if (sl1 === undefined) throw new Error('no SL1 client in log mode');
       response = await sl1.send(entry.alert, this.#signal);
       outcome = classifyResponse(response.status, response.headers, { now: this.#o.now(), maxRetryAfterMs: this.#o.maxRetryAfterMs });
       entry.last = { status: response.status, bodyExcerpt: response.bodyExcerpt, em7Headers: response.em7Headers };
@@ -225,6 +279,11 @@ export class AttemptRunner {
     this.#o.logger[log]({ breaker: state }, `SL1 circuit breaker ${state}`);
     void this.#call('onBreakerState', state);
     this.wakeAll();
+  }
+
+  /** From the current maxAlertAgeMs, so a reload's max_alert_age reaches alerts already waiting. */
+  #expiresAt(entry: Entry): number {
+    return entry.alert.receivedAt + this.#o.maxAlertAgeMs;
   }
 
   #sleep(ms: number): Promise<void> {

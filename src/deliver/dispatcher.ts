@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
-import PQueue from 'p-queue';
 import pRetry, { AbortError } from 'p-retry';
 import type { Alert } from '../alert.js';
 import type { BreakerState } from './breaker.js';
 import { AlertExpiredError, DispatcherClosedError } from './errors.js';
+import { diffDispatcherOptions, type Reconfiguration } from './options-diff.js';
 import { createSl1Client, type Sl1Client } from './sl1-client.js';
 import {
   resolveDispatcherOptions,
@@ -12,6 +12,7 @@ import {
   type ResolvedOptions,
 } from './dispatcher-options.js';
 import { AttemptRunner, type Entry, type Turn } from './attempt.js';
+import { ConcurrencyLimits } from './concurrency.js';
 
 export interface SourceStats {
   readonly waiting: number;
@@ -43,6 +44,21 @@ export interface Dispatcher {
   readonly isPaused: boolean;
   /** True once every accepted alert is delivered, logged or dead-lettered; false if `timeoutMs` passes or close() comes first. */
   drain(timeoutMs: number): Promise<boolean>;
+  /**
+   * Applies new options to the running dispatcher, checked exactly like {@link createDispatcher}'s (a bad
+   * one throws and changes nothing). Give the full options: an omitted setting goes back to its default;
+   * `logger`, `now` and `random` (wiring, not settings) stay when omitted. Nothing queued is dropped.
+   * - url, username, password, maxConcurrent (pool size), processingTimeoutMs: new sends go through a new
+   *   SL1 client at once; the old pool closes once its requests in progress settle, none is aborted.
+   * - retryMaxAttempts, backoff, maxRetryAfterMs, maxAlertAgeMs: the next decision about every alert,
+   *   waiting ones included, uses them; a planned retry time stays as planned.
+   * - breaker, url, processingTimeoutMs: a fresh closed breaker replaces the old one, open or not.
+   * - maxConcurrent, perSourceConcurrency: live; lowering one lets attempts in flight finish, and no new one
+   *   starts until the count is below the new limit. queueMaxSize: later offers are checked against it.
+   * - url unset: log mode; alerts waiting are logged when a worker takes them. url set: SL1 mode.
+   * After close() it does nothing.
+   */
+  reconfigure(options: DispatcherOptions): Reconfiguration;
   /** Aborts requests in flight, stops timers, destroys the pool. Alerts not finished stay in the journal. */
   close(): Promise<void>;
 }
@@ -52,11 +68,12 @@ export function createDispatcher(options: DispatcherOptions = {}, hooks: Dispatc
 }
 
 class AlertDispatcher implements Dispatcher {
-  readonly #o: ResolvedOptions;
-  readonly #client: Sl1Client | undefined;
+  #o: ResolvedOptions;
+  #client: Sl1Client | undefined;
+  /** Replaced clients still finishing requests they started; destroyed by close(). */
+  readonly #retiring = new Set<Sl1Client>();
   readonly #runner: AttemptRunner;
-  readonly #global: PQueue;
-  readonly #sourceQueues = new Map<string, PQueue>();
+  readonly #limits: ConcurrencyLimits;
   readonly #stats = new Map<string, { total: number; inFlight: number }>();
   readonly #runs = new Set<Promise<void>>();
   readonly #idleWaiters = new Set<() => void>();
@@ -70,17 +87,8 @@ class AlertDispatcher implements Dispatcher {
     this.#o = options;
     // Every request in flight listens for close(): up to maxConcurrent listeners is expected, not a leak.
     setMaxListeners(0, this.#abort.signal);
-    this.#client = options.url === undefined ? undefined : createSl1Client({
-      url: options.url,
-      username: options.username,
-      password: options.password,
-      connections: options.maxConcurrent,
-      timeoutMs: options.processingTimeoutMs,
-    });
-    this.#global = new PQueue({ concurrency: options.maxConcurrent });
-    for (const [source, limit] of options.perSourceConcurrency) {
-      this.#sourceQueues.set(source, new PQueue({ concurrency: limit }));
-    }
+    this.#client = createClient(options);
+    this.#limits = new ConcurrencyLimits(options.maxConcurrent, options.perSourceConcurrency);
     this.#runner = new AttemptRunner(options, hooks, this.#abort.signal, {
       sl1: this.#client,
       onInFlight: (entry, delta) => this.#countInFlight(entry.alert.source, delta),
@@ -159,6 +167,30 @@ class AlertDispatcher implements Dispatcher {
     });
   }
 
+  reconfigure(options: DispatcherOptions): Reconfiguration {
+    const previous = this.#o;
+    const next = resolveDispatcherOptions({ logger: previous.logger, now: previous.now, random: previous.random, ...options });
+    const change = diffDispatcherOptions(previous, next);
+    if (this.#closed) return { changed: [], isClientReplaced: false, isBreakerReset: false, mode: previous.url === undefined ? 'log' : 'sl1' };
+    // Everything that can throw is built before anything changes.
+    const breaker = change.isBreakerReset ? this.#runner.createBreaker(next.breaker) : undefined;
+    let client = this.#client;
+    if (change.isClientReplaced) {
+      try {
+        client = createClient(next);
+      } catch (error) {
+        breaker?.shutdown();
+        throw error;
+      }
+      if (this.#client !== undefined) this.#retire(this.#client);
+      this.#client = client;
+    }
+    this.#o = next;
+    this.#limits.setLimits(next.maxConcurrent, next.perSourceConcurrency);
+    this.#runner.reconfigure({ options: next, sl1: client, breaker });
+    return change;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -166,7 +198,16 @@ class AlertDispatcher implements Dispatcher {
     this.#runner.wakeAll();
     await Promise.allSettled([...this.#runs]);
     this.#runner.breaker.shutdown();
-    await this.#client?.close();
+    await Promise.allSettled([this.#client?.close(), ...[...this.#retiring].map((old) => old.close())]);
+  }
+
+  /** The old pool finishes what it started (answers are still classified and counted), then closes. */
+  #retire(client: Sl1Client): void {
+    this.#retiring.add(client);
+    void client
+      .close({ graceful: true })
+      .catch((err: unknown) => this.#o.logger.warn({ err }, 'closing the replaced SL1 connection pool failed'))
+      .finally(() => this.#retiring.delete(client));
   }
 
   #admit(alert: Alert): void {
@@ -190,8 +231,9 @@ class AlertDispatcher implements Dispatcher {
       return;
     }
     try {
-      const delivered = await pRetry(() => this.#attemptUntilCounted(entry), {
-        retries: this.#o.retryMaxAttempts - 1,
+      const done = await pRetry(() => this.#attemptUntilCounted(entry), {
+        // The limit is checked in planRetry against the options of the moment (a reload may change it).
+        retries: Number.POSITIVE_INFINITY,
         // Delays are ours (jitter from the injected random, Retry-After, expiry while waiting): the gate
         // in #attemptUntilCounted sleeps until entry.notBefore, so p-retry itself waits 0 ms.
         minTimeout: 0,
@@ -199,7 +241,8 @@ class AlertDispatcher implements Dispatcher {
         signal: this.#abort.signal,
         shouldRetry: ({ error, retriesConsumed }) => this.#runner.planRetry(entry, error, retriesConsumed + 1),
       });
-      await this.#runner.finishDelivered(entry, delivered);
+      if (done.kind === 'log') await this.#runner.logInstead(entry);
+      else await this.#runner.finishDelivered(entry, done);
     } catch (err) {
       if (this.#closed || err instanceof DispatcherClosedError) return; // stays in the journal
       await this.#runner.finishDeadLetter(entry, err);
@@ -211,13 +254,14 @@ class AlertDispatcher implements Dispatcher {
    * fault, so they loop here instead of reaching p-retry: p-retry's `shouldConsumeRetry: false` would not
    * do, because it still gives up when the rejection lands on what would be the last attempt.
    */
-  async #attemptUntilCounted(entry: Entry): Promise<Turn & { kind: 'delivered' }> {
+  async #attemptUntilCounted(entry: Entry): Promise<Turn & { kind: 'delivered' | 'log' }> {
     for (;;) {
       const readiness = await this.#runner.awaitTurn(entry);
-      const turn: Turn = readiness === 'ready' ? await this.#schedule(entry) : { kind: readiness };
+      const turn: Turn = readiness === 'ready' ? await this.#limits.run(entry.alert.source, () => this.#runner.attempt(entry)) : { kind: readiness };
       this.#runner.releaseProbe(entry, turn);
       switch (turn.kind) {
         case 'delivered':
+        case 'log':
           return turn;
         case 'held':
           continue;
@@ -233,13 +277,6 @@ class AlertDispatcher implements Dispatcher {
     }
   }
 
-  /** Per-source queue (if the source has a limit) feeding the global one: a busy source holds at most its own limit of global slots. */
-  #schedule(entry: Entry): Promise<Turn> {
-    const attempt = () => this.#global.add(() => this.#runner.attempt(entry));
-    const perSource = this.#sourceQueues.get(entry.alert.source);
-    return perSource === undefined ? attempt() : perSource.add(attempt);
-  }
-
   #countInFlight(source: string, delta: number): void {
     this.#inFlight += delta;
     const stats = this.#stats.get(source);
@@ -252,4 +289,15 @@ class AlertDispatcher implements Dispatcher {
     if (stats !== undefined && --stats.total === 0) this.#stats.delete(source);
     if (this.#total === 0) for (const wake of [...this.#idleWaiters]) wake();
   }
+}
+
+function createClient(options: ResolvedOptions): Sl1Client | undefined {
+  if (options.url === undefined) return undefined;
+  return createSl1Client({
+    url: options.url,
+    username: options.username,
+    password: options.password,
+    connections: options.maxConcurrent,
+    timeoutMs: options.processingTimeoutMs,
+  });
 }

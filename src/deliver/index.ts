@@ -10,6 +10,7 @@ export {
   type ResponseHeaders,
 } from './classify.js';
 export { createDispatcher, type Dispatcher, type Reservation, type SourceStats } from './dispatcher.js';
+export { diffDispatcherOptions, type DeliverySetting, type Reconfiguration } from './options-diff.js';
 export type {
   DeadLetterEvent,
   DeadLetterReason,
@@ -23,7 +24,9 @@ export {
   buildAlertBody,
   createSl1Client,
   SL1_DEFAULT_BODY,
+  Sl1ClientClosedError,
   type Sl1Client,
+  type Sl1CloseOptions,
   type Sl1ClientOptions,
   type Sl1Response,
 } from './sl1-client.js';

@@ -48,8 +48,23 @@ export interface Sl1Response {
 export interface Sl1Client {
   /** One POST; resolves with whatever SL1 answered, rejects only when no answer arrived (network, timeout, abort). */
   send(alert: Pick<Alert, 'message' | 'fields'>, signal?: AbortSignal): Promise<Sl1Response>;
-  /** Destroys the pool: open sockets are closed and requests in progress fail. */
-  close(): Promise<void>;
+  /**
+   * Closes the pool. By default it is destroyed: open sockets are closed and requests in progress fail.
+   * `graceful: true` (a client being replaced after a reload) refuses new sends at once and destroys the
+   * pool only once every request in progress has settled on its own (answer, timeout, caller's abort).
+   */
+  close(options?: Sl1CloseOptions): Promise<void>;
+}
+
+export interface Sl1CloseOptions {
+  /** Wait for requests in progress instead of aborting them. @default false */
+  readonly graceful?: boolean;
+}
+
+/** send() on a client that is closing or closed: a caller bug, never an SL1 answer. */
+export class Sl1ClientClosedError extends Error {
+  override readonly name = 'Sl1ClientClosedError';
+  readonly code = 'sl1_client_closed';
 }
 
 export function createSl1Client(options: Sl1ClientOptions): Sl1Client {
@@ -71,10 +86,17 @@ export function createSl1Client(options: Sl1ClientOptions): Sl1Client {
     accept: 'application/json',
   };
   const path = `${target.pathname}${target.search}`;
+  /** Sends in progress, so a graceful close knows what to wait for. */
+  let inProgress = 0;
+  let isClosing = false;
+  let onSettled: (() => void) | undefined;
+  let settled: Promise<void> | undefined;
 
   return {
     async send(alert, signal) {
       signal?.throwIfAborted();
+      if (isClosing) throw new Sl1ClientClosedError('This SL1 client is closed: send through the one that replaced it');
+      inProgress++;
       // A controller per request rather than AbortSignal.any(): on Node 20 the long-lived close signal
       // would keep a reference to every request's combined signal.
       const controller = new AbortController();
@@ -105,9 +127,12 @@ export function createSl1Client(options: Sl1ClientOptions): Sl1Client {
       } finally {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
+        if (--inProgress === 0) onSettled?.();
       }
     },
-    async close() {
+    async close({ graceful = false } = {}) {
+      isClosing = true;
+      if (graceful && inProgress > 0) await (settled ??= new Promise<void>((resolve) => (onSettled = resolve)));
       await pool.destroy();
     },
   };

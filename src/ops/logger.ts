@@ -2,6 +2,8 @@
  * pino, set up once from settings: JSON lines to stdout or to a rotated file (pino-roll), pretty output
  * when a person runs GenHook in a terminal, and redaction of every header and setting that can hold a secret.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { describeSettings, type Settings } from '../config/settings.js';
 
@@ -51,6 +53,8 @@ export interface LoggerSettings {
   readonly file?: string | undefined;
   readonly maxSizeBytes?: number;
   readonly rotation?: 'daily' | 'hourly' | 'none';
+  /** Rotated files kept besides the active one; older ones are deleted so logs cannot fill the disk. @default 10 */
+  readonly maxFiles?: number;
   readonly pretty?: 'auto' | 'true' | 'false';
 }
 
@@ -66,18 +70,21 @@ export function createLogger(options: LoggerSettings, destination?: pino.Destina
   if (destination) return pino(base, destination);
   if (options.file) {
     const frequency = options.rotation === 'none' ? undefined : options.rotation;
-    return pino(
-      base,
-      pino.transport({
-        target: 'pino-roll',
-        options: {
-          file: options.file,
-          size: `${Math.max(1, Math.round((options.maxSizeBytes ?? 100 * 1024 ** 2) / 1024))}k`,
-          ...(frequency ? { frequency } : {}),
-          mkdir: true,
-        },
-      }),
-    );
+    // Made here, synchronously, so the transport's worker never races to create it.
+    mkdirSync(dirname(options.file), { recursive: true });
+    const transport = pino.transport({
+      target: 'pino-roll',
+      options: {
+        file: options.file,
+        size: `${Math.max(1, Math.round((options.maxSizeBytes ?? 100 * 1024 ** 2) / 1024))}k`,
+        ...(frequency ? { frequency } : {}),
+        mkdir: true,
+        limit: { count: options.maxFiles ?? 10, removeOtherLogFiles: true },
+      },
+    });
+    // A log file that cannot be written must not take the webhook receiver down with it.
+    transport.on('error', (error: Error) => process.stderr.write(`genhook: log file ${options.file} failed: ${error.message}\n`));
+    return pino(base, transport);
   }
   const isPretty = options.pretty === 'true' || (options.pretty !== 'false' && process.stdout.isTTY === true);
   if (isPretty) {
