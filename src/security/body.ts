@@ -87,14 +87,23 @@ function isShallowDroppingUnsafeKeys(root: unknown, maxDepth: number): boolean {
   while (nodes.length > 0) {
     const node = nodes.pop() as Record<string, unknown>;
     const depth = depths.pop() as number;
-    const children: unknown[] = Array.isArray(node) ? node : [];
-    if (!Array.isArray(node)) {
-      for (const key of Object.keys(node)) {
-        if (UNSAFE_KEYS.has(key)) delete node[key];
-        else children.push(node[key]);
+    // Plain loops without per-node arrays: this runs on every webhook.
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i += 1) {
+        const child: unknown = node[i];
+        if (typeof child !== 'object' || child === null) continue;
+        if (depth >= maxDepth) return false;
+        nodes.push(child);
+        depths.push(depth + 1);
       }
+      continue;
     }
-    for (const child of children) {
+    for (const key in node) {
+      if (UNSAFE_KEYS.has(key)) {
+        delete node[key];
+        continue;
+      }
+      const child = node[key];
       if (typeof child !== 'object' || child === null) continue;
       if (depth >= maxDepth) return false;
       nodes.push(child);
