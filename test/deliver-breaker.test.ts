@@ -5,6 +5,7 @@ import { createDispatcher, type Dispatcher } from '../src/deliver/dispatcher.js'
 import type { DeadLetterEvent, DispatcherOptions } from '../src/deliver/dispatcher-options.js';
 import { DeliveryFailure } from '../src/deliver/errors.js';
 import { makeTestAlert, startFakeSl1, type FakeSl1 } from './support/fake-sl1.js';
+import { createWaiter } from './support/waiter.js';
 
 /** A dispatcher whose hooks count what the breaker tests need, with an event wait. */
 function watch(fake: FakeSl1, options: DispatcherOptions) {
@@ -13,10 +14,7 @@ function watch(fake: FakeSl1, options: DispatcherOptions) {
   let delivered = 0;
   let attempts = 0;
   let attemptsWhileNotClosed = 0;
-  const checks = new Set<() => void>();
-  const changed = () => {
-    for (const check of [...checks]) check();
-  };
+  const { changed, until } = createWaiter(20_000);
   const dispatcher: Dispatcher = createDispatcher(
     { url: fake.url, username: 'u', password: 'p', ...options },
     {
@@ -39,18 +37,6 @@ function watch(fake: FakeSl1, options: DispatcherOptions) {
       },
     },
   );
-  const until = (what: string, done: () => boolean, timeoutMs = 20_000) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (!done()) return;
-        checks.delete(check);
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-      checks.add(check);
-      check();
-    });
   return {
     dispatcher, states, deadLetters, until,
     get delivered() { return delivered; },

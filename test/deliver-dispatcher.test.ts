@@ -6,6 +6,7 @@ import type { Alert } from '../src/alert.js';
 import { createDispatcher, type Dispatcher } from '../src/deliver/dispatcher.js';
 import type { DeadLetterEvent, DispatcherHooks, DispatcherOptions } from '../src/deliver/dispatcher-options.js';
 import { makeTestAlert, startFakeSl1, type FakeSl1 } from './support/fake-sl1.js';
+import { createWaiter } from './support/waiter.js';
 
 /** Dispatcher wired to record every hook, with waits on what was recorded. */
 function harness(fake: FakeSl1 | undefined, options: DispatcherOptions = {}, hooks: DispatcherHooks = {}) {
@@ -15,10 +16,7 @@ function harness(fake: FakeSl1 | undefined, options: DispatcherOptions = {}, hoo
   const attempts: { alert: Alert; attempt: number; at: number }[] = [];
   const responses: { status: number; at: number }[] = [];
   const logged: Alert[] = [];
-  const checks = new Set<() => void>();
-  const changed = () => {
-    for (const check of [...checks]) check();
-  };
+  const { changed, until } = createWaiter();
   const now = options.now ?? Date.now;
   const dispatcher = createDispatcher(
     {
@@ -57,21 +55,6 @@ function harness(fake: FakeSl1 | undefined, options: DispatcherOptions = {}, hoo
       ...hooks,
     },
   );
-  const until = (what: string, done: () => boolean, timeoutMs = 10_000) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (!done()) return;
-        checks.delete(check);
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        checks.delete(check);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, timeoutMs);
-      checks.add(check);
-      check();
-    });
   const settled = (count: number) => until(`${count} alerts settled`, () => delivered.length + deadLetters.length >= count);
   return { dispatcher, delivered, deadLetters, retries, attempts, responses, logged, until, settled };
 }

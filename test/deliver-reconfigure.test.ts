@@ -12,6 +12,7 @@ import { DeliveryOptionError } from '../src/deliver/errors.js';
 import { diffDispatcherOptions } from '../src/deliver/options-diff.js';
 import { createSl1Client, Sl1ClientClosedError } from '../src/deliver/sl1-client.js';
 import { makeTestAlert, startFakeSl1, type FakeReply, type FakeSl1 } from './support/fake-sl1.js';
+import { createWaiter } from './support/waiter.js';
 
 const BASE = { username: 'genhook', password: 'old-pass', backoff: { baseMs: 10, maxMs: 50 }, random: () => 0.5 } as const;
 
@@ -24,10 +25,7 @@ function harness(options: DispatcherOptions) {
   const states: BreakerState[] = [];
   /** dispatcher.inFlight as each attempt starts. */
   const inFlightAtAttempt: number[] = [];
-  const checks = new Set<() => void>();
-  const changed = () => {
-    for (const check of [...checks]) check();
-  };
+  const { changed, until } = createWaiter();
   const dispatcher: Dispatcher = createDispatcher({ ...BASE, ...options }, {
     onDelivered: (e) => void (delivered.push(e), changed()),
     onDeadLetter: (e) => void (deadLetters.push(e), changed()),
@@ -36,21 +34,6 @@ function harness(options: DispatcherOptions) {
     onBreakerState: (state) => void (states.push(state), changed()),
     onAttempt: () => void (inFlightAtAttempt.push(dispatcher.inFlight), changed()),
   });
-  const until = (what: string, done: () => boolean, timeoutMs = 10_000) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (!done()) return;
-        checks.delete(check);
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        checks.delete(check);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, timeoutMs);
-      checks.add(check);
-      check();
-    });
   return { dispatcher, delivered, deadLetters, logged, retries, states, inFlightAtAttempt, until };
 }
 
