@@ -11,21 +11,15 @@ import { withFileLock, type FileLockOptions } from './file-lock.js';
 import { fsyncDirectory, writeAll } from './fs-util.js';
 import { GroupCommit } from './group-commit.js';
 
-export const deadLetterReasons = ['permanent', 'retries_exhausted', 'expired', 'overflow', 'shutdown'] as const;
+export const deadLetterReasons = ['permanent', 'retries_exhausted', 'expired'] as const;
 export type DeadLetterReason = (typeof deadLetterReasons)[number];
 
-/** One dead-lettered alert. Times are ISO 8601 strings (UTC) so people can read the file. */
-export interface DeadLetterEntry {
-  readonly id: string;
-  readonly requestId: string;
-  readonly source: string;
-  readonly event: string | undefined;
-  readonly message: string;
-  readonly fields: Readonly<Record<string, string>>;
+/** One dead-lettered alert: the alert itself, with times as ISO 8601 strings (UTC) so people can read the file. */
+export interface DeadLetterEntry extends Omit<Alert, 'receivedAt'> {
   readonly receivedAt: string;
   readonly reason: DeadLetterReason;
   readonly attempts: number;
-  /** Absent when no attempt was made (expired in the queue, shut down first). */
+  /** Absent when no attempt was made (expired in the queue). */
   readonly firstAttemptAt?: string;
   readonly lastAttemptAt?: string;
   /** SL1's HTTP status of the last attempt, when there was an answer. */
