@@ -10,7 +10,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { Dispatcher } from '../deliver/dispatcher.js';
 import { decideIntake, type IntakeDecision, type PlannedAlert, type Rejection, type SkippedItem } from '../intake/intake.js';
-import type { Logger } from '../ops/logger.js';
+import { lazyChild, type LazyLogger, type Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { DedupCache } from '../security/index.js';
 import type { Journal } from '../store/index.js';
@@ -46,7 +46,7 @@ async function receiveWebhook(c: Context<Env>, deps: WebhookDeps): Promise<Respo
   const requestId = requestIdFrom(headerValue(incoming, 'x-request-id'));
   c.header('x-request-id', requestId);
   const sourceParam = c.req.param('source');
-  const log = deps.logger.child({ reqId: requestId });
+  const log = lazyChild(deps.logger, { reqId: requestId });
 
   if (deps.isDraining()) {
     c.header('connection', 'close');
@@ -82,7 +82,7 @@ async function receiveWebhook(c: Context<Env>, deps: WebhookDeps): Promise<Respo
   return answer(c, decision, deps, log, config);
 }
 
-async function answer(c: Context<Env>, decision: IntakeDecision, deps: WebhookDeps, log: Logger, config: RuntimeConfig): Promise<Response> {
+async function answer(c: Context<Env>, decision: IntakeDecision, deps: WebhookDeps, log: LazyLogger, config: RuntimeConfig): Promise<Response> {
   const { metrics } = deps;
   switch (decision.kind) {
     case 'reject':
@@ -103,7 +103,7 @@ async function answer(c: Context<Env>, decision: IntakeDecision, deps: WebhookDe
   }
 }
 
-function refuse(c: Context<Env>, rejection: Rejection, deps: WebhookDeps, log: Logger, config: RuntimeConfig): Response {
+function refuse(c: Context<Env>, rejection: Rejection, deps: WebhookDeps, log: LazyLogger, config: RuntimeConfig): Response {
   const source = knownSource(config, rejection.source);
   deps.metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: rejection.code });
   const level = rejection.status === 401 || rejection.status === 403 ? 'warn' : 'info';
@@ -120,7 +120,7 @@ async function enqueue(
   alerts: readonly PlannedAlert[],
   skipped: readonly SkippedItem[],
   deps: WebhookDeps,
-  log: Logger,
+  log: LazyLogger,
 ): Promise<Response> {
   const { metrics, dispatcher } = deps;
   for (const item of skipped) {
@@ -182,7 +182,7 @@ async function enqueue(
  * `sns_auto_confirm = true`: GET the SubscribeURL once the answer is on its way, but only on an SNS
  * endpoint (a refusal is logged before answering). Otherwise say that a person must confirm it.
  */
-function followSnsConfirmation(facts: Readonly<Record<string, unknown>>, config: RuntimeConfig, log: Logger): void {
+function followSnsConfirmation(facts: Readonly<Record<string, unknown>>, config: RuntimeConfig, log: LazyLogger): void {
   if (!config.settings.sns_auto_confirm) {
     log.warn(facts, 'SNS subscription not confirmed: sns_auto_confirm = false, so open its SubscribeURL to confirm it by hand');
     return;
@@ -192,7 +192,7 @@ function followSnsConfirmation(facts: Readonly<Record<string, unknown>>, config:
     log.warn({ ...facts, reason: checked.reason }, 'SNS subscription not confirmed: SubscribeURL refused; no request made');
     return;
   }
-  setImmediate(() => void confirmSnsSubscription(checked.url.href, facts, { logger: log }));
+  setImmediate(() => void confirmSnsSubscription(checked.url.href, facts, { logger: log.child() }));
 }
 
 function forgetDedup(deps: WebhookDeps, alerts: readonly PlannedAlert[]): void {

@@ -92,3 +92,22 @@ export function createLogger(options: LoggerSettings, destination?: pino.Destina
   }
   return pino(base, pino.destination({ dest: 1, sync: false }));
 }
+
+type LogLevelName = 'debug' | 'info' | 'warn' | 'error';
+type LogMethod = (details: object, message: string) => void;
+
+/** A child logger that is only made when a line at an enabled level is written. */
+export type LazyLogger = Readonly<Record<LogLevelName, LogMethod>> & { readonly child: () => Logger };
+
+/**
+ * pino's `child()` compiles its bindings (and redaction) on every call; most requests log nothing below the
+ * configured level, so the per-request child is made on first use instead.
+ */
+export function lazyChild(logger: Logger, bindings: Record<string, unknown>): LazyLogger {
+  let made: Logger | undefined;
+  const child = (): Logger => (made ??= logger.child(bindings));
+  const at = (level: LogLevelName): LogMethod => (details, message) => {
+    if (logger.isLevelEnabled(level)) child()[level](details, message);
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child };
+}
