@@ -2,6 +2,7 @@
  * Child processes of the benchmark: spawned with an IPC channel (so they die with the runner), tracked so
  * that every exit path of the runner kills them, and read from /proc for their memory.
  */
+import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -34,6 +35,22 @@ export function guardChildren(): void {
       process.exit(130);
     });
   }
+}
+
+/**
+ * Runs a bench tool's `main` when the file is the script node was started with: children are killed on every
+ * exit path, and a failure prints its stack and exits 1.
+ */
+export function runAsScript(moduleUrl: string, name: string, main: () => Promise<void>): void {
+  if (process.argv[1] !== fileURLToPath(moduleUrl)) return;
+  guardChildren();
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }
 
 export interface SpawnOptions {

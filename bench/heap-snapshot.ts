@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { guardChildren, spawnChild } from './children.js';
+import { runAsScript, spawnChild } from './children.js';
 import { repoWebhooksFile } from './genhook-config.js';
 import { startGenhook, type GenhookChild } from './genhook-child.js';
 import { runLoad } from './load.js';
@@ -83,13 +83,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  guardChildren();
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`heap-snapshot failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, 'heap-snapshot', main);
