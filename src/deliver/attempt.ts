@@ -5,20 +5,9 @@ import { classifyError, classifyResponse, type Outcome } from './classify.js';
 import { AlertExpiredError, DeliveryFailure } from './errors.js';
 import type { DeadLetterReason, DeliveryLogger, DispatcherHooks, ResolvedOptions } from './dispatcher-options.js';
 import type { Sl1Client, Sl1Response } from './sl1-client.js';
+import { AlertEntry, NOTHING_YET, type Entry } from './entry.js';
 
-/** One accepted alert and what its attempts so far have taught us. */
-export interface Entry {
-  readonly alert: Alert;
-  readonly log: DeliveryLogger;
-  attempts: number;
-  firstAttemptAt: number | undefined;
-  lastAttemptAt: number | undefined;
-  /** Backoff: no attempt before this (injected clock). */
-  notBefore: number;
-  /** Breaker generation in which the breaker turned this alert away; it waits for the next one. */
-  blockedGen: number;
-  last: { status?: number; bodyExcerpt?: string; em7Headers?: Readonly<Record<string, string>> };
-}
+export type { Entry } from './entry.js';
 
 /**
  * What one trip through the queues produced. `held`: not attempted (paused, breaker open), go back and wait.
@@ -122,11 +111,18 @@ export class AttemptRunner {
   }
 
   createEntry(alert: Alert): Entry {
-    const log = this.#o.logger.child({ reqId: alert.requestId, alertId: alert.id, source: alert.source, event: alert.event });
-    return {
-      alert, log,
-      attempts: 0, firstAttemptAt: undefined, lastAttemptAt: undefined, notBefore: 0, blockedGen: -1, last: {},
-    };
+    return new AlertEntry(alert, this.#o.logger);
+  }
+
+  /**
+   * awaitTurn's first check for a fresh alert, without waiting or side effects: true when it would be
+   * 'ready' at once (SL1 mode, not paused, breaker closed, not expired), so the alert can wait as plain
+   * data for a slot. attempt() checks all of it again once a slot takes the alert.
+   */
+  isReadyAtOnce(entry: Entry): boolean {
+    if (this.#signal.aborted || this.#sl1 === undefined || this.#paused || this.breaker.state !== 'closed') return false;
+    const now = this.#o.now();
+    return now < this.#expiresAt(entry) && entry.notBefore <= now;
   }
 
   /** Wakes every alert waiting in awaitTurn so it re-checks its conditions. */
@@ -251,7 +247,7 @@ export class AttemptRunner {
       entry.last = { status: response.status, bodyExcerpt: response.bodyExcerpt, em7Headers: response.em7Headers };
     } catch (err) {
       outcome = classifyError(err);
-      entry.last = {};
+      entry.last = NOTHING_YET;
     }
     const durationMs = response?.durationMs ?? performance.now() - started;
     await this.#call('onSl1Response', { status: response?.status ?? 0, durationMs });
@@ -261,6 +257,8 @@ export class AttemptRunner {
   }
 
   #logOutcome(entry: Entry, outcome: Outcome, durationMs: number, isProbe: boolean): void {
+    // The common line (delivered, at info) is usually below log_level: skip building its fields.
+    if (outcome.kind === 'delivered' && entry.log.isLevelEnabled?.('info') === false) return;
     const fields = { outcome: outcome.kind, attempt: entry.attempts, isProbe, durationMs: Math.round(durationMs), ...entry.last };
     delete fields.bodyExcerpt; // payload echo: kept for the dead-letter file, not for every log line
     if (fields.em7Headers !== undefined && Object.keys(fields.em7Headers).length === 0) delete fields.em7Headers;

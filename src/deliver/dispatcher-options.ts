@@ -10,6 +10,8 @@ export interface DeliveryLogger {
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
   child(bindings: Record<string, unknown>): DeliveryLogger;
+  /** pino's; when present, an alert's child logger is only made for a line at an enabled level. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 /**

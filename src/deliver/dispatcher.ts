@@ -12,7 +12,9 @@ import {
   type ResolvedOptions,
 } from './dispatcher-options.js';
 import { AttemptRunner, type Entry, type Turn } from './attempt.js';
-import { ConcurrencyLimits } from './concurrency.js';
+import { ConcurrencyLimits, type ReleaseSlot } from './concurrency.js';
+
+type DoneTurn = Extract<Turn, { kind: 'delivered' | 'log' }>;
 
 export interface SourceStats {
   readonly waiting: number;
@@ -73,7 +75,7 @@ class AlertDispatcher implements Dispatcher {
   /** Replaced clients still finishing requests they started; destroyed by close(). */
   readonly #retiring = new Set<Sl1Client>();
   readonly #runner: AttemptRunner;
-  readonly #limits: ConcurrencyLimits;
+  readonly #limits: ConcurrencyLimits<Entry>;
   readonly #stats = new Map<string, { total: number; inFlight: number }>();
   readonly #runs = new Set<Promise<void>>();
   readonly #idleWaiters = new Set<() => void>();
@@ -88,7 +90,7 @@ class AlertDispatcher implements Dispatcher {
     // Every request in flight listens for close(): up to maxConcurrent listeners is expected, not a leak.
     setMaxListeners(0, this.#abort.signal);
     this.#client = createClient(options);
-    this.#limits = new ConcurrencyLimits(options.maxConcurrent, options.perSourceConcurrency);
+    this.#limits = new ConcurrencyLimits<Entry>(options.maxConcurrent, options.perSourceConcurrency, (entry, release) => this.#take(entry, release));
     this.#runner = new AttemptRunner(options, hooks, this.#abort.signal, {
       sl1: this.#client,
       onInFlight: (entry, delta) => this.#countInFlight(entry.alert.source, delta),
@@ -196,6 +198,7 @@ class AlertDispatcher implements Dispatcher {
     this.#closed = true;
     this.#abort.abort(new DispatcherClosedError('The dispatcher was closed'));
     this.#runner.wakeAll();
+    this.#limits.flush(); // alerts still waiting as data are let go; queued retries see 'closed' at once
     await Promise.allSettled([...this.#runs]);
     this.#runner.breaker.shutdown();
     await Promise.allSettled([this.#client?.close(), ...[...this.#retiring].map((old) => old.close())]);
@@ -216,31 +219,57 @@ class AlertDispatcher implements Dispatcher {
     stats.total++;
     this.#stats.set(alert.source, stats);
     const entry = this.#runner.createEntry(alert);
-    const run = this.#run(entry)
-      .catch((err: unknown) => this.#o.logger.error({ err, alertId: alert.id }, 'delivery bookkeeping failed'))
+    // The common case waits as plain data until a slot takes it; log mode, a pause or a breaker that is
+    // not closed take the general path at once, as their first wait happens before any slot.
+    if (this.#client !== undefined && this.#runner.isReadyAtOnce(entry)) this.#limits.add(entry);
+    else this.#track(entry, this.#run(entry));
+  }
+
+  /** A slot took an alert that waited as data: its first attempt runs in that slot. */
+  #take(entry: Entry, release: ReleaseSlot): void {
+    if (this.#closed) {
+      // What p-retry would do at once for an alert started after close(): nothing, it stays in the journal.
+      release();
+      this.#release(entry.alert.source);
+      return;
+    }
+    this.#track(entry, this.#runTaken(entry, release));
+  }
+
+  async #runTaken(entry: Entry, release: ReleaseSlot): Promise<void> {
+    let turn: Turn;
+    try {
+      turn = await this.#runner.attempt(entry);
+    } catch (err) {
+      // Where p-retry would have taken it: not a DeliveryFailure, so not retried.
+      release();
+      if (this.#closed || err instanceof DispatcherClosedError) return;
+      await this.#runner.finishDeadLetter(entry, err);
+      return;
+    }
+    release();
+    this.#runner.releaseProbe(entry, turn);
+    await this.#run(entry, turn);
+  }
+
+  #track(entry: Entry, running: Promise<void>): void {
+    const run = running
+      .catch((err: unknown) => this.#o.logger.error({ err, alertId: entry.alert.id }, 'delivery bookkeeping failed'))
       .finally(() => {
         this.#runs.delete(run);
-        this.#release(alert.source);
+        this.#release(entry.alert.source);
       });
     this.#runs.add(run);
   }
 
-  async #run(entry: Entry): Promise<void> {
-    if (this.#client === undefined) {
+  /** `first`: the turn of an attempt already made in a slot (see #take); otherwise the alert starts here. */
+  async #run(entry: Entry, first?: Turn): Promise<void> {
+    if (first === undefined && this.#client === undefined) {
       await this.#runner.logInstead(entry);
       return;
     }
     try {
-      const done = await pRetry(() => this.#attemptUntilCounted(entry), {
-        // The limit is checked in planRetry against the options of the moment (a reload may change it).
-        retries: Number.POSITIVE_INFINITY,
-        // Delays are ours (jitter from the injected random, Retry-After, expiry while waiting): the gate
-        // in #attemptUntilCounted sleeps until entry.notBefore, so p-retry itself waits 0 ms.
-        minTimeout: 0,
-        factor: 1,
-        signal: this.#abort.signal,
-        shouldRetry: ({ error, retriesConsumed }) => this.#runner.planRetry(entry, error, retriesConsumed + 1),
-      });
+      const done = await this.#deliver(entry, first);
       if (done.kind === 'log') await this.#runner.logInstead(entry);
       else await this.#runner.finishDelivered(entry, done);
     } catch (err) {
@@ -250,30 +279,78 @@ class AlertDispatcher implements Dispatcher {
   }
 
   /**
+   * Attempts until delivered (or logged), throwing what ends the alert otherwise. A first turn that
+   * settles the alert (delivered, refused for good, expired) never enters p-retry: most alerts need no
+   * retry, and p-retry's promises, options copy and abort listener would be spent on each. A retryable
+   * failure is handed to p-retry as its first attempt's, so the retry decisions stay p-retry's.
+   */
+  async #deliver(entry: Entry, first: Turn | undefined): Promise<DoneTurn> {
+    let carried = first;
+    if (first !== undefined) {
+      let done: DoneTurn | undefined;
+      try {
+        done = this.#judge(first);
+      } catch (err) {
+        if (err instanceof AbortError) throw err.originalError;
+        // A retryable failure: p-retry receives it below, as its first attempt's.
+      }
+      if (done !== undefined) {
+        this.#abort.signal.throwIfAborted(); // as p-retry checks after a successful attempt
+        return done;
+      }
+    }
+    return pRetry(
+      () => {
+        const turn = carried;
+        carried = undefined;
+        return this.#attemptUntilCounted(entry, turn);
+      },
+      {
+        // The limit is checked in planRetry against the options of the moment (a reload may change it).
+        retries: Number.POSITIVE_INFINITY,
+        // Delays are ours (jitter from the injected random, Retry-After, expiry while waiting): the gate
+        // in #attemptUntilCounted sleeps until entry.notBefore, so p-retry itself waits 0 ms.
+        minTimeout: 0,
+        factor: 1,
+        signal: this.#abort.signal,
+        shouldRetry: ({ error, retriesConsumed }) => this.#runner.planRetry(entry, error, retriesConsumed + 1),
+      },
+    );
+  }
+
+  /**
    * One counted attempt for p-retry. Breaker rejections and failed half-open probes are not the alert's
    * fault, so they loop here instead of reaching p-retry: p-retry's `shouldConsumeRetry: false` would not
    * do, because it still gives up when the rejection lands on what would be the last attempt.
    */
-  async #attemptUntilCounted(entry: Entry): Promise<Turn & { kind: 'delivered' | 'log' }> {
-    for (;;) {
-      const readiness = await this.#runner.awaitTurn(entry);
-      const turn: Turn = readiness === 'ready' ? await this.#limits.run(entry.alert.source, () => this.#runner.attempt(entry)) : { kind: readiness };
-      this.#runner.releaseProbe(entry, turn);
-      switch (turn.kind) {
-        case 'delivered':
-        case 'log':
-          return turn;
-        case 'held':
-          continue;
-        case 'expired':
-          throw new AbortError(new AlertExpiredError(`Alert older than ${this.#o.maxAlertAgeMs} ms (maxAlertAgeMs)`));
-        case 'closed':
-          throw new AbortError(new DispatcherClosedError('The dispatcher was closed'));
-        case 'failed':
-          if (turn.failure.outcome.kind === 'permanent') throw new AbortError(turn.failure);
-          if (turn.isProbe) continue; // breaker reopened; wait for the next probe without using a retry
-          throw turn.failure;
+  async #attemptUntilCounted(entry: Entry, carried: Turn | undefined): Promise<DoneTurn> {
+    for (let turn = carried; ; turn = undefined) {
+      if (turn === undefined) {
+        const readiness = await this.#runner.awaitTurn(entry);
+        turn = readiness === 'ready' ? await this.#limits.run(entry.alert.source, () => this.#runner.attempt(entry)) : { kind: readiness };
+        this.#runner.releaseProbe(entry, turn);
       }
+      const done = this.#judge(turn);
+      if (done !== undefined) return done;
+    }
+  }
+
+  /** What a turn means for p-retry: the result, undefined to go round again uncounted, or a throw. */
+  #judge(turn: Turn): DoneTurn | undefined {
+    switch (turn.kind) {
+      case 'delivered':
+      case 'log':
+        return turn;
+      case 'held':
+        return undefined;
+      case 'expired':
+        throw new AbortError(new AlertExpiredError(`Alert older than ${this.#o.maxAlertAgeMs} ms (maxAlertAgeMs)`));
+      case 'closed':
+        throw new AbortError(new DispatcherClosedError('The dispatcher was closed'));
+      case 'failed':
+        if (turn.failure.outcome.kind === 'permanent') throw new AbortError(turn.failure);
+        if (turn.isProbe) return undefined; // breaker reopened; wait for the next probe without using a retry
+        throw turn.failure;
     }
   }
 
