@@ -121,3 +121,29 @@ test('kill -9 mid-burst, restart: every 2xx-acknowledged alert reaches SL1', asy
   await second.exited;
   await sl1.close();
 });
+
+test('a second signal exits at once; what was journaled is delivered after a restart', async () => {
+  const sl1 = await startFakeSl1();
+  sl1.hang();
+  const { settingsFile, webhooksFile } = await configDir(
+    { sl1_api_url: `${sl1.url}/api/alert`, sl1_timeout: '30s', max_worker_threads: 2, shutdown_grace_period: '60s' },
+    SEQ_LINE,
+  );
+  const first = await serveChild(settingsFile, webhooksFile);
+  const accepted = await Promise.all(Array.from({ length: 10 }, (_, seq) => send(`${first.url}/webhook/burst`, { seq })));
+  assert.ok(accepted.every((response) => response.status === 202));
+  first.child.kill('SIGTERM');
+  // The first signal starts a drain that cannot finish (SL1 hangs, 60 s grace); wait until it has begun.
+  while (!first.output().includes('shutting down')) await new Promise((resolve) => setTimeout(resolve, 10));
+  first.child.kill('SIGTERM');
+  assert.equal(await first.exited, 1, 'the second signal ends the process without waiting for the grace period');
+
+  sl1.respondWith(201);
+  const second = await serveChild(settingsFile, webhooksFile);
+  await sl1.waitFor(10, 15_000);
+  const delivered = new Set(sl1.received.map((request) => String(request.body?.['message'])));
+  for (let seq = 0; seq < 10; seq += 1) assert.ok(delivered.has(`Burst alert ${seq}`), `alert ${seq} delivered after the restart`);
+  second.child.kill('SIGTERM');
+  await second.exited;
+  await sl1.close();
+});
