@@ -53,6 +53,12 @@ export function runAsScript(moduleUrl: string, name: string, main: () => Promise
   );
 }
 
+/** Starts one of the bench's own servers (fake SL1, bare server), which print `ready <port>` once listening. */
+export async function startReadyChild(name: string, script: string, args: readonly string[]): Promise<{ child: BenchChild; port: number }> {
+  const { child, readyMatch } = await spawnChild({ name, script, args, readyLine: /^ready (\d+)/ });
+  return { child, port: Number(readyMatch?.[1]) };
+}
+
 export interface SpawnOptions {
   readonly name: string;
   readonly script: string;

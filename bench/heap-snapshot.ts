@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runAsScript, spawnChild } from './children.js';
+import { runAsScript, startReadyChild } from './children.js';
 import { repoWebhooksFile } from './genhook-config.js';
 import { startGenhook, type GenhookChild } from './genhook-child.js';
 import { runLoad } from './load.js';
@@ -51,13 +51,11 @@ async function main(): Promise<void> {
   const tmpRoot = mkdtempSync(join(os.tmpdir(), 'genhook-heap-'));
   const secret = 'bench-github-secret';
   const payload = buildSignedPush(secret, 7 * 1024);
-  const { child: sl1, readyMatch } = await spawnChild({
-    name: 'fake-sl1', script: fileURLToPath(new URL('./fake-sl1-server.js', import.meta.url)), args: ['0'], readyLine: /^ready (\d+)/,
-  });
+  const { child: sl1, port: sl1Port } = await startReadyChild('fake-sl1', fileURLToPath(new URL('./fake-sl1-server.js', import.meta.url)), ['0']);
   try {
     const gh = await startGenhook({
       name: 'genhook-heap', tmpRoot, webhooksFile: repoWebhooksFile(),
-      config: { secret, sl1Url: `http://127.0.0.1:${readyMatch?.[1]}/api/alert`, queueMaxSize: count * 2, sl1Timeout: '120s' },
+      config: { secret, sl1Url: `http://127.0.0.1:${sl1Port}/api/alert`, queueMaxSize: count * 2, sl1Timeout: '120s' },
     });
     await runLoad({ port: gh.port, payload, amount: 2000 });
     await gh.waitDrained(15_000);

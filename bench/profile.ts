@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'no
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runAsScript, spawnChild } from './children.js';
+import { runAsScript, startReadyChild } from './children.js';
 import { repoWebhooksFile, type JournalMode } from './genhook-config.js';
 import { startGenhook } from './genhook-child.js';
 import { runLoad } from './load.js';
@@ -111,13 +111,11 @@ async function main(): Promise<void> {
   const profDir = join(tmpRoot, 'prof');
   const secret = 'bench-github-secret';
   const payload = buildSignedPush(secret, 7 * 1024);
-  const { child: sl1, readyMatch } = await spawnChild({
-    name: 'fake-sl1', script: fileURLToPath(new URL('./fake-sl1-server.js', import.meta.url)), args: ['0'], readyLine: /^ready (\d+)/,
-  });
+  const { child: sl1, port: sl1Port } = await startReadyChild('fake-sl1', fileURLToPath(new URL('./fake-sl1-server.js', import.meta.url)), ['0']);
   try {
     const gh = await startGenhook({
       name: 'genhook-profiled', tmpRoot, webhooksFile: repoWebhooksFile(), cpuProfDir: profDir,
-      config: { secret, ...(isLogMode ? {} : { sl1Url: `http://127.0.0.1:${readyMatch?.[1]}/api/alert` }), queueMaxSize: 200_000, journalMode },
+      config: { secret, ...(isLogMode ? {} : { sl1Url: `http://127.0.0.1:${sl1Port}/api/alert` }), queueMaxSize: 200_000, journalMode },
     });
     await runLoad({ port: gh.port, payload, durationSec: 2 });
     const result = await runLoad({ port: gh.port, payload, durationSec: seconds });

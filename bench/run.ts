@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { guardChildren, spawnChild, type BenchChild } from './children.js';
+import { guardChildren, startReadyChild } from './children.js';
 import { countRuleLines, repoWebhooksFile, writeScaledWebhooks, writeSettings } from './genhook-config.js';
 import { genhookCliPath, startGenhook, type GenhookChild } from './genhook-child.js';
 import { runLoad, type LoadResult } from './load.js';
@@ -41,8 +41,8 @@ async function main(): Promise<void> {
     const large = buildSignedPush(SECRET, PAYLOAD_SIZES.large);
     log(`payloads: ${small.body.length}, ${payload.body.length}, ${large.body.length} bytes`);
 
-    const sl1 = await startOwnChild('fake-sl1', here('./fake-sl1-server.js'), ['0']);
-    const bare = await startOwnChild('bare', here('./bare-server.js'), ['0', SECRET]);
+    const sl1 = await startReadyChild('fake-sl1', here('./fake-sl1-server.js'), ['0']);
+    const bare = await startReadyChild('bare', here('./bare-server.js'), ['0', SECRET]);
     children.push(sl1.child, bare.child);
     const sl1Url = `http://127.0.0.1:${sl1.port}/api/alert`;
     const startGh = async (name: string, config: Parameters<typeof startGenhook>[0]['config'], webhooksFile = repoWebhooksFile()) => {
@@ -180,11 +180,6 @@ async function warmUp(targets: readonly Target[], payload: SignedBody): Promise<
     await runLoad({ port: target.port, payload, durationSec: isQuick ? 1 : 1.5 });
     await target.settle?.();
   }
-}
-
-async function startOwnChild(name: string, script: string, args: string[]): Promise<{ child: BenchChild; port: number }> {
-  const { child, readyMatch } = await spawnChild({ name, script, args, readyLine: /^ready (\d+)/ });
-  return { child, port: Number(readyMatch?.[1]) };
 }
 
 function describeMachine(): Omit<Figures['machine'], 'loadAverage'> {
