@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import type { Alert } from '../src/alert.js';
 import { createDispatcher, type Dispatcher } from '../src/deliver/dispatcher.js';
 import type { DeadLetterEvent, DispatcherHooks, DispatcherOptions } from '../src/deliver/dispatcher-options.js';
-import { makeTestAlert, startFakeSl1, type FakeSl1 } from './support/fake-sl1.js';
+import { makeTestAlert, type FakeSl1, withFakeSl1 } from './support/fake-sl1.js';
 import { createWaiter } from './support/waiter.js';
 
 /** Dispatcher wired to record every hook, with waits on what was recorded. */
@@ -73,15 +73,6 @@ function memoryLogger() {
 /** Every pending microtask runs before a setImmediate callback. */
 const flushMicrotasks = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function withFake(fn: (fake: FakeSl1) => Promise<void>): Promise<void> {
-  const fake = await startFakeSl1();
-  try {
-    await fn(fake);
-  } finally {
-    await fake.close();
-  }
-}
-
 async function closing(dispatcher: Dispatcher, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
@@ -91,7 +82,7 @@ async function closing(dispatcher: Dispatcher, fn: () => Promise<void>): Promise
 }
 
 test('dispatcher - happy path: documented body, Basic auth, JSON headers', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     const h = harness(fake);
     await closing(h.dispatcher, async () => {
       const alert = makeTestAlert({ message: 'github|push|main', fields: { aligned_resource: '/api/device/7', extra: 'x' } });
@@ -116,7 +107,7 @@ test('dispatcher - happy path: documented body, Basic auth, JSON headers', () =>
   }));
 
 test('dispatcher - 5xx twice, then delivered on the third attempt', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     fake.failTimes(2, 503);
     const h = harness(fake, { retryMaxAttempts: 3 });
     await closing(h.dispatcher, async () => {
@@ -131,7 +122,7 @@ test('dispatcher - 5xx twice, then delivered on the third attempt', () =>
   }));
 
 test('dispatcher - 503 every time: retries_exhausted after retryMaxAttempts requests', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     fake.respondWith(503, { body: 'maintenance', headers: { 'x-em7-status-message': 'busy' } });
     const h = harness(fake, { retryMaxAttempts: 3 });
     await closing(h.dispatcher, async () => {
@@ -150,7 +141,7 @@ test('dispatcher - 503 every time: retries_exhausted after retryMaxAttempts requ
   }));
 
 test('dispatcher - 429 Retry-After: the next attempt waits at least that long by the injected clock', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     fake.rateLimit(1, 1);
     let clockReads = 0;
     const now = () => {
@@ -171,7 +162,7 @@ test('dispatcher - 429 Retry-After: the next attempt waits at least that long by
   }));
 
 test('dispatcher - 400: dead-lettered at once after one request, body excerpt kept and bounded', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     fake.reject(400, { error: 'bad aligned_resource', pad: 'x'.repeat(2000) });
     const h = harness(fake);
     await closing(h.dispatcher, async () => {
@@ -190,7 +181,7 @@ test('dispatcher - 400: dead-lettered at once after one request, body excerpt ke
 
 for (const status of [401, 403]) {
   test(`dispatcher - ${status}: exactly one request, isAuth, error log names sl1_username/sl1_password`, () =>
-    withFake(async (fake) => {
+    withFakeSl1(async (fake) => {
       fake.reject(status, 'locked', { 'x-em7-status-message': 'Authentication failed due to lock' });
       const { logger, lines } = memoryLogger();
       // Enough alerts to trip a breaker if 401s counted as failures; none may be retried.
@@ -217,7 +208,7 @@ for (const status of [401, 403]) {
 }
 
 test('dispatcher - SL1 hangs: the attempt times out and is retried', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     fake.behave((_req, n) => (n === 1 ? { status: 0, hang: true } : { status: 201 }));
     const h = harness(fake, { processingTimeoutMs: 200 });
     await closing(h.dispatcher, async () => {
@@ -230,7 +221,7 @@ test('dispatcher - SL1 hangs: the attempt times out and is retried', () =>
   }));
 
 test('dispatcher - connection refused, then SL1 comes back: retried and delivered', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     await fake.refuse();
     const h = harness(fake, { retryMaxAttempts: 50 });
     await closing(h.dispatcher, async () => {
@@ -245,7 +236,7 @@ test('dispatcher - connection refused, then SL1 comes back: retried and delivere
   }));
 
 test('dispatcher - expiry: an alert held by pause past maxAlertAgeMs is dead-lettered as expired', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     let offset = 0;
     const now = () => Date.now() + offset;
     const h = harness(fake, { now, maxAlertAgeMs: 60_000, expiryCheckIntervalMs: 10 });
@@ -264,7 +255,7 @@ test('dispatcher - expiry: an alert held by pause past maxAlertAgeMs is dead-let
   }));
 
 test('dispatcher - expiry between retries: no further attempt once too old', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     let offset = 0;
     const now = () => Date.now() + offset;
     fake.respondWith(503);
@@ -282,7 +273,7 @@ test('dispatcher - expiry between retries: no further attempt once too old', () 
   }));
 
 test('dispatcher - queue full: offer refuses, reserve sets room aside, drain resolves after resume', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     const h = harness(fake, { queueMaxSize: 3 });
     await closing(h.dispatcher, async () => {
       h.dispatcher.pause();
@@ -312,7 +303,7 @@ test('dispatcher - queue full: offer refuses, reserve sets room aside, drain res
   }));
 
 test('dispatcher - global concurrency: SL1 never sees more than maxConcurrent at once', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     fake.respondWith(201, { delayMs: 5 });
     const h = harness(fake, { maxConcurrent: 4 });
     await closing(h.dispatcher, async () => {
@@ -325,7 +316,7 @@ test('dispatcher - global concurrency: SL1 never sees more than maxConcurrent at
   }));
 
 test('dispatcher - per-source limit: source A (1000 queued, limit 2) does not starve source B', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     let releaseA!: () => void;
     const aMayFinish = new Promise<void>((resolve) => (releaseA = resolve));
     // A's answers are held until B is through: if A could take B's global slots, B would never finish.
@@ -372,7 +363,7 @@ test('dispatcher - log mode: no SL1 call, one log line per alert, onLogged relea
 });
 
 test('dispatcher - close() with a request hanging: resolves, nothing dead-lettered', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     fake.hang();
     const h = harness(fake, { processingTimeoutMs: 60_000 });
     h.dispatcher.offer(makeTestAlert());

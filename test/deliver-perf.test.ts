@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import type { Alert } from '../src/alert.js';
 import { createDispatcher } from '../src/deliver/dispatcher.js';
 import type { DeadLetterEvent, DeliveryLogger, DispatcherOptions } from '../src/deliver/dispatcher-options.js';
-import { makeTestAlert, startFakeSl1, type FakeSl1 } from './support/fake-sl1.js';
+import { makeTestAlert, type FakeSl1, withFakeSl1 } from './support/fake-sl1.js';
 import { createWaiter } from './support/waiter.js';
 
 // What the cheaper delivery path (alerts waiting as data, lazy loggers) must keep.
@@ -55,17 +55,8 @@ function countingLogger(level: string) {
   return { logger, lines, counts };
 }
 
-async function withFake(fn: (fake: FakeSl1) => Promise<void>): Promise<void> {
-  const fake = await startFakeSl1();
-  try {
-    await fn(fake);
-  } finally {
-    await fake.close();
-  }
-}
-
 test('dispatcher - alerts waiting for a slot are sent in arrival order', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     const h = harness({ url: fake.url, maxConcurrent: 1 });
     try {
       for (let i = 0; i < 50; i++) h.dispatcher.offer(makeTestAlert({ message: `m${i}` }));
@@ -78,7 +69,7 @@ test('dispatcher - alerts waiting for a slot are sent in arrival order', () =>
   }));
 
 test('dispatcher - log_level warn: delivered alerts make no child logger; a dead-lettered one logs with its bindings', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     const { logger, lines, counts } = countingLogger('warn');
     const h = harness({ url: fake.url, logger });
     try {
@@ -103,7 +94,7 @@ test('dispatcher - log_level warn: delivered alerts make no child logger; a dead
   }));
 
 test('dispatcher - close() with thousands waiting for a slot: resolves, nothing more sent, delivered or dead-lettered', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     fake.hang();
     const h = harness({ url: fake.url, maxConcurrent: 2, queueMaxSize: 5000, processingTimeoutMs: 60_000 });
     for (let i = 0; i < 3000; i++) assert.equal(h.dispatcher.offer(makeTestAlert()), true);
@@ -121,7 +112,7 @@ test('dispatcher - close() with thousands waiting for a slot: resolves, nothing 
   }));
 
 test('.reconfigure() - per-source limit removed live: that source\'s waiting alerts flow on at once', () =>
-  withFake(async (fake) => {
+  withFakeSl1(async (fake) => {
     let answer!: () => void;
     const mayAnswer = new Promise<void>((resolve) => (answer = resolve));
     fake.behave(async () => {

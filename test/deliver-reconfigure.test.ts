@@ -11,7 +11,7 @@ import { resolveDispatcherOptions, type DeadLetterEvent, type DispatcherOptions 
 import { DeliveryOptionError } from '../src/deliver/errors.js';
 import { diffDispatcherOptions } from '../src/deliver/options-diff.js';
 import { createSl1Client, Sl1ClientClosedError } from '../src/deliver/sl1-client.js';
-import { makeTestAlert, startFakeSl1, type FakeReply, type FakeSl1 } from './support/fake-sl1.js';
+import { makeTestAlert, type FakeReply, type FakeSl1, withFakeSl1s } from './support/fake-sl1.js';
 import { createWaiter } from './support/waiter.js';
 
 const BASE = { username: 'genhook', password: 'old-pass', backoff: { baseMs: 10, maxMs: 50 }, random: () => 0.5 } as const;
@@ -51,15 +51,6 @@ function gate(fake: FakeSl1) {
   };
 }
 
-async function withFakes(count: number, fn: (...fakes: FakeSl1[]) => Promise<void>): Promise<void> {
-  const fakes = await Promise.all(Array.from({ length: count }, () => startFakeSl1()));
-  try {
-    await fn(...fakes);
-  } finally {
-    await Promise.all(fakes.map((fake) => fake.close()));
-  }
-}
-
 const resolved = (options: DispatcherOptions) => resolveDispatcherOptions({ url: 'http://127.0.0.1:1/api/alert', ...options });
 
 test('diffDispatcherOptions() - names what changed and whether the client and breaker are replaced', () => {
@@ -89,7 +80,7 @@ test('diffDispatcherOptions() - names what changed and whether the client and br
 });
 
 test('createSl1Client().close({ graceful: true }) - the request in progress gets its answer; new sends are refused', () =>
-  withFakes(1, async (fake) => {
+  withFakeSl1s(1, async (fake) => {
     const held = gate(fake);
     const client = createSl1Client({ url: fake.url, username: 'u', password: 'p' });
     const pending = client.send(makeTestAlert());
@@ -105,7 +96,7 @@ test('createSl1Client().close({ graceful: true }) - the request in progress gets
   }));
 
 test('.reconfigure() - checks options like createDispatcher: a bad one throws and nothing changes', () =>
-  withFakes(1, async (fake) => {
+  withFakeSl1s(1, async (fake) => {
     const h = harness({ url: fake.url });
     try {
       const bad: DispatcherOptions[] = [
@@ -124,7 +115,7 @@ test('.reconfigure() - checks options like createDispatcher: a bad one throws an
   }));
 
 test('.reconfigure() - new password: later requests carry it; the request in flight on the old pool completes', () =>
-  withFakes(1, async (fake) => {
+  withFakeSl1s(1, async (fake) => {
     const held = gate(fake);
     const h = harness({ url: fake.url, maxConcurrent: 4 });
     try {
@@ -148,7 +139,7 @@ test('.reconfigure() - new password: later requests carry it; the request in fli
   }));
 
 test('.reconfigure() - new url with the breaker open: a fresh closed breaker, held alerts go to the new SL1', () =>
-  withFakes(2, async (down, up) => {
+  withFakeSl1s(2, async (down, up) => {
     await down.refuse();
     const options = { url: down.url, retryMaxAttempts: 50, breaker: { volumeThreshold: 2, resetTimeoutMs: 3_600_000 } };
     const h = harness(options);
@@ -169,7 +160,7 @@ test('.reconfigure() - new url with the breaker open: a fresh closed breaker, he
   }));
 
 test('.reconfigure() - maxConcurrent lowered: attempts in flight finish, then one at a time', () =>
-  withFakes(1, async (fake) => {
+  withFakeSl1s(1, async (fake) => {
     const held = gate(fake);
     const h = harness({ url: fake.url, maxConcurrent: 3 });
     try {
@@ -188,7 +179,7 @@ test('.reconfigure() - maxConcurrent lowered: attempts in flight finish, then on
   }));
 
 test('.reconfigure() - per-source limit added live: that source runs one at a time from its next alert', () =>
-  withFakes(1, async (fake) => {
+  withFakeSl1s(1, async (fake) => {
     fake.respondWith(201, { delayMs: 30 });
     const h = harness({ url: fake.url, maxConcurrent: 10 });
     try {
@@ -207,7 +198,7 @@ test('.reconfigure() - per-source limit added live: that source runs one at a ti
   }));
 
 test('.reconfigure() - retryMaxAttempts lowered: an alert waiting for its retry stops at the new limit', () =>
-  withFakes(1, async (fake) => {
+  withFakeSl1s(1, async (fake) => {
     fake.respondWith(503);
     const h = harness({ url: fake.url, retryMaxAttempts: 6, backoff: { baseMs: 50, maxMs: 50 } });
     try {
@@ -224,7 +215,7 @@ test('.reconfigure() - retryMaxAttempts lowered: an alert waiting for its retry 
   }));
 
 test('.reconfigure() - maxAlertAgeMs lowered: a held alert expires at its next check', () =>
-  withFakes(1, async (fake) => {
+  withFakeSl1s(1, async (fake) => {
     const h = harness({ url: fake.url });
     try {
       h.dispatcher.pause();
@@ -239,7 +230,7 @@ test('.reconfigure() - maxAlertAgeMs lowered: a held alert expires at its next c
   }));
 
 test('.reconfigure() - url unset: waiting alerts are logged when a worker takes them; url set again: sent to SL1', () =>
-  withFakes(1, async (fake) => {
+  withFakeSl1s(1, async (fake) => {
     fake.respondWith(503);
     const options = { url: fake.url, retryMaxAttempts: 5, backoff: { baseMs: 3_600_000, maxMs: 3_600_000 } };
     const h = harness(options);
@@ -263,7 +254,7 @@ test('.reconfigure() - url unset: waiting alerts are logged when a worker takes 
   }));
 
 test('.close() - aborts requests on a replaced pool too; reconfigure() afterwards does nothing', () =>
-  withFakes(1, async (fake) => {
+  withFakeSl1s(1, async (fake) => {
     gate(fake);
     const h = harness({ url: fake.url });
     h.dispatcher.offer(makeTestAlert());

@@ -255,3 +255,18 @@ export function makeTestAlert(overrides: Partial<Alert> = {}): Alert {
     ...overrides,
   };
 }
+
+/** Runs `fn` with `count` fake SL1 servers started, and closes them however `fn` ends. */
+export async function withFakeSl1s(count: number, fn: (...fakes: FakeSl1[]) => Promise<void>): Promise<void> {
+  const fakes = await Promise.all(Array.from({ length: count }, () => startFakeSl1()));
+  try {
+    await fn(...fakes);
+  } finally {
+    await Promise.all(fakes.map((fake) => fake.close()));
+  }
+}
+
+/** {@link withFakeSl1s} with one server. */
+export function withFakeSl1(fn: (fake: FakeSl1) => Promise<void>): Promise<void> {
+  return withFakeSl1s(1, (fake) => fn(fake as FakeSl1));
+}
