@@ -175,17 +175,17 @@ describe('GroupCommit', () => {
 describe('alertIdFor()', () => {
   const long = 'x'.repeat(300);
   const cases: { name: string; args: Parameters<typeof alertIdFor>; expected: RegExp }[] = [
-    { name: 'delivery id, first element', args: ['github', 'abc-123', 0], expected: /^github:abc-123$/ },
-    { name: 'delivery id, later element', args: ['sns', 'abc-123', 2], expected: /^sns:abc-123#2$/ },
-    { name: 'long delivery id is hashed', args: ['jira', long, 0], expected: /^jira:[A-Za-z0-9_-]{22}$/ },
-    { name: 'no delivery id is random', args: ['meraki', undefined, 0], expected: /^meraki:[0-9a-f-]{36}$/ },
+    { name: 'delivery id', args: ['github', 'abc-123'], expected: /^github:abc-123$/ },
+    { name: 'positional key of a batch element', args: ['batch', 'abc-123#2'], expected: /^batch:abc-123#2$/ },
+    { name: 'long delivery id is hashed', args: ['jira', long], expected: /^jira:[A-Za-z0-9_-]{22}$/ },
+    { name: 'no delivery id is random', args: ['meraki', undefined], expected: /^meraki:[0-9a-f-]{36}$/ },
   ];
   for (const { name, args, expected } of cases) {
     test(name, () => assert.match(alertIdFor(...args), expected));
   }
   test('deterministic with a delivery id, unique without one', () => {
-    assert.equal(alertIdFor('jira', long, 1), alertIdFor('jira', long, 1));
-    assert.notEqual(alertIdFor('x', undefined, 0), alertIdFor('x', undefined, 0));
+    assert.equal(alertIdFor('jira', long), alertIdFor('jira', long));
+    assert.notEqual(alertIdFor('x', undefined), alertIdFor('x', undefined));
   });
 });
 

@@ -165,7 +165,7 @@ async function enqueue(
   const [first] = alerts;
   if (alerts.length === 1 && first) {
     const { alert } = first;
-    return c.json({ id: alert.id, source, event: alert.event ?? null, status: 'queued' }, 202);
+    return c.json({ id: alert.id, source, event: alert.event ?? null, status: 'queued', ...(skipped.length > 0 ? { skipped } : {}) }, 202);
   }
   return c.json(
     {

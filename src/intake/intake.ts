@@ -236,6 +236,7 @@ function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRun
   if (items.length > config.settings.queue_max_size) {
     return reject(413, 'too_many_items', `the body holds ${items.length} items; at most ${config.settings.queue_max_size} (queue_max_size) fit in one request, so send smaller batches`, source.name);
   }
+  const keys = itemKeys(source.provider, view, items);
   items.forEach((item, index) => {
     if (typeof item !== 'object' || item === null) {
       skipped.push({ outcome: 'ignored', event: undefined, reason: `item ${index} is not a JSON object or array` });
@@ -247,8 +248,8 @@ function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRun
       return;
     }
     const { event, ruleName } = resolved;
-    const deliveryId = deliveryIdOf(source.provider, view, item);
-    const id = alertIdFor(source.name, deliveryId, index);
+    const deliveryId = keys[index];
+    const id = alertIdFor(source.name, deliveryId);
     const dedupKey = deliveryId === undefined ? undefined : id;
     if (dedupKey !== undefined && dedup.seen(dedupKey, nowMs)) {
       skipped.push({ outcome: 'duplicate', event, reason: `delivery ${truncate(deliveryId ?? '', 80)} was already received`, ruleName, id });
@@ -262,6 +263,29 @@ function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRun
     });
   });
   return accepted(source.name, alerts, skipped);
+}
+
+/**
+ * The delivery key of each item. An element of a batch is keyed by its own id (Event Grid and CloudEvents
+ * require one), whatever its position, so `[{"id":"X#1"},{"id":"X"}]` is two keys and a redelivered event
+ * is recognised in any batch. An element without an id gets a positional key, `<request id>#<index>`, when
+ * the request carries an id (a header such as X-Request-Id); a positional key that equals another element's
+ * own id is extended with `#<index>` until it is unique within the batch. No id at all: undefined (random id,
+ * no dedup).
+ */
+function itemKeys(provider: string | undefined, view: RequestView, items: readonly unknown[]): (string | undefined)[] {
+  if (items.length === 1 && items[0] === view.body) return [deliveryIdOf(provider, view, view.body)];
+  const keys = items.map((item) => deliveryIdOf(provider, view, item));
+  const requestKey = deliveryIdOf(provider, view, view.body);
+  if (requestKey === undefined) return keys;
+  const used = new Set(keys.filter((key) => key !== undefined));
+  return keys.map((key, index) => {
+    if (key !== undefined) return key;
+    let positional = `${requestKey}#${index}`;
+    while (used.has(positional)) positional = `${positional}#${index}`;
+    used.add(positional);
+    return positional;
+  });
 }
 
 function accepted(source: string, alerts: readonly PlannedAlert[], skipped: readonly SkippedItem[]): IntakeDecision {

@@ -4,19 +4,19 @@ import { createHash, randomUUID } from 'node:crypto';
 const MAX_DELIVERY_ID_LENGTH = 128;
 
 /**
- * The stable id of one alert. With the provider's delivery id (`X-GitHub-Delivery`, Stripe's `evt_...`) it is
- * deterministic, so a redelivery of the same webhook gets the same id and the journal and logs recognise it;
- * element `i > 0` of a batched payload gets `#i`. Without one, a random id.
+ * The stable id of one alert. With a delivery key (`X-GitHub-Delivery`, Stripe's `evt_...`, an Event Grid
+ * element's own `id`, or a batch element's positional `<request id>#<index>`) it is deterministic, so a
+ * redelivery of the same webhook gets the same id and the journal and logs recognise it. Without one, a random id.
  *
  * @example
- * alertIdFor('github', '72d3162e-cc78-11e3-81ab-4c9367dc0958', 0) // 'github:72d3162e-cc78-11e3-81ab-4c9367dc0958'
- * alertIdFor('sns', 'abc', 2) // 'sns:abc#2'
+ * alertIdFor('github', '72d3162e-cc78-11e3-81ab-4c9367dc0958') // 'github:72d3162e-cc78-11e3-81ab-4c9367dc0958'
+ * alertIdFor('azure', 'X#1') // 'azure:X#1'
  */
-export function alertIdFor(source: string, deliveryId: string | undefined, itemIndex: number): string {
-  if (deliveryId === undefined || deliveryId === '') return `${source}:${randomUUID()}`;
+export function alertIdFor(source: string, deliveryKey: string | undefined): string {
+  if (deliveryKey === undefined || deliveryKey === '') return `${source}:${randomUUID()}`;
   const key =
-    deliveryId.length <= MAX_DELIVERY_ID_LENGTH
-      ? deliveryId
-      : createHash('sha256').update(deliveryId).digest('base64url').slice(0, 22);
-  return itemIndex > 0 ? `${source}:${key}#${itemIndex}` : `${source}:${key}`;
+    deliveryKey.length <= MAX_DELIVERY_ID_LENGTH
+      ? deliveryKey
+      : createHash('sha256').update(deliveryKey).digest('base64url').slice(0, 22);
+  return `${source}:${key}`;
 }
