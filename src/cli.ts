@@ -12,6 +12,7 @@ import { createSl1Client } from './deliver/sl1-client.js';
 import { identifySource, splitItems, type RequestView } from './identify/index.js';
 import { resolveItem } from './intake/intake.js';
 import { parseJsonSafe } from './security/index.js';
+import { completionScript, SHELLS, type Shell } from './completion.js';
 import { settingsPath, startGenHook } from './server.js';
 import { readDeadLetters, replayDeadLetters, toAlert } from './store/index.js';
 
@@ -25,6 +26,7 @@ Commands:
                                 identify the source and event from headers/body like the server does
   dlq list [--json]             show the dead-letter file
   dlq replay (--id ID | --all)  send dead-lettered alerts to SL1 again; removes exactly those SL1 accepted
+  completion bash|zsh           print a shell completion script (source <(genhook completion bash))
 
 Options:
   --settings PATH   settings file (env GENHOOK_SETTINGS, default ./settings.ini)
@@ -51,6 +53,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command === undefined && !values.help ? 2 : 0;
   }
+  if (command === 'completion') return completionCommand(args);
   const files = {
     settingsFile: values.settings ?? process.env['GENHOOK_SETTINGS'] ?? 'settings.ini',
     webhooksFile: values.webhooks ?? process.env['GENHOOK_WEBHOOKS'] ?? 'webhooks.ini',
@@ -69,6 +72,16 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`genhook: unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
+}
+
+function completionCommand(args: readonly string[]): number {
+  const [shell] = args;
+  if (!SHELLS.includes(shell as Shell)) {
+    process.stderr.write(`genhook completion: expected one of ${SHELLS.join(', ')}${shell === undefined ? '' : `, got "${shell}"`}\n`);
+    return 2;
+  }
+  process.stdout.write(completionScript(shell as Shell));
+  return 0;
 }
 
 async function serveCommand(files: Parameters<typeof startGenHook>[0]): Promise<number> {
