@@ -14,7 +14,7 @@ import { resolveItem } from './intake/intake.js';
 import { parseJsonSafe } from './security/index.js';
 import { completionScript, SHELLS, type Shell } from './completion.js';
 import { settingsPath, startGenHook } from './server.js';
-import { readDeadLetters, replayDeadLetters, toAlert } from './store/index.js';
+import { readDeadLetters, replayDeadLetters, StoreError, toAlert } from './store/index.js';
 
 const USAGE = `Usage: genhook <command> [options]
 
@@ -250,6 +250,8 @@ main(process.argv.slice(2)).then(
     if (error instanceof ConfigError) {
       for (const issue of error.issues) process.stderr.write(`${formatConfigIssue(issue)}\n`);
       process.stderr.write('GenHook did not start: fix the configuration above (run `genhook check` to validate)\n');
+    } else if (error instanceof StoreError && error.code === 'data_dir_locked') {
+      process.stderr.write(`GenHook did not start: ${error.message.replace(/^\[store\] /, '')}\n`);
     } else {
       process.stderr.write(`genhook: ${(error as Error).stack ?? String(error)}\n`);
     }

@@ -17,7 +17,7 @@ import { createApp, type ReadinessReport } from './http/app.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, statusClass, type Metrics } from './ops/metrics.js';
 import { DedupCache } from './security/index.js';
-import { createDeadLetterFile, openJournal, toDeadLetterEntry, type DeadLetterFile, type Journal } from './store/index.js';
+import { acquireDataDirLock, createDeadLetterFile, openJournal, toDeadLetterEntry, type DeadLetterFile, type Journal } from './store/index.js';
 
 export interface GenHookOptions {
   readonly settingsFile: string;
@@ -65,7 +65,15 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
 
   const dataDir = settingsPath(config, settings.data_dir);
   await mkdir(dataDir, { recursive: true });
-  const { journal, pending, recovery } = await openJournal({ dir: dataDir, durability: settings.journal_mode, logger });
+  // Before the journal is opened: a second GenHook on this data_dir would compact away the first one's alerts.
+  const dataDirLock = await acquireDataDirLock(dataDir);
+  if (dataDirLock.tookOverFrom !== undefined) {
+    logger.warn({ file: dataDirLock.path, previous: dataDirLock.tookOverFrom }, 'data_dir lock of a GenHook that is gone taken over');
+  }
+  const { journal, pending, recovery } = await openJournal({ dir: dataDir, durability: settings.journal_mode, logger }).catch(async (error: unknown) => {
+    await dataDirLock.release();
+    throw error;
+  });
   for (const skipped of recovery.skipped) {
     logger.warn({ offset: skipped.offset, reason: skipped.reason, file: `${dataDir}/journal.log` }, 'journal record skipped (corrupt or torn)');
   }
@@ -209,6 +217,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
       await liveDispatcher.close();
       await journal.close();
       await deadLetter.close();
+      await dataDirLock.release();
       logger.info({ drained, leftInJournal: journal.size }, drained ? 'shutdown complete' : 'shutdown: grace period over; the rest stays in the journal');
       return drained;
     },

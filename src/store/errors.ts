@@ -6,6 +6,7 @@ export const storeErrorCodes = [
   'journal_failed',
   'dead_letter_write_failed',
   'dead_letter_locked',
+  'data_dir_locked',
   'store_option_invalid',
 ] as const;
 

@@ -21,6 +21,7 @@ export {
   type SkippedLine,
 } from './dead-letter-replay.js';
 export { StoreError, storeErrorCodes, type StoreErrorCode, type StoreLogger } from './errors.js';
+export { acquireDataDirLock, DATA_DIR_LOCK_FILE, type DataDirLock, type DataDirLockOwner } from './data-dir-lock.js';
 export type { FileLockOptions } from './file-lock.js';
 export {
   journalDurabilities,
