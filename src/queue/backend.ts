@@ -1,0 +1,59 @@
+/**
+ * The queue-backend contract: where an accepted alert waits between the 2xx and SL1's answer. The local
+ * journal (one box) and Redis Streams (replicas sharing one Redis) both implement it, and one contract
+ * test suite (test/queue-contract.test.ts) runs against both.
+ *
+ * Life of an alert: offer (durable before the 2xx) → reserve by one consumer (or claim, when the consumer
+ * holding it went silent for longer than the claim idle) → complete (delivered or logged) or deadLetter.
+ * Delivery is at least once: an alert claimed from a consumer that was only slow may be delivered twice.
+ */
+import type { Alert } from '../alert.js';
+import type { DeadLetterEntry } from '../store/index.js';
+
+/** One alert handed to this consumer; give it back to complete() or deadLetter(). */
+export interface QueuedAlert {
+  readonly alert: Alert;
+  /** The backend's handle (a stream entry id in Redis, the alert id in the journal). */
+  readonly token: string;
+  /** 0 when handed out for the first time; above 0 after a restart or a takeover (it may have reached SL1). */
+  readonly redeliveries: number;
+}
+
+/** What offer() did with each alert, in order. */
+export type OfferResult =
+  | { readonly kind: 'stored'; readonly duplicates: ReadonlySet<string> }
+  /** Nothing was stored: the shared queue holds queue_max_size alerts already. */
+  | { readonly kind: 'full' };
+
+export interface OfferItem {
+  readonly alert: Alert;
+  /** Provider delivery key; an alert whose key was stored within the dedup window is not stored again. */
+  readonly dedupKey?: string | undefined;
+}
+
+export interface QueueStats {
+  /** Alerts stored and not yet completed or dead-lettered, across every consumer. */
+  readonly pending: number;
+  /** Of those, held by this consumer. */
+  readonly held: number;
+}
+
+export interface QueueBackend {
+  readonly kind: 'journal' | 'redis';
+  /** Resolves once every stored alert is durable; only then may the edge answer 2xx. Rejects when it cannot be. */
+  offer(items: readonly OfferItem[]): Promise<OfferResult>;
+  /** Up to `max` alerts nobody holds yet, now held by this consumer; waits up to `waitMs` for the first one. */
+  reserve(max: number, waitMs: number): Promise<QueuedAlert[]>;
+  /** Up to `max` alerts another consumer held without a sign of life for longer than the claim idle. */
+  claim(max: number): Promise<QueuedAlert[]>;
+  /** A sign of life for alerts this consumer still holds (waiting for a retry): returns the tokens still its own. */
+  touch(tokens: readonly string[]): Promise<ReadonlySet<string>>;
+  /** Delivered (or logged): the alert leaves the queue. */
+  complete(item: QueuedAlert): Promise<void>;
+  /** Given up on: the entry joins the dead letters and the alert leaves the queue, in one step. */
+  deadLetter(item: QueuedAlert, entry: DeadLetterEntry): Promise<void>;
+  /** Once, at start: what this consumer held when it last stopped, to deliver again. */
+  recover(): Promise<QueuedAlert[]>;
+  stats(): Promise<QueueStats>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,171 @@
+/**
+ * Feeds a shared queue backend into this replica's dispatcher: reserves as many alerts as it has room to
+ * hold, claims those a silent replica left behind, keeps what it holds from being claimed (touch), and
+ * completes or dead-letters each alert when the dispatcher is done with it.
+ * It holds only a few alerts beyond its delivery slots, so the rest stay in Redis for any replica to take
+ * and a replica that dies strands little until the claim idle passes.
+ */
+import type { Alert } from '../alert.js';
+import type { DeadLetterEntry } from '../store/index.js';
+import type { QueueBackend, QueuedAlert } from './backend.js';
+
+export interface FeederLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export interface FeederOptions {
+  readonly backend: QueueBackend;
+  /** Hands an alert to local delivery; false when it has no room (the alert stays held and is offered again). */
+  readonly deliver: (alert: Alert) => boolean;
+  /** Alerts this replica holds at most (waiting + in flight). */
+  readonly holdMax: () => number;
+  readonly claimIdleMs: number;
+  readonly logger: FeederLogger;
+  /** Longest a reserve waits for new alerts (also how soon stop() is noticed). @default 1000 */
+  readonly waitMs?: number;
+  /** Counted when a claimed or recovered alert is handed to delivery (it may have reached SL1 already). */
+  readonly onRedelivery?: (count: number) => void;
+  /** Counted when an alert this replica held was claimed by another one (after a freeze). */
+  readonly onLost?: (count: number) => void;
+}
+
+export class QueueFeeder {
+  readonly #o: FeederOptions;
+  /** By object: the dispatcher hands back the very alert object it was given. */
+  readonly #held = new Map<Alert, QueuedAlert>();
+  /** Alerts handed over that another replica has since claimed: their end is not ours to record. */
+  readonly #lost = new WeakSet<Alert>();
+  #stopped = false;
+  #wakeRoom: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #maintaining = false;
+
+  constructor(options: FeederOptions) {
+    this.#o = options;
+  }
+
+  get held(): number {
+    return this.#held.size;
+  }
+
+  /** Recovers this consumer's own unfinished alerts, then reserves and claims until stop(). */
+  async start(): Promise<void> {
+    const recovered = await this.#o.backend.recover();
+    if (recovered.length > 0) this.#o.logger.info({ count: recovered.length }, 'redelivering alerts this GenHook held when it last stopped');
+    this.#hand(recovered);
+    this.#loop = this.#reserveLoop();
+    const every = Math.max(50, Math.floor(this.#o.claimIdleMs / 3));
+    this.#timer = setInterval(() => void this.#maintain(), every);
+    this.#timer.unref();
+  }
+
+  async complete(alert: Alert): Promise<void> {
+    await this.#finish(alert, (item) => this.#o.backend.complete(item));
+  }
+
+  async deadLetter(alert: Alert, entry: DeadLetterEntry): Promise<void> {
+    await this.#finish(alert, (item) => this.#o.backend.deadLetter(item, entry));
+  }
+
+  /** No more reserves or claims; what is held stays held (delivered by the drain, or recovered/claimed later). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#wakeRoom?.();
+    await this.#loop;
+  }
+
+  async #finish(alert: Alert, record: (item: QueuedAlert) => Promise<void>): Promise<void> {
+    const item = this.#held.get(alert);
+    if (item === undefined) return;
+    this.#held.delete(alert);
+    this.#wakeRoom?.();
+    if (this.#lost.has(alert)) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await record(item);
+        return;
+      } catch (error) {
+        // Unrecorded, the alert stays pending in Redis and is delivered again after the claim idle: retry a little first.
+        if (attempt >= 3 || this.#stopped) {
+          this.#o.logger.warn({ err: error, alertId: alert.id }, 'could not record the end of a delivery in Redis; the alert may be delivered again');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+  }
+
+  #room(): number {
+    return Math.max(0, this.#o.holdMax() - this.#held.size);
+  }
+
+  async #reserveLoop(): Promise<void> {
+    const waitMs = this.#o.waitMs ?? 1000;
+    while (!this.#stopped) {
+      const room = this.#room();
+      if (room === 0) {
+        await new Promise<void>((resolve) => (this.#wakeRoom = resolve));
+        this.#wakeRoom = undefined;
+        continue;
+      }
+      try {
+        this.#hand(await this.#o.backend.reserve(room, waitMs));
+      } catch (error) {
+        if (this.#stopped) return;
+        this.#o.logger.warn({ err: error }, 'reading the Redis queue failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  /** Touch what is held (so nobody claims it), then claim what a silent replica left, if there is room. */
+  async #maintain(): Promise<void> {
+    if (this.#maintaining || this.#stopped) return;
+    this.#maintaining = true;
+    try {
+      const byToken = new Map<string, Alert>();
+      for (const [alert, item] of this.#held) if (!this.#lost.has(alert)) byToken.set(item.token, alert);
+      if (byToken.size > 0) {
+        const kept = await this.#o.backend.touch([...byToken.keys()]);
+        let lost = 0;
+        for (const [token, alert] of byToken) {
+          if (kept.has(token)) continue;
+          this.#lost.add(alert);
+          lost++;
+        }
+        if (lost > 0) {
+          this.#o.onLost?.(lost);
+          this.#o.logger.warn({ count: lost }, 'alerts this GenHook held were claimed by another replica (it was unresponsive longer than redis_claim_idle)');
+        }
+      }
+      const room = this.#room();
+      if (room > 0) {
+        const claimed = await this.#o.backend.claim(room);
+        if (claimed.length > 0) this.#o.logger.info({ count: claimed.length }, 'claimed alerts another replica left unfinished');
+        this.#hand(claimed);
+      }
+    } catch (error) {
+      this.#o.logger.warn({ err: error }, 'Redis queue upkeep (touch/claim) failed; retrying');
+    } finally {
+      this.#maintaining = false;
+    }
+  }
+
+  #hand(items: readonly QueuedAlert[]): void {
+    let redelivered = 0;
+    for (const item of items) {
+      this.#held.set(item.alert, item);
+      if (item.redeliveries > 0) redelivered++;
+      if (!this.#o.deliver(item.alert)) {
+        // Local delivery has no room (it should not happen: holdMax is below queue_max_size); leave it to a claim.
+        this.#held.delete(item.alert);
+        this.#o.logger.warn({ alertId: item.alert.id }, 'local queue full; the alert stays in Redis for another replica');
+      }
+    }
+    if (redelivered > 0) this.#o.onRedelivery?.(redelivered);
+  }
+}
