@@ -98,4 +98,22 @@ describe('SlidingWindowLimiter.take()', () => {
     assert.throws(() => new SlidingWindowLimiter({ max: 0, windowMs: W }), { code: 'invalid_rate_limit', message: /`max`/ });
     assert.throws(() => new SlidingWindowLimiter({ max: 1, windowMs: Number.NaN }), { code: 'invalid_rate_limit', message: /`windowMs`/ });
   });
+
+  it('check() says whether one more fits without counting it', () => {
+    const limiter = new SlidingWindowLimiter({ max: 1, windowMs: W });
+    for (let i = 0; i < 5; i += 1) assert.equal(limiter.check('k', T0).ok, true);
+    assert.equal(limiter.take('k', T0).ok, true);
+    assert.equal(limiter.check('k', T0).ok, false);
+  });
+
+  it('past maxKeys, new keys share one counter, so memory stays bounded', () => {
+    const limiter = new SlidingWindowLimiter({ max: 1, windowMs: W }, { maxKeys: 2 });
+    assert.equal(limiter.take('a', T0).ok, true);
+    assert.equal(limiter.take('b', T0).ok, true);
+    assert.equal(limiter.take('c', T0).ok, true);
+    assert.equal(limiter.take('d', T0).ok, false, 'd shares the counter c used');
+    assert.equal(limiter.size, 3);
+    for (let i = 0; i < 1000; i += 1) limiter.take(`x${i}`, T0);
+    assert.equal(limiter.size, 3);
+  });
 });

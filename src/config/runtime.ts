@@ -21,7 +21,13 @@ export interface SourceRuntime {
   readonly verify: Verifier | undefined;
   /** The verifier reads the parsed body (Meraki's sharedSecret), so the body is parsed before verifying. */
   readonly verifyReadsBody: boolean;
+  /** `<source>_rate_limit`, charged per verified request (every request when the source has no verifier). */
   readonly limiter: SlidingWindowLimiter | undefined;
+  /**
+   * The same rate per client address, charged per request that failed verification and checked before
+   * verifying: junk from one address is refused cheaply without using up the source's limit.
+   */
+  readonly failedVerifications: SlidingWindowLimiter | undefined;
   readonly isIpAllowed: IpMatcher | undefined;
   /** SL1 alert body fields beyond `message` (aligned_resource, force_ytype, ...). */
   readonly sl1Fields: Readonly<Record<string, string>>;
@@ -122,6 +128,9 @@ export function compileConfig(input: ConfigFiles & { settingsText: string; webho
   return { config, warnings };
 }
 
+/** Client addresses whose failed verifications are counted apart; beyond it they share one count. */
+const FAILED_VERIFICATION_ADDRESSES = 10_000;
+
 const NO_VALUES: SourceSettingsText = { values: new Map(), sl1Fields: new Map() };
 
 function compileSource(name: string, settings: Settings, issues: ConfigIssue[]): SourceRuntime {
@@ -160,6 +169,7 @@ function compileSource(name: string, settings: Settings, issues: ConfigIssue[]):
     verify: verifier?.verify,
     verifyReadsBody: verifier?.readsBody ?? false,
     limiter: rateLimit ? new SlidingWindowLimiter(rateLimit) : undefined,
+    failedVerifications: rateLimit && verifier ? new SlidingWindowLimiter(rateLimit, { maxKeys: FAILED_VERIFICATION_ADDRESSES }) : undefined,
     isIpAllowed: compileOptional(allow?.value, parseCidrList, allow?.origin, issues),
     sl1Fields: Object.freeze(sl1Fields),
     maxConcurrent: fromSetting(value('max_concurrent'), parsePositiveInt, 'a whole number above 0'),

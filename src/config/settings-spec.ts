@@ -140,7 +140,7 @@ export const SOURCE_SETTING_DOCS = {
   signature: "Verification scheme when not the provider's default: github, github-sha1, stripe, slack, shopify, meraki, bearer, basic, none, or hmac-ALGO:HEADER:ENCODING[:PREFIX].",
   signature_tolerance: 'How old a signed timestamp may be (Stripe, Slack); default 5m.',
   username: 'User name for the basic signature scheme.',
-  rate_limit: 'Requests allowed per window, such as 100/1m; more get 429 with Retry-After.',
+  rate_limit: 'Requests allowed per window, such as 100/1m; more get 429 with Retry-After. With a secret, only verified requests count, and each client address may fail verification as often before it gets 429 too_many_failed_verifications.',
   allow_ips: 'Comma-separated addresses/CIDRs (IPv4 and IPv6) allowed to post to this source.',
   enabled: 'false answers 200 ignored for this source without removing its lines.',
   aligned_resource: "SL1 aligned_resource for this source's alerts (/api/organization/ID or /api/device/ID).",

@@ -59,7 +59,11 @@ export function readHeader(req: RequestView, name: string): string | undefined {
   return readString(req.headers, name);
 }
 
-/** Whether the request carries a header (any value, even empty). */
+/**
+ * Whether the request carries a header with a value. An empty or blank one (`X-GitHub-Event:`) says nothing
+ * about who sent the request, so it identifies nothing.
+ */
 export function hasHeader(req: RequestView, name: string): boolean {
-  return readHeader(req, name) !== undefined;
+  const value = readHeader(req, name);
+  return value !== undefined && value.trim() !== '';
 }

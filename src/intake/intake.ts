@@ -130,16 +130,15 @@ export function decideIntake(request: IntakeRequest, context: IntakeContext): In
   if (source.isIpAllowed && (ip === undefined || !source.isIpAllowed(ip))) {
     return reject(403, 'ip_not_allowed', `address ${ip ?? 'unknown'} may not post to source ${source.name} (see ${source.name}_allow_ips)`, source.name);
   }
-  if (source.limiter) {
-    const decision = source.limiter.take(source.name, context.nowMs);
-    if (!decision.ok) {
-      return reject(429, 'rate_limited', `source ${source.name} is over its rate limit (${source.name}_rate_limit); retry later`, source.name, {
-        headers: { 'retry-after': String(decision.retryAfterSeconds) },
+  if (source.verify) {
+    // An address whose requests keep failing verification is refused before any more verifying work.
+    const address = ip ?? 'unknown';
+    const failures = source.failedVerifications?.check(address, context.nowMs);
+    if (failures && !failures.ok) {
+      return reject(429, 'too_many_failed_verifications', `address ${address} sent more requests that failed verification than ${source.name}_rate_limit allows; retry later`, source.name, {
+        headers: { 'retry-after': String(failures.retryAfterSeconds) },
       });
     }
-  }
-
-  if (source.verify) {
     // Signatures are checked on the raw bytes before anything reads the body; only Meraki, whose shared
     // secret sits inside the JSON, needs it parsed first.
     let body: unknown;
@@ -149,7 +148,20 @@ export function decideIntake(request: IntakeRequest, context: IntakeContext): In
       body = result.body;
     }
     const verdict = source.verify({ rawBody: request.rawBody, headers: request.headers, body, nowMs: context.nowMs });
-    if (!verdict.ok) return reject(401, verdict.code, verdict.message, source.name, { details: { header: verdict.header } });
+    if (!verdict.ok) {
+      source.failedVerifications?.take(address, context.nowMs);
+      return reject(401, verdict.code, verdict.message, source.name, { details: { header: verdict.header } });
+    }
+  }
+
+  // Charged only now, so unsigned junk cannot use up what the real provider may send.
+  if (source.limiter) {
+    const decision = source.limiter.take(source.name, context.nowMs);
+    if (!decision.ok) {
+      return reject(429, 'rate_limited', `source ${source.name} is over its rate limit (${source.name}_rate_limit); retry later`, source.name, {
+        headers: { 'retry-after': String(decision.retryAfterSeconds) },
+      });
+    }
   }
 
   const body = parse();

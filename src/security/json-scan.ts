@@ -1,7 +1,6 @@
 /**
- * Character-level scans of JSON text that run before or after `JSON.parse`: a depth check (before, so
- * absurd nesting is refused without recursion) and an error locator (after a failure, because V8's
- * messages quote the payload and do not always give a position).
+ * Character-level scans of JSON text that run after `JSON.parse` failed: a depth check and an error locator
+ * (V8's messages quote the payload and do not always give a position). Both are loops, never recursion.
  */
 
 const OPEN_BRACE = 0x7b;
@@ -50,12 +49,14 @@ const HEX4 = /^[0-9a-fA-F]{4}$/;
 const SIMPLE_ESCAPES = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't']);
 
 /**
- * First fault in `text` per RFC 8259, or undefined when it is valid JSON. Recursive; call only on text
- * whose depth `findDepthExcess` has bounded.
+ * First fault in `text` per RFC 8259, or undefined when it is valid JSON. Iterative (an explicit stack of
+ * open containers), so any nesting the body size allows is located without recursion, whatever max_json_depth says.
  */
 export function locateJsonFault(text: string): JsonFault | undefined {
   let i = 0;
   const end = text.length;
+  // The closer each open container waits for, innermost last.
+  const open: ('}' | ']')[] = [];
   const fail = (reason: string, at = i): never => {
     throw new Fault(at, at >= end && reason !== 'unterminated string' ? 'unexpected end of input' : reason);
   };
@@ -81,33 +82,31 @@ export function locateJsonFault(text: string): JsonFault | undefined {
     if (j < word.length) fail('unexpected character', i + j);
     i += word.length;
   };
-  const readContainer = (close: string, what: string, readMember: () => void): void => {
-    i += 1;
+  const readMemberName = (): void => {
     skipSpace();
-    if (text[i] === close) return void (i += 1);
-    for (;;) {
-      readMember();
-      skipSpace();
-      if (text[i] === ',') i += 1;
-      else if (text[i] === close) return void (i += 1);
-      else fail(`expected ',' or '${close}' after ${what}`);
-    }
+    if (text[i] !== '"') fail('expected a property name in double quotes');
+    readString();
+    skipSpace();
+    if (text[i] !== ':') fail("expected ':' after a property name");
+    i += 1;
   };
-  const readValue = (): void => {
+  /** Reads one value; true when it opened a non-empty container whose first member comes next. */
+  const readValueStart = (): boolean => {
     skipSpace();
     const c = text[i];
-    if (c === '{') {
-      readContainer('}', 'a property value', () => {
-        skipSpace();
-        if (text[i] !== '"') fail('expected a property name in double quotes');
-        readString();
-        skipSpace();
-        if (text[i] !== ':') fail("expected ':' after a property name");
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i += 1;
+      skipSpace();
+      if (text[i] === close) {
         i += 1;
-        readValue();
-      });
-    } else if (c === '[') readContainer(']', 'an array element', readValue);
-    else if (c === '"') readString();
+        return false;
+      }
+      open.push(close);
+      if (close === '}') readMemberName();
+      return true;
+    }
+    if (c === '"') readString();
     else if (c === 't') readLiteral('true');
     else if (c === 'f') readLiteral('false');
     else if (c === 'n') readLiteral('null');
@@ -117,13 +116,32 @@ export function locateJsonFault(text: string): JsonFault | undefined {
       if (match === null) fail('unexpected character');
       else i += match[0].length;
     }
+    return false;
   };
 
   try {
-    readValue();
-    skipSpace();
-    if (i < end) fail('unexpected data after the JSON value');
-    return undefined;
+    for (;;) {
+      if (readValueStart()) continue;
+      // A value is complete: close containers until one continues with ',' or the top-level value ends.
+      for (;;) {
+        const close = open.at(-1);
+        skipSpace();
+        if (close === undefined) {
+          if (i < end) fail('unexpected data after the JSON value');
+          return undefined;
+        }
+        if (text[i] === close) {
+          i += 1;
+          open.pop();
+        } else if (text[i] === ',') {
+          i += 1;
+          if (close === '}') readMemberName();
+          break;
+        } else {
+          fail(`expected ',' or '${close}' after ${close === '}' ? 'a property value' : 'an array element'}`);
+        }
+      }
+    }
   } catch (error) {
     if (error instanceof Fault) return { index: error.index, reason: error.reason };
     throw error;

@@ -51,13 +51,21 @@ interface Counter {
  * previous one weighted by how much of it still overlaps the sliding window. O(keys) memory, O(1) per call;
  * the approximation assumes requests were evenly spread over the previous window.
  */
+/** Key that every new key shares once a limiter tracks `maxKeys` keys. */
+const OVERFLOW_KEY = '\u0000overflow';
+
 export class SlidingWindowLimiter {
   readonly #max: number;
   readonly #windowMs: number;
+  readonly #maxKeys: number;
   readonly #counters = new Map<string, Counter>();
   #nextSweep = 0;
 
-  constructor({ max, windowMs }: RateLimit) {
+  /**
+   * @param options.maxKeys - keys tracked at most; past it, new keys share one counter, so memory stays
+   *   bounded when keys come from the network (client addresses). @default unbounded
+   */
+  constructor({ max, windowMs }: RateLimit, { maxKeys = Number.POSITIVE_INFINITY }: { readonly maxKeys?: number } = {}) {
     if (!Number.isSafeInteger(max) || max < 1) {
       throw new SettingError('invalid_rate_limit', `Expected \`max\` to be a positive integer, got \`${max}\` (${typeof max})`);
     }
@@ -66,6 +74,7 @@ export class SlidingWindowLimiter {
     }
     this.#max = max;
     this.#windowMs = windowMs;
+    this.#maxKeys = maxKeys;
   }
 
   /** Number of keys currently tracked. */
@@ -75,13 +84,23 @@ export class SlidingWindowLimiter {
 
   /** Count one request for `key` if it is within the limit; refused requests are not counted. */
   take(key: string, nowMs: number): RateDecision {
+    return this.#decide(key, nowMs, true);
+  }
+
+  /** Whether one more request for `key` would be within the limit now; counts nothing. */
+  check(key: string, nowMs: number): RateDecision {
+    return this.#decide(key, nowMs, false);
+  }
+
+  #decide(key: string, nowMs: number, isCounted: boolean): RateDecision {
     this.#sweep(nowMs);
     const windowMs = this.#windowMs;
     const windowStart = Math.floor(nowMs / windowMs) * windowMs;
-    let counter = this.#counters.get(key);
+    const tracked = this.#counters.has(key) || this.#counters.size < this.#maxKeys ? key : OVERFLOW_KEY;
+    let counter = this.#counters.get(tracked);
     if (counter === undefined) {
       counter = { windowStart, current: 0, previous: 0 };
-      this.#counters.set(key, counter);
+      this.#counters.set(tracked, counter);
     } else if (counter.windowStart !== windowStart) {
       const isNext = windowStart - counter.windowStart === windowMs;
       counter.previous = isNext ? counter.current : 0;
@@ -92,7 +111,7 @@ export class SlidingWindowLimiter {
     // Scaled by the window length so integer inputs stay exact: previous·(W − elapsed)/W + current + 1 ≤ max.
     const elapsed = nowMs - windowStart;
     if (counter.previous * (windowMs - elapsed) + (counter.current + 1) * windowMs <= this.#max * windowMs) {
-      counter.current += 1;
+      if (isCounted) counter.current += 1;
       return { ok: true };
     }
     return { ok: false, retryAfterSeconds: this.#retryAfterSeconds(counter, elapsed) };
