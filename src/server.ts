@@ -8,14 +8,16 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { ConfigStore, loadServingConfig, mountAdminRoutes, watchConfigFiles, type ConfigWatcher, type ReloadResult, type ReloadTrigger } from './admin/index.js';
+import { ConfigStore, createAdminOperations, loadServingConfig, mountAdminRoutes, watchConfigFiles, type ConfigWatcher, type ReloadResult, type ReloadTrigger } from './admin/index.js';
 import { formatConfigIssue } from './config/errors.js';
+import type { Alert } from './alert.js';
 import type { RuntimeConfig } from './config/runtime.js';
 import { createDispatcher, type Dispatcher } from './deliver/dispatcher.js';
 import type { DispatcherHooks, DispatcherOptions } from './deliver/dispatcher-options.js';
 import { createApp, type ReadinessReport } from './http/app.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, statusClass, type Metrics } from './ops/metrics.js';
+import { RecentAlerts } from './ops/recent-alerts.js';
 import { DedupCache } from './security/index.js';
 import { acquireDataDirLock, createDeadLetterFile, openJournal, toDeadLetterEntry, type DeadLetterFile, type Journal } from './store/index.js';
 
@@ -46,6 +48,7 @@ export function settingsPath(config: RuntimeConfig, path: string): string {
 }
 
 export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
+  const startedAt = Date.now();
   const files = { settingsFile: options.settingsFile, webhooksFile: options.webhooksFile, env: options.env ?? {} };
   const initial = await loadServingConfig(files);
   const { config, warnings } = initial;
@@ -77,6 +80,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   for (const skipped of recovery.skipped) {
     logger.warn({ offset: skipped.offset, reason: skipped.reason, file: `${dataDir}/journal.log` }, 'journal record skipped (corrupt or torn)');
   }
+  const recent = new RecentAlerts(settings.recent_alerts);
   const deadLetter = createDeadLetterFile({
     path: settings.dead_letter_file ? settingsPath(config, settings.dead_letter_file) : `${dataDir}/dead-letter.jsonl`,
   });
@@ -102,6 +106,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     onApply: (next) => {
       metrics.prepareSources(next.config.rules.sources());
       logger.level = next.config.settings.log_level;
+      recent.setLimit(next.config.settings.recent_alerts);
       applyDeliverySettings(next.config);
       if (!isDraining) setWatching(next.config.settings.watch_config);
     },
@@ -136,7 +141,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     });
   };
   const journalHealth = { isWritable: true };
-  dispatcher = createGenHookDispatcher(config, { journal, deadLetter, metrics, logger });
+  dispatcher = createGenHookDispatcher(config, { journal, deadLetter, metrics, logger, recent });
 
   if (!settings.sl1_api_url) logger.warn(LOG_MODE_WARNING);
   if (pending.length > 0) {
@@ -158,6 +163,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
       try {
         await journal.append(alerts);
         journalHealth.isWritable = true;
+        for (const alert of Array.isArray(alerts) ? alerts : [alerts]) recent.queued(alert as Alert);
       } catch (error) {
         journalHealth.isWritable = false;
         throw error;
@@ -190,7 +196,22 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
         },
       };
     },
-    mount: (routes) => mountAdminRoutes(routes, { store, logger }),
+    mount: (routes) =>
+      mountAdminRoutes(routes, {
+        store,
+        logger,
+        operations: createAdminOperations({
+          store,
+          dispatcher: liveDispatcher,
+          journal: trackedJournal,
+          journalHealth,
+          metrics,
+          recent,
+          deadLetterPath: deadLetter.path,
+          isDraining: () => isDraining,
+          startedAt,
+        }),
+      }),
   });
 
   const server = await listen(app.fetch, config);
@@ -229,6 +250,7 @@ interface DispatcherWiring {
   readonly deadLetter: DeadLetterFile;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  readonly recent: RecentAlerts;
 }
 
 const LOG_MODE_WARNING = 'sl1_api_url is not set: log mode, alerts are written to the log and not sent to SL1';
@@ -262,23 +284,27 @@ function toDispatcherOptions(config: RuntimeConfig, logger: Logger): DispatcherO
 }
 
 /** Every delivery outcome ends in the journal: delivered, logged or dead-lettered alerts leave it. */
-function createGenHookDispatcher(config: RuntimeConfig, { journal, deadLetter, metrics, logger }: DispatcherWiring): Dispatcher {
-  return createDispatcher(toDispatcherOptions(config, logger), deliveryHooks({ journal, deadLetter, metrics, logger }));
+function createGenHookDispatcher(config: RuntimeConfig, wiring: DispatcherWiring): Dispatcher {
+  return createDispatcher(toDispatcherOptions(config, wiring.logger), deliveryHooks(wiring));
 }
 
-function deliveryHooks({ journal, deadLetter, metrics, logger }: DispatcherWiring): DispatcherHooks {
+function deliveryHooks({ journal, deadLetter, metrics, logger, recent }: DispatcherWiring): DispatcherHooks {
   return {
-    onDelivered: ({ alert }) => {
+    onDelivered: ({ alert, attempts, status }) => {
+      recent.settled(alert.id, 'delivered', { attempts, status });
       journal.complete(alert.id);
       metrics.delivered.inc({ source: alert.source, mode: 'sl1' });
       metrics.deliveryLatency.observe({ source: alert.source }, (Date.now() - alert.receivedAt) / 1000);
     },
     onLogged: ({ alert }) => {
+      recent.settled(alert.id, 'logged');
       journal.complete(alert.id);
       metrics.delivered.inc({ source: alert.source, mode: 'log' });
     },
     onDeadLetter: async (event) => {
       const { alert } = event;
+      recent.settled(alert.id, 'dead_lettered', { attempts: event.attempts, status: event.status, reason: `${event.reason}: ${event.error}` });
+      recent.failed(alert.source, alert.id, `dead-lettered (${event.reason}): ${event.error}`);
       try {
         await deadLetter.append(toDeadLetterEntry(alert, event));
       } catch (error) {
@@ -292,7 +318,9 @@ function deliveryHooks({ journal, deadLetter, metrics, logger }: DispatcherWirin
       journal.complete(alert.id);
       metrics.deadLetters.inc({ source: alert.source, reason: event.reason });
     },
-    onRetry: ({ alert }) => {
+    onRetry: ({ alert, attempt, reason }) => {
+      recent.settled(alert.id, 'retrying', { attempts: attempt, reason });
+      recent.failed(alert.source, alert.id, `attempt ${attempt} failed: ${reason}`);
       metrics.retries.inc({ source: alert.source });
     },
     onSl1Response: ({ status, durationMs }) => {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DISABLED_MARK } from '../src/admin/index.js';
+import { SL1_DEFAULT_BODY } from '../src/deliver/sl1-client.js';
 import { send, startTestGenHook, type TestGenHook, type TestResponse } from './support/genhook.js';
 import { scrape } from './support/metrics-text.js';
 
@@ -62,9 +63,10 @@ test('GET /admin/sources and /admin/lines - sources with provider, state and lin
   await withServer(async (server) => {
     const sources = await admin(server, 'GET', '/sources');
     assert.equal(sources.status, 200);
+    const zero = { received: 0, queued: 0, delivered: 0, deadLettered: 0, missingFields: 0 };
     assert.deepEqual(sources.json['sources'], [
-      { name: 'acme', provider: null, enabled: true, disabledBy: null, url: '/webhook/acme', lines: ['acme'] },
-      { name: 'github', provider: 'github', enabled: true, disabledBy: null, url: '/webhook/github', lines: ['github.pull_request[action=opened|closed]'] },
+      { name: 'acme', provider: null, enabled: true, disabledBy: null, url: '/webhook/acme', lines: ['acme'], counts: zero, lastError: null },
+      { name: 'github', provider: 'github', enabled: true, disabledBy: null, url: '/webhook/github', lines: ['github.pull_request[action=opened|closed]'], counts: zero, lastError: null },
     ]);
     const lines = await admin(server, 'GET', '/lines');
     assert.deepEqual(lines.json['lines'][0], {
@@ -200,7 +202,17 @@ test('POST /admin/preview/:source - message and missing fields, with the current
     assert.deepEqual(current.json, {
       source: 'acme',
       delivered: false,
-      items: [{ status: 'rendered', event: null, rule: 'acme', message: 'Acme  is degraded', missing: ['service.name'] }],
+      items: [
+        {
+          status: 'rendered',
+          event: null,
+          rule: 'acme',
+          message: 'Acme  is degraded',
+          missing: ['service.name'],
+          sl1Request: { ...SL1_DEFAULT_BODY, message: 'Acme  is degraded' },
+          lines: [{ name: 'acme', line: 6, verdict: 'matched', reason: 'most specific NAME for this event' }],
+        },
+      ],
     });
 
     const proposed = await admin(server, 'POST', '/preview/github', {
@@ -214,9 +226,22 @@ test('POST /admin/preview/:source - message and missing fields, with the current
     const filtered = await admin(server, 'POST', '/preview/github', { payload: { action: 'edited' }, event: 'pull_request' });
     assert.equal(filtered.json['items'][0]['status'], 'filtered');
     assert.match(filtered.json['items'][0]['reason'], /action/);
+    assert.equal(filtered.json['items'][0]['sl1Request'], null);
+    assert.deepEqual(
+      filtered.json['items'][0]['lines'].map((line: { name: string; verdict: string }) => [line.name, line.verdict]),
+      [['github.pull_request[action=opened|closed]', 'conditions_failed']],
+    );
 
     const newSource = await admin(server, 'POST', '/preview/zeta', { payload: { a: 1 }, line: 'zeta: a,b::Zeta $a$ $b$' });
-    assert.deepEqual(newSource.json['items'][0], { status: 'rendered', event: null, rule: 'zeta', message: 'Zeta 1 ', missing: ['b'] });
+    assert.deepEqual(newSource.json['items'][0], {
+      status: 'rendered',
+      event: null,
+      rule: 'zeta',
+      message: 'Zeta 1 ',
+      missing: ['b'],
+      sl1Request: { ...SL1_DEFAULT_BODY, message: 'Zeta 1 ' },
+      lines: [{ name: 'zeta', line: 0, verdict: 'matched', reason: 'most specific NAME for this event' }],
+    });
     assert.equal((await admin(server, 'POST', '/preview/zeta', { payload: {} })).status, 404);
     const badLine = await admin(server, 'POST', '/preview/zeta', { payload: {}, line: 'zeta: a{::x' });
     assert.equal(badLine.status, 422);

@@ -28,6 +28,15 @@ export type WriteResult<T> =
   | { readonly ok: false; readonly issues: readonly ConfigIssue[] }
   | { readonly ok: false; readonly refuse: { status: number; code: string; message: string } };
 
+/** The last reload or write, for the console's Health page and GET /admin/status. */
+export interface ReloadRecord {
+  readonly at: string;
+  readonly trigger: ReloadTrigger | 'start';
+  readonly ok: boolean;
+  /** The problems that refused it (file, line, column), empty when it applied. */
+  readonly issues: readonly ConfigIssue[];
+}
+
 export interface ConfigStoreOptions {
   readonly files: ConfigFiles;
   readonly initial: ServingConfig;
@@ -43,6 +52,7 @@ export class ConfigStore {
   #turn: Promise<unknown> = Promise.resolve();
   /** Texts last refused on a file event, so one broken save is reported once, not once per event. */
   #lastRefused: string | undefined;
+  #lastReload: ReloadRecord = { at: new Date().toISOString(), trigger: 'start', ok: true, issues: [] };
 
   constructor(options: ConfigStoreOptions) {
     this.#o = options;
@@ -55,6 +65,10 @@ export class ConfigStore {
 
   get config(): RuntimeConfig {
     return this.#current.config;
+  }
+
+  get lastReload(): ReloadRecord {
+    return this.#lastReload;
   }
 
   /** Re-reads both files. On `file` events, bytes equal to what runs already are not a reload. */
@@ -135,6 +149,7 @@ export class ConfigStore {
     const restartNeeded = settingsNeedingRestart(previous.config, next.config);
     this.#current = next;
     this.#lastRefused = undefined;
+    this.#lastReload = { at: new Date().toISOString(), trigger, ok: true, issues: [] };
     this.#o.metrics.configReloads.inc({ result: 'ok', trigger });
     const { logger } = this.#o;
     for (const warning of next.warnings) logger.warn({ file: warning.file, line: warning.line }, formatConfigIssue(warning));
@@ -148,6 +163,7 @@ export class ConfigStore {
 
   #refuse(trigger: ReloadTrigger, issues: readonly ConfigIssue[], fingerprint: string | undefined): ReloadResult {
     this.#lastRefused = fingerprint;
+    this.#lastReload = { at: new Date().toISOString(), trigger, ok: false, issues };
     this.#o.metrics.configReloads.inc({ result: 'invalid', trigger });
     this.#o.logger.error(
       { trigger, issues: issues.map(formatConfigIssue) },

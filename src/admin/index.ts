@@ -5,3 +5,4 @@ export { RESTART_SETTINGS, settingsNeedingRestart } from './restart-settings.js'
 export { mountAdminRoutes, type AdminDeps } from './routes.js';
 export { compileServingConfig, loadServingConfig, type ServingConfig } from './serving-config.js';
 export { watchConfigFiles, type ConfigWatcher } from './watch-config.js';
+export { createAdminOperations, type AdminOperations, type SourceCounts } from './operations.js';

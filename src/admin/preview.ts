@@ -7,7 +7,9 @@ import type { ConfigIssue } from '../config/errors.js';
 import { providerFor, splitItems, type RequestView } from '../identify/index.js';
 import { resolveItem } from '../intake/intake.js';
 import { RuleSet, parseWebhooksFile, type Rule } from '../rules/index.js';
+import { buildAlertBody } from '../deliver/sl1-client.js';
 import { keyOfRule } from './edit-webhooks.js';
+import { explainLines, type LineExplanation } from './explain-lines.js';
 import type { ServingConfig } from './serving-config.js';
 
 export interface PreviewRequest {
@@ -28,6 +30,10 @@ export interface PreviewItem {
   readonly message: string | null;
   readonly missing: readonly string[];
   readonly reason?: string;
+  /** The exact JSON body GenHook would POST to SL1's /api/alert for this item; null when nothing renders. */
+  readonly sl1Request: Readonly<Record<string, string>> | null;
+  /** Every line of the source and why it did or did not render this item. */
+  readonly lines: readonly LineExplanation[];
 }
 
 export type PreviewOutcome =
@@ -49,6 +55,7 @@ export function previewPayload(serving: ServingConfig, sourceParam: string, requ
   const known = config.sources.get(name);
   if (!known && !rules.hasSource(name)) return { kind: 'unknown_source', source: name };
   const source = known ?? { name, provider: providerFor(name) ? name : undefined };
+  const sl1Fields = known?.sl1Fields ?? {};
 
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   for (const [key, value] of Object.entries(request.headers ?? {})) headers[key.toLowerCase()] = String(value);
@@ -56,11 +63,13 @@ export function previewPayload(serving: ServingConfig, sourceParam: string, requ
   const items = splitItems(source.provider, view).map((item): PreviewItem => {
     const resolved = resolveItem(rules, source, view, item, { missingValue: config.settings.missing_value, event: request.event });
     const event = resolved.event ?? null;
+    const lines = explainLines(rules, name, resolved.event, item, PROPOSED_LINE_FILE);
     if (resolved.kind === 'rendered') {
-      return { status: 'rendered', event, rule: resolved.ruleName, message: resolved.message, missing: resolved.missing };
+      const sl1Request = buildAlertBody({ message: resolved.message, fields: sl1Fields });
+      return { status: 'rendered', event, rule: resolved.ruleName, message: resolved.message, missing: resolved.missing, sl1Request, lines };
     }
     const rule = resolved.kind === 'filtered' ? resolved.ruleName : null;
-    return { status: resolved.kind, event, rule, message: null, missing: [], reason: resolved.reason };
+    return { status: resolved.kind, event, rule, message: null, missing: [], reason: resolved.reason, sl1Request: null, lines };
   });
   return { kind: 'preview', source: name, items };
 }

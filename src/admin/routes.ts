@@ -15,6 +15,8 @@ import { requireAdminToken } from './auth.js';
 import type { ConfigStore, WriteResult } from './config-store.js';
 import { describeLine, describeLines, describeSources } from './describe.js';
 import { deleteLine, keyOfLine, putLine, setSourceMarked } from './edit-webhooks.js';
+import type { AdminOperations } from './operations.js';
+import { mountOperationsRoutes } from './operations-routes.js';
 import { parseProposedLine, previewPayload, type PreviewRequest } from './preview.js';
 
 type Env = { Bindings: HttpBindings };
@@ -22,9 +24,11 @@ type Env = { Bindings: HttpBindings };
 export interface AdminDeps {
   readonly store: ConfigStore;
   readonly logger: Logger;
+  /** Status, counts, recent alerts and dead letters; without it only the configuration endpoints exist. */
+  readonly operations?: AdminOperations;
 }
 
-export function mountAdminRoutes(app: Hono<Env>, { store, logger }: AdminDeps): void {
+export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations }: AdminDeps): void {
   const admin = new Hono<Env>();
   admin.use(requireAdminToken(() => store.config.settings.admin_token, logger));
   admin.use((c, next) =>
@@ -34,7 +38,13 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger }: AdminDeps): 
     })(c, next),
   );
 
-  admin.get('/sources', (c) => c.json({ sources: describeSources(store.current) }));
+  admin.get('/sources', async (c) => {
+    const sources = describeSources(store.current);
+    if (!operations) return c.json({ sources });
+    const counts = await operations.sourceCounts();
+    const zero = { received: 0, queued: 0, delivered: 0, deadLettered: 0, missingFields: 0 };
+    return c.json({ sources: sources.map((source) => ({ ...source, counts: counts.get(source.name) ?? zero, lastError: operations.lastError(source.name) })) });
+  });
   admin.get('/lines', (c) => c.json({ file: store.config.webhooksFile, lines: describeLines(store.current) }));
 
   admin.put('/lines/:name', async (c) => {
@@ -113,6 +123,8 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger }: AdminDeps): 
     }
     return c.json({ source: outcome.source, delivered: false, items: outcome.items });
   });
+
+  if (operations) mountOperationsRoutes(admin, operations, store, logger);
 
   app.route('/admin', admin);
 }

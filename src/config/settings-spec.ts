@@ -64,6 +64,15 @@ export const urlKind: ValueKind<string | undefined> = {
   expected: 'an http:// or https:// URL such as https://sl1.example.com/api/alert',
 };
 
+/** Bounded so the in-memory list stays small: each entry holds at most ~2 KB. */
+export const recentAlertsKind: ValueKind<number> = {
+  parse: (text) => {
+    const value = parsePositiveInt(text);
+    return value !== undefined && value <= 10_000 ? value : undefined;
+  },
+  expected: 'a whole number from 1 to 10000',
+};
+
 export function oneOf<const T extends string>(...words: readonly T[]): ValueKind<T> {
   return {
     parse: (text) => words.find((word) => word === text.trim().toLowerCase()),
@@ -120,6 +129,7 @@ export const SETTINGS_SPEC = {
   dedup_max_entries: setting(positiveIntKind, 100_000, 'Delivery ids remembered at most (oldest forgotten first).'),
   trusted_proxies: setting(textKind, '', 'Comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed.'),
   admin_token: setting(optionalTextKind, undefined, 'Bearer token for /admin endpoints; unset turns them off.', { isSecret: true }),
+  recent_alerts: setting(recentAlertsKind, 100, 'Alerts kept in memory (with their outcome) for the console and GET /admin/alerts/recent; at most 10000.'),
   sns_auto_confirm: setting(booleanKind, false, 'Confirm AWS SNS subscriptions by calling their SubscribeURL (an outbound request).'),
   watch_config: setting(booleanKind, true, 'Reload webhooks.ini and settings.ini when they change on disk.'),
 } as const;

@@ -1,0 +1,134 @@
+/**
+ * What the console and the operational admin endpoints read and do besides editing lines: live status,
+ * per-source counts, recent alerts, and the dead letters (list, replay into the live queue, delete). Built by
+ * the composition root from the running parts; the routes only see this interface.
+ */
+import { formatConfigIssue } from '../config/errors.js';
+import type { Dispatcher } from '../deliver/dispatcher.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { RecentAlert, RecentAlerts, SourceError } from '../ops/recent-alerts.js';
+import { readDeadLetters, replayDeadLetters, toAlert, type DeadLetterEntry, type DeadLetters, type Journal } from '../store/index.js';
+import type { ConfigStore } from './config-store.js';
+
+export interface SourceCounts {
+  /** Webhooks answered for this source, whatever the outcome (queued, ignored, duplicate, rejected). */
+  readonly received: number;
+  readonly queued: number;
+  readonly delivered: number;
+  readonly deadLettered: number;
+  /** Template variables the payloads lacked. */
+  readonly missingFields: number;
+}
+
+export interface RequeueResult {
+  /** Handed to the queue again (journaled first) and removed from the dead-letter file. */
+  readonly requeued: number;
+  /** Left in the file: the queue had no room. */
+  readonly refused: number;
+  readonly remaining: number;
+}
+
+export interface AdminOperations {
+  status(): Promise<Record<string, unknown>>;
+  sourceCounts(): Promise<ReadonlyMap<string, SourceCounts>>;
+  lastError(source: string): SourceError | null;
+  recentAlerts(): { readonly limit: number; readonly alerts: readonly RecentAlert[] };
+  readonly deadLetterPath: string;
+  readDeadLetters(): Promise<DeadLetters>;
+  /** Puts the selected dead letters back in the live queue, through the breaker, retries and concurrency limits. */
+  requeue(select: (entry: DeadLetterEntry) => boolean): Promise<RequeueResult>;
+  remove(select: (entry: DeadLetterEntry) => boolean): Promise<{ readonly removed: number; readonly remaining: number }>;
+}
+
+export interface AdminOperationsDeps {
+  readonly store: ConfigStore;
+  readonly dispatcher: Dispatcher;
+  readonly journal: Journal;
+  readonly journalHealth: { readonly isWritable: boolean };
+  readonly metrics: Metrics;
+  readonly recent: RecentAlerts;
+  readonly deadLetterPath: string;
+  readonly isDraining: () => boolean;
+  readonly startedAt: number;
+}
+
+export function createAdminOperations(deps: AdminOperationsDeps): AdminOperations {
+  const { store, dispatcher, journal, journalHealth, metrics, recent, deadLetterPath } = deps;
+  return {
+    deadLetterPath,
+    async status() {
+      const { settings } = store.config;
+      const deadLetters = await readDeadLetters(deadLetterPath);
+      const reload = store.lastReload;
+      return {
+        mode: settings.sl1_api_url ? 'sl1' : 'log',
+        draining: deps.isDraining(),
+        uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+        breaker: { state: dispatcher.breakerState },
+        delivery: { paused: dispatcher.isPaused },
+        queue: {
+          waiting: dispatcher.size,
+          inFlight: dispatcher.inFlight,
+          capacity: settings.queue_max_size,
+          hasRoom: dispatcher.hasRoom(),
+          perSource: dispatcher.perSource(),
+        },
+        journal: { writable: journalHealth.isWritable, pending: journal.size, mode: settings.journal_mode, fileBytes: journal.stats.fileBytes, liveBytes: journal.stats.liveBytes },
+        deadLetters: { file: deadLetterPath, count: deadLetters.entries.length, unreadableLines: deadLetters.skipped.length },
+        config: { settings: store.config.settingsFile, webhooks: store.config.webhooksFile, sources: store.config.rules.sources() },
+        lastReload: { ...reload, issues: reload.issues.map((issue) => ({ ...issue, text: formatConfigIssue(issue) })) },
+      };
+    },
+    async sourceCounts() {
+      const counts = new Map<string, { received: number; queued: number; delivered: number; deadLettered: number; missingFields: number }>();
+      const slot = (source: string) => {
+        let entry = counts.get(source);
+        if (!entry) counts.set(source, (entry = { received: 0, queued: 0, delivered: 0, deadLettered: 0, missingFields: 0 }));
+        return entry;
+      };
+      for (const { labels, value } of (await metrics.webhooksReceived.get()).values) {
+        const entry = slot(String(labels.source));
+        entry.received += value;
+        if (labels.outcome === 'queued') entry.queued += value;
+      }
+      for (const { labels, value } of (await metrics.delivered.get()).values) slot(String(labels.source)).delivered += value;
+      for (const { labels, value } of (await metrics.deadLetters.get()).values) slot(String(labels.source)).deadLettered += value;
+      for (const { labels, value } of (await metrics.missingFields.get()).values) slot(String(labels.source)).missingFields += value;
+      return counts;
+    },
+    lastError: (source) => recent.lastError(source),
+    recentAlerts: () => ({ limit: recent.limit, alerts: recent.list() }),
+    readDeadLetters: () => readDeadLetters(deadLetterPath),
+    async requeue(select) {
+      let refused = 0;
+      const result = await replayDeadLetters({
+        path: deadLetterPath,
+        select,
+        send: async (entry) => {
+          const alert = toAlert(entry);
+          const reservation = dispatcher.reserve(1);
+          if (!reservation) {
+            refused += 1;
+            return false;
+          }
+          try {
+            // Journaled before it leaves the dead-letter file: a crash now means one redelivery, never a loss.
+            await journal.append([alert]);
+          } catch (error) {
+            reservation.release();
+            throw error;
+          }
+          reservation.offer(alert);
+          reservation.release();
+          recent.queued(alert);
+          return true;
+        },
+      });
+      return { requeued: result.accepted, refused, remaining: result.remaining };
+    },
+    async remove(select) {
+      const result = await replayDeadLetters({ path: deadLetterPath, select, send: async () => true });
+      return { removed: result.accepted, remaining: result.remaining };
+    },
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * The last N alerts GenHook accepted, with what became of them, for the console and `GET /admin/alerts/recent`.
+ * In memory only and bounded in count (`recent_alerts`) and in bytes (messages cut to MESSAGE_CHARS), so a
+ * burst of large alerts cannot grow it; the oldest entry goes first. Also the last delivery error per source.
+ */
+import type { Alert } from '../alert.js';
+
+export type RecentOutcome = 'queued' | 'retrying' | 'delivered' | 'logged' | 'dead_lettered';
+
+export interface RecentAlert {
+  readonly id: string;
+  readonly requestId: string;
+  readonly source: string;
+  readonly event: string | null;
+  /** Cut to {@link MESSAGE_CHARS} characters (with `…`). */
+  readonly message: string;
+  readonly receivedAt: string;
+  outcome: RecentOutcome;
+  /** Attempts made so far. */
+  attempts: number;
+  /** SL1's status of the last answer, when there was one. */
+  status: number | null;
+  /** Why it is retrying or was dead-lettered. */
+  reason: string | null;
+  updatedAt: string;
+}
+
+export interface SourceError {
+  readonly at: string;
+  readonly alertId: string;
+  readonly message: string;
+}
+
+/** Each entry holds at most this many characters of message: ~2 KB per entry in UTF-16. */
+export const MESSAGE_CHARS = 1000;
+
+export class RecentAlerts {
+  #limit: number;
+  /** Insertion order is age order: the first key is the oldest. */
+  readonly #entries = new Map<string, RecentAlert>();
+  readonly #lastError = new Map<string, SourceError>();
+  readonly #now: () => number;
+
+  constructor(limit: number, now: () => number = Date.now) {
+    this.#limit = limit;
+    this.#now = now;
+  }
+
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** A reload may change `recent_alerts`; shrinking drops the oldest at once. */
+  setLimit(limit: number): void {
+    this.#limit = limit;
+    this.#trim();
+  }
+
+  queued(alert: Alert): void {
+    const message = alert.message.length > MESSAGE_CHARS ? `${alert.message.slice(0, MESSAGE_CHARS - 1)}…` : alert.message;
+    const at = new Date(this.#now()).toISOString();
+    // A replayed alert comes back with its old id: it moves to the newest place.
+    this.#entries.delete(alert.id);
+    this.#entries.set(alert.id, {
+      id: alert.id,
+      requestId: alert.requestId,
+      source: alert.source,
+      event: alert.event ?? null,
+      message,
+      receivedAt: new Date(alert.receivedAt).toISOString(),
+      outcome: 'queued',
+      attempts: 0,
+      status: null,
+      reason: null,
+      updatedAt: at,
+    });
+    this.#trim();
+  }
+
+  settled(alertId: string, outcome: Exclude<RecentOutcome, 'queued'>, details: { attempts?: number; status?: number | undefined; reason?: string | undefined } = {}): void {
+    const entry = this.#entries.get(alertId);
+    const at = new Date(this.#now()).toISOString();
+    if (entry) {
+      entry.outcome = outcome;
+      if (details.attempts !== undefined) entry.attempts = details.attempts;
+      if (details.status !== undefined) entry.status = details.status;
+      entry.reason = details.reason === undefined ? (outcome === 'delivered' || outcome === 'logged' ? null : entry.reason) : details.reason.slice(0, MESSAGE_CHARS);
+      entry.updatedAt = at;
+    }
+  }
+
+  failed(source: string, alertId: string, message: string): void {
+    this.#lastError.set(source, { at: new Date(this.#now()).toISOString(), alertId, message: message.slice(0, MESSAGE_CHARS) });
+  }
+
+  lastError(source: string): SourceError | null {
+    return this.#lastError.get(source) ?? null;
+  }
+
+  /** Newest first. */
+  list(): RecentAlert[] {
+    return [...this.#entries.values()].reverse().map((entry) => ({ ...entry }));
+  }
+
+  #trim(): void {
+    while (this.#entries.size > this.#limit) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done) return;
+      this.#entries.delete(oldest.value);
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The operational admin API the console uses, against a real GenHook and a fake SL1: dead letters listed,
+ * opened, replayed into the live queue (SL1 receives them) and deleted; recent alerts with outcomes; per-source
+ * counts and last error; status with the last reload's errors.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { SL1_DEFAULT_BODY } from '../src/deliver/sl1-client.js';
+import { withFakeSl1 } from './support/fake-sl1.js';
+import { send, startTestGenHook, type TestGenHook, type TestResponse } from './support/genhook.js';
+
+const TOKEN = 'ops-token-123';
+const WEBHOOKS = 'acme: status,service{name}::Acme $service.name$ is $status$\n';
+
+function admin(server: TestGenHook, method: string, path: string, body?: object | string): Promise<TestResponse> {
+  return send(`${server.url}/admin${path}`, body ?? '', { authorization: `Bearer ${TOKEN}` }, method);
+}
+
+/** Re-asks until `done` holds; the timeout only guards against a hang. */
+async function until(what: string, ask: () => Promise<TestResponse>, done: (answer: TestResponse) => boolean): Promise<TestResponse> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const answer = await ask();
+    if (done(answer)) return answer;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last answer ${answer.status} ${answer.text}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('dead letters: list, open, replay to SL1, delete; recent alerts and source counts follow', async () => {
+  await withFakeSl1(async (fake) => {
+    fake.reject(400, { error: 'bad aligned_resource' });
+    const server = await startTestGenHook({
+      webhooks: WEBHOOKS,
+      settings: { admin_token: TOKEN, sl1_api_url: fake.url, sl1_username: 'u', sl1_password: 'p', retry_base_delay: '10ms', recent_alerts: 5 },
+    });
+    try {
+      const posted = await server.post('/webhook/acme', { status: 'down', service: { name: 'api' } });
+      assert.equal(posted.status, 202);
+      const id = String(posted.json['id']);
+
+      const list = await until('the dead letter', () => admin(server, 'GET', '/dead-letters'), (answer) => answer.json['total'] === 1);
+      const [row] = list.json['entries'];
+      assert.equal(row.id, id);
+      assert.equal(row.reason, 'permanent');
+      assert.equal(row.status, 400);
+      assert.equal(row.attempts, 1);
+      assert.equal(row.message, 'Acme api is down');
+      assert.match(row.deadLetteredAt, /^\d{4}-\d\d-\d\dT/);
+
+      const one = await admin(server, 'GET', `/dead-letters/${encodeURIComponent(id)}`);
+      assert.equal(one.status, 200);
+      assert.equal(one.json['entry']['bodyExcerpt'], JSON.stringify({ error: 'bad aligned_resource' }));
+      assert.deepEqual(one.json['sl1Request'], { ...SL1_DEFAULT_BODY, message: 'Acme api is down' });
+      assert.equal((await admin(server, 'GET', '/dead-letters/nope')).status, 404);
+
+      const recent = await admin(server, 'GET', '/alerts/recent');
+      assert.equal(recent.json['limit'], 5);
+      assert.deepEqual(
+        recent.json['alerts'].map((alert: Record<string, unknown>) => [alert['id'], alert['outcome'], alert['status'], alert['attempts']]),
+        [[id, 'dead_lettered', 400, 1]],
+      );
+      const sources = await admin(server, 'GET', '/sources');
+      const acme = sources.json['sources'].find((source: { name: string }) => source.name === 'acme');
+      assert.deepEqual(acme.counts, { received: 1, queued: 1, delivered: 0, deadLettered: 1, missingFields: 0 });
+      assert.match(acme.lastError.message, /dead-lettered \(permanent\)/);
+      assert.equal(acme.lastError.alertId, id);
+
+      // Replay: SL1 accepts now; the alert goes through the live queue and leaves the file.
+      fake.respondWith(200);
+      const before = fake.received.length;
+      const replayed = await admin(server, 'POST', `/dead-letters/${encodeURIComponent(id)}/replay`);
+      assert.equal(replayed.status, 200, replayed.text);
+      assert.deepEqual(replayed.json, { status: 'requeued', requeued: 1, refused: 0, remaining: 0 });
+      await fake.waitFor(before + 1);
+      assert.equal(fake.received.at(-1)?.body?.['message'], 'Acme api is down');
+      await until('the replayed alert delivered', () => admin(server, 'GET', '/alerts/recent'), (answer) => answer.json['alerts'][0]?.outcome === 'delivered');
+      assert.equal((await admin(server, 'GET', '/dead-letters')).json['total'], 0);
+
+      // Delete: another dead letter, removed without sending.
+      fake.reject(422);
+      const second = await server.post('/webhook/acme', { status: 'flapping', service: { name: 'db' } });
+      const secondId = String(second.json['id']);
+      await until('the second dead letter', () => admin(server, 'GET', '/dead-letters'), (answer) => answer.json['total'] === 1);
+      const sent = fake.requests.length;
+      const deleted = await admin(server, 'DELETE', `/dead-letters/${encodeURIComponent(secondId)}`);
+      assert.deepEqual(deleted.json, { status: 'deleted', id: secondId, removed: 1, remaining: 0 });
+      assert.equal(fake.requests.length, sent, 'delete sends nothing');
+      assert.equal((await admin(server, 'DELETE', `/dead-letters/${encodeURIComponent(secondId)}`)).status, 404);
+
+      assert.equal((await admin(server, 'POST', '/dead-letters/replay', { ids: ['nope'] })).status, 404);
+      assert.equal((await admin(server, 'POST', '/dead-letters/replay', { ids: [] })).status, 400);
+      assert.equal((await admin(server, 'POST', '/dead-letters/replay', '{"all":')).status, 400);
+      assert.deepEqual((await admin(server, 'POST', '/dead-letters/replay', { all: true })).json, { status: 'requeued', requeued: 0, refused: 0, remaining: 0 });
+      assert.equal((await admin(server, 'GET', '/dead-letters?limit=0')).status, 400);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+test('GET /admin/status: breaker, queue, journal, dead letters and the last reload with its file:line errors', async () => {
+  const server = await startTestGenHook({ webhooks: WEBHOOKS, settings: { admin_token: TOKEN } });
+  try {
+    const status = await admin(server, 'GET', '/status');
+    assert.equal(status.status, 200);
+    assert.equal(status.json['mode'], 'log');
+    assert.deepEqual(status.json['breaker'], { state: 'closed' });
+    assert.equal(status.json['queue']['capacity'], 10_000);
+    assert.equal(status.json['journal']['writable'], true);
+    assert.equal(status.json['deadLetters']['count'], 0);
+    assert.deepEqual([status.json['lastReload']['trigger'], status.json['lastReload']['ok']], ['start', true]);
+
+    await writeFile(join(server.dir, 'webhooks.ini'), 'acme: status::Acme $status\n');
+    assert.equal((await admin(server, 'POST', '/reload')).status, 422);
+    const after = await admin(server, 'GET', '/status');
+    const reload = after.json['lastReload'];
+    assert.deepEqual([reload.trigger, reload.ok], ['admin', false]);
+    assert.equal(reload.issues[0].line, 1);
+    assert.match(reload.issues[0].text, /webhooks\.ini:1:/);
+
+    // Log mode: a replay would only log the alerts, so it is refused.
+    const replay = await admin(server, 'POST', '/dead-letters/replay', { all: true });
+    assert.equal(replay.status, 409);
+    assert.equal(replay.json['error']['code'], 'log_mode');
+  } finally {
+    await server.close();
+  }
+});
