@@ -135,7 +135,8 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
       return;
     }
     watcher = watchConfigFiles({
-      files: [files.settingsFile, files.webhooksFile],
+      // Lookup tables named at start are watched too; one added later is read on the next reload.
+      files: [files.settingsFile, files.webhooksFile, ...store.config.lookupFiles],
       onChange: () => void store.reload('file').catch((error: unknown) => logger.error({ err: error }, 'configuration reload failed')),
       onError: (error) => logger.error({ err: error }, 'watching the configuration files failed; reload with SIGHUP or POST /admin/reload'),
     });

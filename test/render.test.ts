@@ -9,7 +9,8 @@ function renderLine(line: string, payload: unknown, missingValue = '-'): { messa
   assert.deepEqual(issues.map(formatIssue), []);
   const rule = rules[0];
   assert.ok(rule);
-  return renderMessage(rule.template, extractFields(payload, rule.fields), { missingValue });
+  const { message, missing } = renderMessage(rule.template, extractFields(payload, rule.fields), { missingValue });
+  return { message, missing };
 }
 
 const cases: readonly { name: string; line: string; payload: unknown; message: string; missing?: string[] }[] = [
@@ -66,7 +67,7 @@ test('renderMessage() - works from hand-built tokens; negative indices are missi
     { kind: 'text', text: ' last=' },
     { kind: 'var', path: ['list', -1], raw: 'list[-1]' },
   ];
-  assert.deepEqual(renderMessage(template, { list: ['a', 'b'] }, { missingValue: '?' }), { message: 'first=a last=?', missing: ['list[-1]'] });
+  assert.deepEqual(renderMessage(template, { list: ['a', 'b'] }, { missingValue: '?' }), { message: 'first=a last=?', missing: ['list[-1]'], warnings: [] });
 });
 
 test('renderMessage() - never throws on hostile extracted values', () => {
@@ -74,9 +75,9 @@ test('renderMessage() - never throws on hostile extracted values', () => {
   cyclic['self'] = cyclic;
   const template: TemplateToken[] = [{ kind: 'var', path: ['c'], raw: 'c' }, { kind: 'var', path: ['f'], raw: 'f' }, { kind: 'var', path: ['big'], raw: 'big' }];
   const result = renderMessage(template, { c: cyclic, f: () => 1, big: 10n }, { missingValue: '-' });
-  assert.deepEqual(result, { message: '--10', missing: ['c', 'f'] });
+  assert.deepEqual(result, { message: '--10', missing: ['c', 'f'], warnings: [] });
 });
 
 test('renderMessage() - an empty template renders an empty message', () => {
-  assert.deepEqual(renderMessage([], {}, { missingValue: '-' }), { message: '', missing: [] });
+  assert.deepEqual(renderMessage([], {}, { missingValue: '-' }), { message: '', missing: [], warnings: [] });
 });

@@ -48,7 +48,8 @@ const sourceLevelFixtures = new Set([
 ]);
 
 function render(rule: Rule, item: unknown): { message: string; missing: string[] } {
-  return renderMessage(rule.template, extractFields(item, rule.fields), { missingValue });
+  const { message, missing } = renderMessage(rule.template, extractFields(item, rule.fields), { missingValue });
+  return { message, missing };
 }
 
 test('webhooks.ini - parses with zero issues', () => {

@@ -87,7 +87,9 @@ export class ConfigStore {
       }
       const fingerprint = `${texts.settingsText}\u0000${texts.webhooksText}`;
       if (trigger === 'file') {
-        if (texts.settingsText === this.#current.settingsText && texts.webhooksText === this.#current.webhooksText) {
+        const isSameText = texts.settingsText === this.#current.settingsText && texts.webhooksText === this.#current.webhooksText;
+        // Same .ini bytes: only a lookup table can have changed, and only a recompile can tell.
+        if (isSameText && this.#current.config.lookupFiles.length === 0) {
           return { ok: true, changed: false, restartNeeded: [], warnings: [] };
         }
         if (fingerprint === this.#lastRefused) return { ok: false, issues: [] };
@@ -99,7 +101,11 @@ export class ConfigStore {
         if (!(error instanceof ConfigError)) throw error;
         return this.#refuse(trigger, error.issues, fingerprint);
       }
-      const changed = texts.settingsText !== this.#current.settingsText || texts.webhooksText !== this.#current.webhooksText;
+      const changed =
+        texts.settingsText !== this.#current.settingsText ||
+        texts.webhooksText !== this.#current.webhooksText ||
+        next.config.lookupFingerprint !== this.#current.config.lookupFingerprint;
+      if (trigger === 'file' && !changed) return { ok: true, changed: false, restartNeeded: [], warnings: [] };
       const restartNeeded = this.#apply(next, trigger);
       return { ok: true, changed, restartNeeded, warnings: next.warnings };
     });

@@ -9,6 +9,7 @@ import { RuleSet, parseWebhooksFile } from '../rules/index.js';
 import { SettingError, SlidingWindowLimiter, parseCidrList, parseRateLimit, type IpMatcher } from '../security/index.js';
 import { compileVerifier, parseSignatureSetting, type Verifier } from '../verify/index.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { loadLookupTables, type ReadTableFile } from './lookup-tables.js';
 import { parseSettingsText, type Settings, type SourceSettingValue, type SourceSettingsText } from './settings.js';
 import { parseBoolean, parseDurationMs, parsePositiveInt } from './units.js';
 
@@ -43,12 +44,18 @@ export interface RuntimeConfig {
   readonly trustedProxies: IpMatcher | undefined;
   readonly settingsFile: string;
   readonly webhooksFile: string;
+  /** Lookup table files read for this config (absolute), so a watcher can reload when one changes. */
+  readonly lookupFiles: readonly string[];
+  /** Digest of the lookup tables' contents: a file event with unchanged .ini files reloads only when it differs. */
+  readonly lookupFingerprint: string;
 }
 
 export interface ConfigFiles {
   readonly settingsFile: string;
   readonly webhooksFile: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Reads lookup table files (`lookup_NAME = FILE`); the file system unless a test says otherwise. */
+  readonly readTable?: ReadTableFile;
 }
 
 export interface LoadedConfig {
@@ -83,7 +90,11 @@ export function compileConfig(input: ConfigFiles & { settingsText: string; webho
     if (!(error instanceof ConfigError)) throw error;
     issues.push(...error.issues);
   }
-  const parsedRules = parseWebhooksFile(input.webhooksText, input.webhooksFile);
+  // Tables first: the `lookup:NAME` filters of webhooks.ini are compiled against them.
+  const lookups = loadedSettings
+    ? loadLookupTables(loadedSettings.settings.lookups, input.settingsFile, issues, input.readTable)
+    : { tables: new Map(), files: [], fingerprint: '' };
+  const parsedRules = parseWebhooksFile(input.webhooksText, input.webhooksFile, { lookups: lookups.tables });
   issues.push(...parsedRules.issues);
   if (!loadedSettings || issues.length > 0) throw new ConfigError(issues);
 
@@ -124,6 +135,8 @@ export function compileConfig(input: ConfigFiles & { settingsText: string; webho
     trustedProxies,
     settingsFile: input.settingsFile,
     webhooksFile: input.webhooksFile,
+    lookupFiles: Object.freeze(lookups.files),
+    lookupFingerprint: lookups.fingerprint,
   });
   return { config, warnings };
 }

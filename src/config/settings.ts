@@ -38,7 +38,12 @@ export interface SourceSettingsText {
 export type Settings = GlobalSettings & {
   readonly file: string;
   readonly sources: ReadonlyMap<string, SourceSettingsText>;
+  /** `lookup_NAME = devices.csv`: lower-cased NAME → the file as written (read by config/lookup-tables.ts). */
+  readonly lookups: ReadonlyMap<string, SourceSettingValue>;
 };
+
+/** Keys `lookup_NAME` name lookup tables for the `lookup:NAME` filter (so no source can be called `lookup`). */
+const LOOKUP_KEY = /^lookup_([a-z0-9][a-z0-9_-]*)$/;
 
 export interface LoadedSettings {
   readonly settings: Settings;
@@ -69,6 +74,7 @@ export function parseSettingsText(text: string, file: string, env: NodeJS.Proces
 
   const globals = new Map<SettingsKey, { value: unknown; origin: ValueOrigin }>();
   const sources = new Map<string, { values: Map<string, SourceSettingValue>; sl1Fields: Map<string, SourceSettingValue> }>();
+  const lookups = new Map<string, SourceSettingValue>();
   const issueAt = (origin: ValueOrigin, message: string): ConfigIssue => ({
     file: origin.file,
     line: origin.line,
@@ -92,6 +98,11 @@ export function parseSettingsText(text: string, file: string, env: NodeJS.Proces
       globals.set(globalKey, { value: parsed, origin });
       continue;
     }
+    const lookup = LOOKUP_KEY.exec(key);
+    if (lookup?.[1]) {
+      lookups.set(lookup[1], { value, origin });
+      continue;
+    }
     const perSource = matchSourceKey(key);
     if (perSource) {
       const slot = sources.get(perSource.source) ?? { values: new Map(), sl1Fields: new Map() };
@@ -111,6 +122,7 @@ export function parseSettingsText(text: string, file: string, env: NodeJS.Proces
   values['sources'] = new Map(
     [...sources].map(([source, slot]) => [source, Object.freeze({ values: slot.values, sl1Fields: slot.sl1Fields })]),
   );
+  values['lookups'] = lookups;
   const settings = Object.freeze(values) as Settings;
   checkCombinations(settings, globals, errors);
   if (errors.length > 0) throw new ConfigError(errors);
@@ -217,5 +229,6 @@ export function describeSettings(settings: Settings): Record<string, unknown> {
     }
     for (const [field, { value }] of text.sl1Fields) shown[`${source}_sl1_${field}`] = value;
   }
+  for (const [name, { value }] of settings.lookups) shown[`lookup_${name}`] = value;
   return shown;
 }

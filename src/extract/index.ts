@@ -1,3 +1,3 @@
 export { extractFields } from './extract-fields.js';
-export { collectPathValues } from './read-path.js';
+export { collectPathValues, readPathValues } from './read-path.js';
 export { isRecord, parseJsonText, readOwn } from './own.js';

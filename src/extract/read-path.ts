@@ -13,25 +13,36 @@ export function collectPathValues(root: unknown, path: readonly PathSegment[]): 
   return found;
 }
 
-function collect(value: unknown, path: readonly PathSegment[], index: number, found: unknown[]): void {
+/**
+ * Like {@link collectPathValues}, and says whether the path mapped over an array on the way
+ * (`commits.message`): then the values are a list even when there is only one, or none.
+ */
+export function readPathValues(root: unknown, path: readonly PathSegment[]): { values: unknown[]; isList: boolean } {
+  const values: unknown[] = [];
+  const isList = collect(root, path, 0, values);
+  return { values, isList };
+}
+
+/** Returns true when a name step mapped over an array. */
+function collect(value: unknown, path: readonly PathSegment[], index: number, found: unknown[]): boolean {
   if (index === path.length) {
     found.push(value);
-    return;
+    return false;
   }
   const segment = path[index];
   if (typeof segment === 'number') {
     if (Array.isArray(value) && Number.isInteger(segment) && segment >= 0 && segment < value.length) {
-      collect(value[segment], path, index + 1, found);
+      return collect(value[segment], path, index + 1, found);
     }
-    return;
+    return false;
   }
-  if (segment === undefined) return;
+  if (segment === undefined) return false;
   const current = typeof value === 'string' ? parseJsonText(value) : value;
   if (Array.isArray(current)) {
     for (const item of current) collect(item, path, index, found);
-    return;
+    return true;
   }
-  if (!isRecord(current)) return;
+  if (!isRecord(current)) return false;
   const step = readOwn(current, segment);
-  if (step.found) collect(step.value, path, index + 1, found);
+  return step.found ? collect(step.value, path, index + 1, found) : false;
 }

@@ -12,6 +12,7 @@ import type { Dispatcher } from '../deliver/dispatcher.js';
 import { decideIntake, type IntakeDecision, type PlannedAlert, type Rejection, type SkippedItem } from '../intake/intake.js';
 import { lazyChild, type LazyLogger, type Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import { oncePerInterval, type OncePerInterval } from '../ops/once-per-interval.js';
 import type { DedupCache } from '../security/index.js';
 import type { Journal } from '../store/index.js';
 import { BodyAbortedError, BodyTooLargeError, readBody } from './read-body.js';
@@ -33,15 +34,21 @@ export interface WebhookDeps {
 
 type Env = { Bindings: HttpBindings };
 
+/** A line that renders with holes is logged at info at most this often (the metric counts every one). */
+export const HOLE_LOG_INTERVAL_MS = 60_000;
+
 export function mountWebhookRoutes(app: Hono<Env>, deps: WebhookDeps): void {
-  const handle = (c: Context<Env>) => receiveWebhook(c, deps);
+  const routeDeps: RouteDeps = { ...deps, holeLog: oncePerInterval(HOLE_LOG_INTERVAL_MS) };
+  const handle = (c: Context<Env>) => receiveWebhook(c, routeDeps);
   app.post('/webhook', handle);
   app.post('/webhook/:source', handle);
   app.options('/webhook', handle);
   app.options('/webhook/:source', handle);
 }
 
-async function receiveWebhook(c: Context<Env>, deps: WebhookDeps): Promise<Response> {
+type RouteDeps = WebhookDeps & { readonly holeLog: OncePerInterval };
+
+async function receiveWebhook(c: Context<Env>, deps: RouteDeps): Promise<Response> {
   const incoming = c.env.incoming;
   const requestId = requestIdFrom(headerValue(incoming, 'x-request-id'));
   c.header('x-request-id', requestId);
@@ -82,7 +89,7 @@ async function receiveWebhook(c: Context<Env>, deps: WebhookDeps): Promise<Respo
   return answer(c, decision, deps, log, config);
 }
 
-async function answer(c: Context<Env>, decision: IntakeDecision, deps: WebhookDeps, log: LazyLogger, config: RuntimeConfig): Promise<Response> {
+async function answer(c: Context<Env>, decision: IntakeDecision, deps: RouteDeps, log: LazyLogger, config: RuntimeConfig): Promise<Response> {
   const { metrics } = deps;
   switch (decision.kind) {
     case 'reject':
@@ -119,7 +126,7 @@ async function enqueue(
   source: string,
   alerts: readonly PlannedAlert[],
   skipped: readonly SkippedItem[],
-  deps: WebhookDeps,
+  deps: RouteDeps,
   log: LazyLogger,
 ): Promise<Response> {
   const { metrics, dispatcher } = deps;
@@ -154,9 +161,14 @@ async function enqueue(
     reservation.offer(planned.alert);
     const { alert } = planned;
     metrics.webhooksReceived.inc({ source, event: planned.ruleName, outcome: 'queued', reason: '' });
-    if (planned.missing.length > 0) {
-      metrics.missingFields.inc({ source }, planned.missing.length);
-      log.debug({ alertId: alert.id, source, event: alert.event, rule: planned.ruleName, missing: planned.missing }, 'template fields missing from payload');
+    if (planned.warnings.length > 0) metrics.renderWarnings.inc({ source }, planned.warnings.length);
+    if (planned.missing.length > 0 || planned.warnings.length > 0) {
+      if (planned.missing.length > 0) metrics.missingFields.inc({ source }, planned.missing.length);
+      // A hole is an alert SL1 policies may mis-match: visible at info, but once a minute per line at most.
+      const held = deps.holeLog.take(planned.ruleName, deps.now());
+      const detail = { alertId: alert.id, source, event: alert.event, rule: planned.ruleName, missing: planned.missing, ...(planned.warnings.length > 0 ? { filterWarnings: planned.warnings } : {}) };
+      if (held) log.info({ ...detail, ...(held.suppressed > 0 ? { suppressedSinceLast: held.suppressed } : {}) }, 'alert rendered with fields missing from the payload');
+      else log.debug(detail, 'alert rendered with fields missing from the payload');
     }
     log.info({ alertId: alert.id, source, event: alert.event, rule: planned.ruleName }, 'webhook queued');
   }

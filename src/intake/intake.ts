@@ -55,6 +55,8 @@ export interface PlannedAlert {
   /** Line that rendered it, as a bounded metric label (`github.push`). */
   readonly ruleName: string;
   readonly missing: readonly string[];
+  /** Filters that met a value they could not use (the value passed through). */
+  readonly warnings: readonly string[];
 }
 
 export interface SkippedItem {
@@ -218,6 +220,7 @@ export type ItemResolution =
       readonly ruleName: string;
       readonly message: string;
       readonly missing: readonly string[];
+      readonly warnings: readonly string[];
     };
 
 export function resolveItem(
@@ -235,8 +238,8 @@ export function resolveItem(
   const ruleName = match.rule.event === undefined ? match.rule.source : `${match.rule.source}.${match.rule.event}`;
   if (match.kind === 'filtered') return { kind: 'filtered', event, ruleName, reason: match.reason };
   const extracted = extractFields(item, match.rule.fields);
-  const { message, missing } = renderMessage(match.rule.template, extracted, { missingValue: options.missingValue });
-  return { kind: 'rendered', event, ruleName, message, missing };
+  const { message, missing, warnings } = renderMessage(match.rule.template, extracted, { missingValue: options.missingValue }, view.body);
+  return { kind: 'rendered', event, ruleName, message, missing, warnings };
 }
 
 function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRuntime, context: IntakeContext): IntakeDecision {
@@ -272,6 +275,7 @@ function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRun
       dedupKey,
       ruleName,
       missing: resolved.missing,
+      warnings: resolved.warnings,
     });
   });
   return accepted(source.name, alerts, skipped);

@@ -151,6 +151,12 @@ export function createMetrics(probes?: () => MetricsProbes | undefined) {
       labelNames: ['source'] as const,
       registers,
     }),
+    renderWarnings: new Counter({
+      name: 'genhook_template_render_warnings_total',
+      help: 'Template filters that met a value they could not use (the value passed through), by source',
+      labelNames: ['source'] as const,
+      registers,
+    }),
     configReloads: initialized(
       new Counter({
         name: 'genhook_config_reloads_total',
@@ -166,6 +172,7 @@ export function createMetrics(probes?: () => MetricsProbes | undefined) {
         for (const reason of DEAD_LETTER_REASONS) this.deadLetters.inc({ source, reason }, 0);
         this.retries.inc({ source }, 0);
         this.missingFields.inc({ source }, 0);
+        this.renderWarnings.inc({ source }, 0);
       }
     },
     setBreakerState(state: BreakerStateName): void {

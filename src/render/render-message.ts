@@ -1,5 +1,8 @@
-import { collectPathValues } from '../extract/read-path.js';
-import type { TemplateToken } from '../rules/types.js';
+import { collectPathValues, readPathValues } from '../extract/read-path.js';
+import type { TemplateToken, VarToken } from '../rules/types.js';
+import { formatPiped, formatValues, type Piped } from '../template/value.js';
+
+export { formatValue } from '../template/value.js';
 
 /** Options of {@link renderMessage}. */
 export interface RenderOptions {
@@ -13,73 +16,52 @@ export interface RenderOptions {
 /** What {@link renderMessage} produced. */
 export interface RenderResult {
   readonly message: string;
-  /** Variables that rendered as `missingValue`, as written (`pull_request.user.login`), in template order. */
+  /** Paths of the variables that rendered as `missingValue`, as written (`pull_request.user.login`), in template order. */
   readonly missing: string[];
+  /** Filters that met a value they could not use (`$title|count$: count needs a list, not text "..."`); the value passed through. */
+  readonly warnings: string[];
 }
-
-const listSeparator = ', ';
 
 /**
  * Joins precompiled template tokens over the extracted fields: no parsing happens here.
  * Strings render as-is, numbers and booleans as text, objects and arrays as compact JSON. A path
  * through an array maps over its items and joins what it finds with ", " (`$commits.message$`);
- * `$commits[0].message$` picks one item.
+ * `$commits[0].message$` picks one item. Filters run left to right on what the path reached.
+ * `$^path$` variables read `envelope` (the whole request body; the item itself when not given).
  */
 export function renderMessage(
   template: readonly TemplateToken[],
   extracted: unknown,
   options: RenderOptions,
+  envelope: unknown = extracted,
 ): RenderResult {
   let message = '';
   const missing: string[] = [];
+  const warnings: string[] = [];
   for (const token of template) {
     if (token.kind === 'text') {
       message += token.text;
       continue;
     }
-    const text = formatValues(collectPathValues(extracted, token.path));
+    const root = token.scope === 'envelope' ? envelope : extracted;
+    const text = token.filters === undefined || token.filters.length === 0
+      ? formatValues(collectPathValues(root, token.path))
+      : renderFiltered(token, root, warnings);
     if (text === undefined) {
-      missing.push(token.raw);
+      missing.push(token.pathText ?? token.raw);
       message += options.missingValue;
     } else {
       message += text;
     }
   }
-  return { message, missing };
+  return { message, missing, warnings };
 }
 
-/** Formats what a path reached; undefined when nothing usable was there. */
-function formatValues(values: readonly unknown[]): string | undefined {
-  let text: string | undefined;
-  for (const value of values) {
-    const formatted = formatValue(value);
-    if (formatted === undefined) continue;
-    text = text === undefined ? formatted : text + listSeparator + formatted;
+function renderFiltered(token: VarToken, root: unknown, warnings: string[]): string | undefined {
+  const { values, isList } = readPathValues(root, token.path);
+  let piped: Piped = isList ? { value: values, isList: true } : { value: values[0], isList: false };
+  for (const filter of token.filters ?? []) {
+    piped = filter.apply(piped, (reason) => warnings.push(`$${token.raw}$: ${reason}`));
   }
-  return text;
-}
-
-export function formatValue(value: unknown): string | undefined {
-  switch (typeof value) {
-    case 'string':
-      return value;
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-      return String(value);
-    case 'object':
-      if (value === null || (Array.isArray(value) && value.length === 0)) return undefined;
-      return stringifySafely(value);
-    default:
-      return undefined;
-  }
-}
-
-function stringifySafely(value: object): string | undefined {
-  try {
-    return JSON.stringify(value);
-  } catch {
-    // Cyclic or hostile objects cannot come from JSON.parse, but rendering must never throw.
-    return undefined;
-  }
+  return formatPiped(piped);
 }

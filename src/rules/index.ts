@@ -7,6 +7,7 @@ export type {
   PathSegment,
   Rule,
   TemplateToken,
+  VarToken,
 } from './types.js';
 export { conditionOperators, forbiddenKeys } from './types.js';
 export { formatIssue, parseWebhookLine, parseWebhooksFile } from './parse-webhooks-file.js';

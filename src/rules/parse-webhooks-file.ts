@@ -1,6 +1,7 @@
 import { parseConditions } from './parse-conditions.js';
 import { parseFieldList, type ReportIssue } from './parse-fields.js';
 import { checkTemplateVars, parseTemplate } from './parse-template.js';
+import type { FilterContext } from '../template/filters.js';
 import type { Condition, ConfigIssue, Rule } from './types.js';
 
 const expectedLine = 'expected NAME: FIELDS::TEMPLATE (or NAME = FIELDS::TEMPLATE)';
@@ -17,7 +18,11 @@ export { formatConfigIssue as formatIssue } from '../config/errors.js';
  * headers are skipped. Not an INI library on purpose: templates keep `;`, `#`, `%` and `=` verbatim
  * and every issue needs its line and column.
  */
-export function parseWebhooksFile(text: string, file: string): { rules: readonly Rule[]; issues: readonly ConfigIssue[] } {
+export function parseWebhooksFile(
+  text: string,
+  file: string,
+  context: FilterContext = { lookups: new Map() },
+): { rules: readonly Rule[]; issues: readonly ConfigIssue[] } {
   const rules: Rule[] = [];
   const issues: ConfigIssue[] = [];
   const firstLineOf = new Map<string, number>();
@@ -26,7 +31,7 @@ export function parseWebhooksFile(text: string, file: string): { rules: readonly
   for (const [index, rawLine] of lines.entries()) {
     const lineNumber = index + 1;
     const report: ReportIssue = (offset, message) => issues.push({ file, line: lineNumber, column: offset + 1, message });
-    const parsed = parseWebhookLine(rawLine.replace(/\r$/, ''), file, lineNumber, report);
+    const parsed = parseWebhookLine(rawLine.replace(/\r$/, ''), file, lineNumber, report, context);
     if (parsed === undefined) continue;
     const key = `${parsed.rule.name.toLowerCase()}[${parsed.rule.conditions.map((c) => c.text.replace(/\s+/g, '')).join(',')}]`;
     const first = firstLineOf.get(key);
@@ -51,6 +56,7 @@ export function parseWebhookLine(
   file: string,
   lineNumber: number,
   reportIssue: ReportIssue,
+  context: FilterContext = { lookups: new Map() },
 ): { rule: Rule; nameAt: number } | undefined {
   let issueCount = 0;
   const report: ReportIssue = (offset, message) => {
@@ -97,7 +103,7 @@ export function parseWebhookLine(
   const fieldsText = line.slice(fieldsAt, templateMark);
   const fields = parseFieldList(fieldsText, fieldsAt, report);
   const templateText = line.slice(templateMark + 2).trimEnd();
-  const parsedTemplate = parseTemplate(templateText, templateMark + 2, report);
+  const parsedTemplate = parseTemplate(templateText, templateMark + 2, report, context);
   if (templateText.trim() === '') report(templateMark + 2, `empty template after '::'; ${expectedLine}`);
   if (fields !== undefined) checkTemplateVars(parsedTemplate.vars, fields, report);
   // Every check above has run, so the line reports all its issues; any issue rejects it.

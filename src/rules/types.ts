@@ -3,6 +3,8 @@
  * objects, so a request only walks arrays (extract) and joins tokens (render).
  */
 
+import type { CompiledFilter } from '../template/filters.js';
+
 /** One step of a value path: an object key or an array index (`commits[0].message` → `['commits', 0, 'message']`). */
 export type PathSegment = string | number;
 
@@ -12,15 +14,22 @@ export interface FieldNode {
   readonly children: readonly FieldNode[];
 }
 
+/** A precompiled `$path|filter$` variable of a template. */
+export interface VarToken {
+  readonly kind: 'var';
+  readonly path: readonly PathSegment[];
+  /** The variable as written between the dollars (`pull_request.user.login|default:"-"`). */
+  readonly raw: string;
+  /** The path as written (`pull_request.user.login`, `^commonLabels.alertname`); reported when missing. Defaults to `raw`. */
+  readonly pathText?: string;
+  /** `item` (default) reads the extracted fields; `envelope` (`$^path$`) reads the whole request body. */
+  readonly scope?: 'item' | 'envelope';
+  /** Compiled filters, applied left to right; none when absent. */
+  readonly filters?: readonly CompiledFilter[];
+}
+
 /** A precompiled piece of a message template. */
-export type TemplateToken =
-  | { readonly kind: 'text'; readonly text: string }
-  | {
-      readonly kind: 'var';
-      readonly path: readonly PathSegment[];
-      /** The variable as written between the dollars (`pull_request.user.login`); reported when missing. */
-      readonly raw: string;
-    };
+export type TemplateToken = { readonly kind: 'text'; readonly text: string } | VarToken;
 
 export const conditionOperators = ['=', '!=', '>=', '>', '<=', '<'] as const;
 export type ConditionOperator = (typeof conditionOperators)[number];
