@@ -11,6 +11,7 @@ import type { RuntimeConfig } from './config/runtime.js';
 import { createSl1Client } from './deliver/sl1-client.js';
 import { identifySource, splitItems, type RequestView } from './identify/index.js';
 import { resolveItem } from './intake/intake.js';
+import { escapeForTerminal, renderOptionsFrom } from './render/index.js';
 import { parseJsonSafe } from './security/index.js';
 import { completionScript, SHELLS, type Shell } from './completion.js';
 import { settingsPath, startGenHook } from './server.js';
@@ -155,7 +156,7 @@ async function renderCommand(config: RuntimeConfig, args: readonly string[], hea
   const event = name !== undefined && dot > 0 ? name.slice(dot + 1) : undefined;
   let status = 0;
   for (const item of splitItems(source.provider, view)) {
-    const resolved = resolveItem(config.rules, source, view, item, { missingValue: config.settings.missing_value, event });
+    const resolved = resolveItem(config.rules, source, view, item, { ...renderOptionsFrom(config.settings), event });
     if (resolved.kind !== 'rendered') {
       process.stderr.write(`${source.name}${resolved.event ? `.${resolved.event}` : ''}: ${resolved.reason}\n`);
       status = 1;
@@ -197,7 +198,8 @@ async function dlqCommand(
       process.stdout.write(
         options.json
           ? `${JSON.stringify(entry)}\n`
-          : `${entry.id}\t${entry.deadLetteredAt}\t${entry.reason}\tattempts=${entry.attempts}\tstatus=${entry.status ?? '-'}\t${entry.message}\n`,
+          : // A payload's ESC sequences or CR must not paint fake lines on the operator's terminal.
+            `${[entry.id, entry.deadLetteredAt, entry.reason, `attempts=${entry.attempts}`, `status=${entry.status ?? '-'}`, entry.message].map((field) => escapeForTerminal(String(field))).join('\t')}\n`,
       );
     }
     for (const line of skipped) process.stderr.write(`${path}: unreadable line at byte ${line.offset} skipped\n`);

@@ -6,6 +6,7 @@
 import type { ConfigIssue } from '../config/errors.js';
 import { providerFor, splitItems, type RequestView } from '../identify/index.js';
 import { resolveItem } from '../intake/intake.js';
+import { renderOptionsFrom } from '../render/index.js';
 import { RuleSet, parseWebhooksFile, type Rule } from '../rules/index.js';
 import { buildAlertBody } from '../deliver/sl1-client.js';
 import { keyOfRule } from './edit-webhooks.js';
@@ -61,7 +62,7 @@ export function previewPayload(serving: ServingConfig, sourceParam: string, requ
   for (const [key, value] of Object.entries(request.headers ?? {})) headers[key.toLowerCase()] = String(value);
   const view: RequestView = { method: 'POST', headers, body: request.payload };
   const items = splitItems(source.provider, view).map((item): PreviewItem => {
-    const resolved = resolveItem(rules, source, view, item, { missingValue: config.settings.missing_value, event: request.event });
+    const resolved = resolveItem(rules, source, view, item, { ...renderOptionsFrom(config.settings), event: request.event });
     const event = resolved.event ?? null;
     const lines = explainLines(rules, name, resolved.event, item, PROPOSED_LINE_FILE);
     if (resolved.kind === 'rendered') {

@@ -123,6 +123,7 @@ export const SETTINGS_SPEC = {
   log_pretty: setting(oneOf('auto', 'true', 'false'), 'auto', 'Human-readable logs; auto means when stdout is a terminal.'),
 
   missing_value: setting(textKind, '', 'Text rendered for a field the payload lacks (or holds null).'),
+  message_control_characters: setting(oneOf('replace', 'keep'), 'replace', 'replace: control characters other than newline and tab in the SL1 message become U+FFFD (CR line ends become newlines); keep: sent as the payload had them.'),
   max_body_size: setting(sizeKind, 1024 ** 2, 'Largest webhook body accepted; larger ones get 413.'),
   max_json_depth: setting(positiveIntKind, 64, 'Deepest JSON nesting accepted; deeper bodies get 400.'),
   dedup_window: setting(durationKind, 86_400_000, 'A provider delivery id seen again within this window gets 200 duplicate and no alert.'),

@@ -8,7 +8,7 @@ import type { RuntimeConfig, SourceRuntime } from '../config/runtime.js';
 import { extractFields } from '../extract/index.js';
 import { handshakeOf, unsignedHandshakeOf, type HandshakeAnswer } from '../handshake/index.js';
 import { deliveryIdOf, eventOf, identifySource, splitItems, type RequestView } from '../identify/index.js';
-import { renderMessage } from '../render/index.js';
+import { renderMessage, renderOptionsFrom, type RenderOptions } from '../render/index.js';
 import {
   BodyError,
   clientIp,
@@ -228,7 +228,7 @@ export function resolveItem(
   source: Pick<SourceRuntime, 'name' | 'provider'>,
   view: RequestView,
   item: unknown,
-  options: { readonly missingValue: string; readonly event?: string | undefined },
+  options: RenderOptions & { readonly event?: string | undefined },
 ): ItemResolution {
   const event = options.event ?? eventOf(source.provider, view, item);
   const match = rules.match(source.name, event, item);
@@ -238,7 +238,7 @@ export function resolveItem(
   const ruleName = match.rule.event === undefined ? match.rule.source : `${match.rule.source}.${match.rule.event}`;
   if (match.kind === 'filtered') return { kind: 'filtered', event, ruleName, reason: match.reason };
   const extracted = extractFields(item, match.rule.fields);
-  const { message, missing, warnings } = renderMessage(match.rule.template, extracted, { missingValue: options.missingValue }, view.body);
+  const { message, missing, warnings } = renderMessage(match.rule.template, extracted, options, view.body);
   return { kind: 'rendered', event, ruleName, message, missing, warnings };
 }
 
@@ -257,7 +257,7 @@ function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRun
       skipped.push({ outcome: 'ignored', event: undefined, reason: `item ${index} is not a JSON object or array` });
       return;
     }
-    const resolved = resolveItem(config.rules, source, view, item, { missingValue: config.settings.missing_value });
+    const resolved = resolveItem(config.rules, source, view, item, renderOptionsFrom(config.settings));
     if (resolved.kind !== 'rendered') {
       skipped.push({ outcome: 'ignored', event: resolved.event, reason: resolved.reason, ...(resolved.kind === 'filtered' ? { ruleName: resolved.ruleName } : {}) });
       return;

@@ -1,1 +1,2 @@
-export { formatValue, renderMessage, type RenderOptions, type RenderResult } from './render-message.js';
+export { formatValue, renderMessage, renderOptionsFrom, type RenderOptions, type RenderResult } from './render-message.js';
+export { escapeForTerminal, replaceControlCharacters } from './control-characters.js';

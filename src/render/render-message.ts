@@ -1,5 +1,6 @@
 import { collectPathValues, readPathValues } from '../extract/read-path.js';
 import type { TemplateToken, VarToken } from '../rules/types.js';
+import { replaceControlCharacters } from './control-characters.js';
 import { formatPiped, formatValues, type Piped } from '../template/value.js';
 
 export { formatValue } from '../template/value.js';
@@ -11,6 +12,17 @@ export interface RenderOptions {
    * @example '-'
    */
   readonly missingValue: string;
+  /**
+   * `replace` (the `message_control_characters` setting's default): control characters other than `\n` and
+   * `\t` become U+FFFD and CR line ends `\n`; `keep` leaves the message as rendered.
+   * @default 'replace'
+   */
+  readonly controlCharacters?: 'replace' | 'keep';
+}
+
+/** The render options the settings ask for. */
+export function renderOptionsFrom(settings: { readonly missing_value: string; readonly message_control_characters: 'replace' | 'keep' }): RenderOptions {
+  return { missingValue: settings.missing_value, controlCharacters: settings.message_control_characters };
 }
 
 /** What {@link renderMessage} produced. */
@@ -54,7 +66,7 @@ export function renderMessage(
       message += text;
     }
   }
-  return { message, missing, warnings };
+  return { message: options.controlCharacters === 'keep' ? message : replaceControlCharacters(message), missing, warnings };
 }
 
 function renderFiltered(token: VarToken, root: unknown, warnings: string[]): string | undefined {
