@@ -27,7 +27,8 @@ async function loadFixtures(): Promise<Fixture[]> {
         headers: Record<string, string>;
         events: string[];
       };
-      fixtures.push({ source, name, body: await readFile(join('fixtures', source, file), 'utf8'), ...meta });
+      // `meta.source` names where the payload was published; the folder names the GenHook source.
+      fixtures.push({ source, name, body: await readFile(join('fixtures', source, file), 'utf8'), headers: meta.headers, events: meta.events });
     }
   }
   return fixtures;
@@ -60,7 +61,10 @@ after(async () => {
 test('POST /webhook - every fixture is identified, rendered without missing fields and delivered', async () => {
   assert.ok(fixtures.length >= 40, `expected the shipped fixtures, found ${fixtures.length}`);
   const sources = new Set(fixtures.map((fixture) => fixture.source));
-  assert.deepEqual([...sources].sort(), ['aws', 'azure', 'github', 'jira', 'meraki', 'shopify', 'slack', 'stripe']);
+  assert.deepEqual([...sources].sort(), [
+    'alertmanager', 'aws', 'azure', 'azuremonitor', 'datadog', 'gcpmonitoring', 'github', 'grafana',
+    'jira', 'meraki', 'pagerduty', 'sentry', 'shopify', 'slack', 'stripe',
+  ]);
 
   let expectedAlerts = 0;
   for (const fixture of fixtures) {

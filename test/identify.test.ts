@@ -432,3 +432,79 @@ describe('identify - table', () => {
     assert.equal(eventOf('github', github, github.body), 'issues', 'an unusable action leaves the bare event');
   });
 });
+
+// The monitoring providers, read from the shipped real fixtures (their .meta.json carries the headers).
+function fixtureView(source: string, name: string): RequestView {
+  const dir = path.join(process.cwd(), 'fixtures', source);
+  const meta = JSON.parse(readFileSync(path.join(dir, `${name}.meta.json`), 'utf8')) as { headers: Record<string, string> };
+  return post(meta.headers, JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8')) as unknown);
+}
+
+describe('monitoring providers', () => {
+  test('Alertmanager and Grafana groups are told apart by Grafana\'s orgId and split per alert', () => {
+    const alertmanager = fixtureView('alertmanager', 'instance-down-2-firing');
+    const grafana = fixtureView('grafana', 'docs-two-firing');
+    assert.equal(identifySource(alertmanager), 'alertmanager');
+    assert.equal(identifySource(grafana), 'grafana');
+    assert.equal(splitItems('alertmanager', alertmanager).length, 2);
+    assert.equal(splitItems('grafana', grafana).length, 2);
+  });
+
+  test('an alert group event is the alert\'s own status, else the group\'s (old Alertmanagers)', () => {
+    const resolved = fixtureView('alertmanager', 'high-cpu-temperature-resolved');
+    const [alert] = splitItems('alertmanager', resolved);
+    assert.equal(eventOf('alertmanager', resolved, alert), 'resolved');
+    const old = fixtureView('alertmanager', 'high-memory-load');
+    const [oldAlert] = splitItems('alertmanager', old);
+    assert.equal(readOwnStatus(oldAlert), undefined);
+    assert.equal(eventOf('alertmanager', old, oldAlert), 'firing');
+  });
+
+  test('an alert group key is fingerprint, start and status: a resolution is a new alert, a repeat is not', () => {
+    const firing = fixtureView('alertmanager', 'high-cpu-temperature-firing');
+    const resolved = fixtureView('alertmanager', 'high-cpu-temperature-resolved');
+    const firingKeys = splitItems('alertmanager', firing).map((item) => deliveryIdOf('alertmanager', firing, item));
+    assert.deepEqual(firingKeys, [
+      'a1bc48475b20e73d:2020-02-06T00:17:58.432911368Z:firing',
+      'c2ea85182f28cbd9:2020-02-06T00:17:58.432911368Z:firing',
+    ]);
+    const [resolvedAlert] = splitItems('alertmanager', resolved);
+    assert.equal(deliveryIdOf('alertmanager', resolved, resolvedAlert), 'a1bc48475b20e73d:2020-02-06T00:17:58.432911368Z:resolved');
+    // No fingerprint (Alertmanager before 0.19): no key, so no dedup rather than a wrong one.
+    const old = fixtureView('alertmanager', 'high-memory-load');
+    assert.equal(deliveryIdOf('alertmanager', old, splitItems('alertmanager', old)[0]), undefined);
+    // The envelope itself is not an alert and has no key.
+    assert.equal(deliveryIdOf('alertmanager', firing, firing.body), undefined);
+  });
+
+  test('an alert group without alerts yields no alert; a body without the array is one item', () => {
+    assert.deepEqual(splitItems('alertmanager', post({}, { status: 'firing', groupKey: '{}:{}', receiver: 'r', alerts: [] })), []);
+    const body = { status: 'firing' };
+    assert.deepEqual(splitItems('grafana', post({}, body)), [body]);
+  });
+
+  test('Azure Monitor, Google Cloud Monitoring and Datadog are recognised by body, with event and key', () => {
+    const azure = fixtureView('azuremonitor', 'metric-cpu-resolved');
+    assert.equal(identifySource(azure), 'azuremonitor');
+    assert.equal(eventOf('azuremonitor', azure, azure.body), 'Resolved');
+    assert.equal(deliveryIdOf('azuremonitor', azure, azure.body), '/subscriptions/<subscription ID>/providers/Microsoft.AlertsManagement/alerts/b9569717-bc32-442f-add5-83a997729330:Resolved');
+    const gcp = fixtureView('gcpmonitoring', 'uptime-check-closed');
+    assert.equal(identifySource(gcp), 'gcpmonitoring');
+    assert.equal(eventOf('gcpmonitoring', gcp, gcp.body), 'closed');
+    assert.equal(deliveryIdOf('gcpmonitoring', gcp, gcp.body), '0.ligwyr056k2l:closed');
+    const datadog = fixtureView('datadog', 'service-check-triggered-test');
+    assert.equal(identifySource(datadog), 'datadog');
+    assert.equal(eventOf('datadog', datadog, datadog.body), 'service_check');
+    assert.equal(deliveryIdOf('datadog', datadog, datadog.body), '5485379890863845239');
+  });
+
+  test('the monitoring rows default to the signature their provider sends, or none', () => {
+    assert.equal(providerFor('grafana')?.signature, 'hmac-sha256:X-Grafana-Alerting-Signature:hex');
+    for (const name of ['alertmanager', 'azuremonitor', 'gcpmonitoring', 'datadog']) assert.equal(providerFor(name)?.signature, undefined, name);
+    for (const row of PROVIDERS) if (row.signature !== undefined) assert.doesNotThrow(() => parseSignatureSetting(row.signature ?? ''), row.name);
+  });
+});
+
+function readOwnStatus(item: unknown): unknown {
+  return typeof item === 'object' && item !== null && Object.hasOwn(item, 'status') ? (item as Record<string, unknown>)['status'] : undefined;
+}

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { extractFields } from '../src/extract/index.js';
+import { eventOf, identifySource, splitItems, type RequestView } from '../src/identify/index.js';
 import { renderMessage } from '../src/render/index.js';
 import { formatIssue, parseWebhooksFile, RuleSet, type Rule } from '../src/rules/index.js';
 
@@ -13,12 +14,25 @@ const parsed = parseWebhooksFile(iniText, 'webhooks.ini');
 const ruleSet = new RuleSet(parsed.rules);
 const missingValue = '<missing>';
 
+interface FixtureSource {
+  readonly repository?: string;
+  readonly path?: string;
+  readonly commit?: string;
+  readonly url?: string;
+}
+
 interface Fixture {
   readonly source: string;
   readonly name: string;
   readonly body: unknown;
   readonly headers: Readonly<Record<string, string>>;
   readonly events: readonly string[];
+  /** Where the payload was published (`.meta.json` `source`). */
+  readonly origin: FixtureSource | undefined;
+  /** The request as identification sees it. */
+  readonly view: RequestView;
+  /** One per alert, split as the source's provider row splits the body. */
+  readonly items: readonly unknown[];
 }
 
 function loadFixtures(): Fixture[] {
@@ -28,9 +42,15 @@ function loadFixtures(): Fixture[] {
     for (const file of readdirSync(join(base, source)).sort()) {
       if (!file.endsWith('.json') || file.endsWith('.meta.json')) continue;
       const name = file.slice(0, -'.json'.length);
-      const meta = JSON.parse(readFileSync(join(base, source, `${name}.meta.json`), 'utf8')) as Omit<Fixture, 'source' | 'name' | 'body'>;
+      const meta = JSON.parse(readFileSync(join(base, source, `${name}.meta.json`), 'utf8')) as {
+        headers: Record<string, string>;
+        events: string[];
+        source?: FixtureSource;
+      };
       const body = JSON.parse(readFileSync(join(base, source, file), 'utf8')) as unknown;
-      fixtures.push({ source, name, body, headers: meta.headers, events: meta.events });
+      const view: RequestView = { method: 'POST', headers: meta.headers, body };
+      const items = splitItems(source, view);
+      fixtures.push({ source, name, body, headers: meta.headers, events: meta.events, origin: meta.source, view, items });
     }
   }
   return fixtures;
@@ -45,6 +65,8 @@ const sourceLevelFixtures = new Set([
   'jira/worklog-updated',
   'azure/web-app-restarted',
   'shopify/collections-update',
+  // Datadog's default payload reads the same for every event_type: one source line.
+  'datadog/service-check-triggered-test',
 ]);
 
 function render(rule: Rule, item: unknown): { message: string; missing: string[] } {
@@ -93,8 +115,7 @@ test('fixtures - every body has a meta with headers, content-type and one event 
     for (const key of Object.keys(fixture.headers)) assert.equal(key, key.toLowerCase(), `${id}: header ${key}`);
     assert.ok(!Object.keys(fixture.headers).some((key) => /signature|hmac/i.test(key)), `${id}: no signature headers`);
     if (fixture.events.length === 0) continue; // handshake (e.g. github ping): answered 200, no alert
-    const count = Array.isArray(fixture.body) ? fixture.body.length : 1;
-    assert.equal(fixture.events.length, count, `${id}: events per alert`);
+    assert.equal(fixture.events.length, fixture.items.length, `${id}: events per alert`);
   }
   const sns = fixtures.filter((fixture) => fixture.name.startsWith('sns-'));
   assert.ok(sns.length >= 2);
@@ -105,8 +126,7 @@ test('fixtures - each alert finds its line, event-specific where one exists, and
   const usedRules = new Set<Rule>();
   for (const fixture of fixtures) {
     if (fixture.events.length === 0) continue; // handshake (e.g. github ping): answered 200, no alert
-    const items = Array.isArray(fixture.body) ? (fixture.body as unknown[]) : [fixture.body];
-    for (const [index, item] of items.entries()) {
+    for (const [index, item] of fixture.items.entries()) {
       const event = fixture.events[index];
       const id = `${fixture.source}/${fixture.name}[${index}] ${event}`;
       const match = ruleSet.match(fixture.source, event, item);
@@ -173,4 +193,60 @@ test('@octokit/webhooks-examples - every example of an event with a github.<even
     }
   }
   assert.ok(rendered > 150, `only ${rendered} examples rendered`);
+});
+
+/**
+ * Sources whose fixtures are all real published payloads (the providers' documentation and SDK test data,
+ * or payloads captured and published by integrations), each naming where it came from.
+ */
+const MONITORING_SOURCES = ['alertmanager', 'azuremonitor', 'datadog', 'gcpmonitoring', 'grafana', 'pagerduty', 'sentry'];
+/** Fewer than six real published payloads could be found for these; the number is what ships. */
+const FEWER_REAL_PAYLOADS: Readonly<Record<string, number>> = { datadog: 1, gcpmonitoring: 5 };
+
+test('fixtures - every monitoring source ships real published payloads that name their origin', () => {
+  for (const source of MONITORING_SOURCES) {
+    const own = fixtures.filter((fixture) => fixture.source === source);
+    const expected = FEWER_REAL_PAYLOADS[source] ?? 6;
+    assert.ok(own.length >= expected, `${source}: ${own.length} fixtures, want at least ${expected}`);
+    for (const fixture of own) {
+      const id = `${fixture.source}/${fixture.name}`;
+      const origin = fixture.origin;
+      assert.ok(origin, `${id}: .meta.json names no source`);
+      const fromRepository = typeof origin.repository === 'string' && typeof origin.path === 'string' && /^[0-9a-f]{40}$/.test(origin.commit ?? '');
+      const fromDocs = typeof origin.url === 'string' && origin.url.startsWith('https://');
+      assert.ok(fromRepository || fromDocs, `${id}: source needs repository, path and commit, or a doc URL`);
+    }
+  }
+});
+
+test('fixtures - each body is identified as its provider and split into the alerts and events its meta lists', () => {
+  for (const fixture of fixtures) {
+    const id = `${fixture.source}/${fixture.name}`;
+    if (fixture.source === 'github' && fixture.events.length === 0) continue; // ping: a handshake
+    assert.equal(identifySource(fixture.view), fixture.source, `${id}: identified provider`);
+    if (fixture.events.length === 0) continue;
+    const events = fixture.items.map((item) => eventOf(fixture.source, fixture.view, item));
+    assert.deepEqual(events, fixture.events, `${id}: events`);
+  }
+});
+
+test('fixtures - monitoring sources render every alert with nothing missing, through the event line and through the source line', () => {
+  let rendered = 0;
+  for (const fixture of fixtures.filter((candidate) => MONITORING_SOURCES.includes(candidate.source))) {
+    const fallback = ruleSet.lookup(fixture.source, undefined);
+    assert.ok(fallback && fallback.event === undefined, `${fixture.source}: no source line`);
+    for (const [index, item] of fixture.items.entries()) {
+      const id = `${fixture.source}/${fixture.name}[${index}]`;
+      const event = fixture.events[index];
+      const match = ruleSet.match(fixture.source, event, item);
+      assert.equal(match.kind, 'matched', `${id} ${event}`);
+      if (match.kind !== 'matched') continue;
+      const viaEvent = render(match.rule, item);
+      assert.deepEqual(viaEvent.missing, [], `${id} via ${match.rule.name} (line ${match.rule.line}): ${viaEvent.message}`);
+      const viaSource = render(fallback, item);
+      assert.deepEqual(viaSource.missing, [], `${id} via ${fallback.name} (line ${fallback.line}): ${viaSource.message}`);
+      rendered++;
+    }
+  }
+  assert.ok(rendered >= 50, `only ${rendered} alerts rendered`);
 });

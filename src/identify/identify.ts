@@ -9,6 +9,8 @@ interface CompiledRow {
   readonly row: ProviderRow;
   readonly event: CompiledLookup;
   readonly deliveryId: CompiledLookup;
+  /** Split path, already split into keys; undefined unless the row splits on a path. */
+  readonly splitPath: readonly string[] | undefined;
 }
 
 /** Turns accessors into one reader; paths are split here, once, not per request. */
@@ -36,7 +38,12 @@ function compileAccessor(
 
 function compileRow(row: ProviderRow): CompiledRow {
   // A header id names the whole request; giving it to every element of a batch would dedup them into one.
-  return { row, event: compileLookup(row.event, false), deliveryId: compileLookup(row.deliveryId, true) };
+  return {
+    row,
+    event: compileLookup(row.event, false),
+    deliveryId: compileLookup(row.deliveryId, true),
+    splitPath: typeof row.split === 'object' ? row.split.path.split('.') : undefined,
+  };
 }
 
 const COMPILED: ReadonlyMap<string, CompiledRow> = new Map(PROVIDERS.map((row) => [row.name, compileRow(row)]));
@@ -67,9 +74,16 @@ export function identifySource(req: RequestView): string | undefined {
   return undefined;
 }
 
-/** One element per alert: each element of a batch body (Event Grid, CloudEvents, generic array), else `[body]`. */
+/**
+ * One element per alert: each element of a batch body (Event Grid, CloudEvents, generic array), each element
+ * of the array at the row's split path (Alertmanager `alerts`; an empty one means no alert), else `[body]`.
+ */
 export function splitItems(provider: string | undefined, req: RequestView): unknown[] {
-  const { row } = compiledFor(provider);
+  const { row, splitPath } = compiledFor(provider);
+  if (splitPath !== undefined) {
+    const found = readPath(req.body, splitPath);
+    return Array.isArray(found) ? Array.from(found as unknown[]) : [req.body];
+  }
   return row.split === 'array' && Array.isArray(req.body) ? Array.from(req.body as unknown[]) : [req.body];
 }
 

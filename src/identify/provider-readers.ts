@@ -61,3 +61,36 @@ function isCloudWatchAlarm(message: unknown): boolean {
     return false;
   }
 }
+
+/** `a:b:c` from the string values at the given paths of the item, or undefined when any is missing. */
+function joinedKey(item: unknown, paths: readonly (readonly string[])[]): string | undefined {
+  const parts: string[] = [];
+  for (const path of paths) {
+    const value = readPath(item, path);
+    if (typeof value !== 'string' || value === '') return undefined;
+    parts.push(value);
+  }
+  return parts.join(':');
+}
+
+/**
+ * Alertmanager and Grafana: the alert's label fingerprint with its status and start, so a repeat or a
+ * regrouped notification of the same firing is a duplicate while its resolution is a new alert. Old
+ * Alertmanagers send no fingerprint: no key, no dedup.
+ */
+export function readAlertGroupKey(req: RequestView, item: unknown): string | undefined {
+  const key = joinedKey(item, [['fingerprint'], ['startsAt']]);
+  if (key === undefined) return undefined;
+  const status = readOwn(item, 'status') ?? readOwn(req.body, 'status');
+  return typeof status === 'string' ? `${key}:${status}` : key;
+}
+
+/** Azure Monitor: one alert instance (`alertId`) fires once and resolves once. */
+export function readAzureMonitorKey(_req: RequestView, item: unknown): string | undefined {
+  return joinedKey(item, [['data', 'essentials', 'alertId'], ['data', 'essentials', 'monitorCondition']]);
+}
+
+/** Google Cloud Monitoring: an incident opens and closes under one `incident_id`. */
+export function readGcpIncidentKey(_req: RequestView, item: unknown): string | undefined {
+  return joinedKey(item, [['incident', 'incident_id'], ['incident', 'state']]);
+}

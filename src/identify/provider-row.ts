@@ -28,8 +28,12 @@ export interface ProviderRow {
   readonly event: Lookup;
   /** Dedup key of one item. Header accessors are skipped for elements of a batch (they name the whole request). */
   readonly deliveryId: Lookup;
-  /** `array`: a top-level array body is a batch, one alert per element; `whole`: the body is one alert. */
-  readonly split: 'whole' | 'array';
+  /**
+   * `array`: a top-level array body is a batch, one alert per element; `whole`: the body is one alert;
+   * `{ path }`: the array at that dotted path of the body holds the alerts (Alertmanager's `alerts`), and
+   * `body` accessors still reach the envelope around them.
+   */
+  readonly split: 'whole' | 'array' | { readonly path: string };
   /** Requests that are answered and never become alerts. */
   readonly handshakes: readonly Handshake[];
   /**

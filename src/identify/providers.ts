@@ -8,7 +8,10 @@ import {
   snsUnsubscribeConfirmation,
 } from '../handshake/answers.js';
 import {
+  readAlertGroupKey,
   readAwsEvent,
+  readAzureMonitorKey,
+  readGcpIncidentKey,
   readGithubEvent,
   readJiraEvent,
   readSentryEvent,
@@ -16,9 +19,14 @@ import {
 } from './provider-readers.js';
 import type { ProviderRow } from './provider-row.js';
 import {
+  isAlertmanagerGroup,
+  isAzureMonitorAlert,
   isCloudEvents,
+  isDatadogEvent,
   isEventBridgeEvent,
   isEventGridBatch,
+  isGcpMonitoringIncident,
+  isGrafanaAlertGroup,
   isJiraEvent,
   isMerakiAlert,
   isPagerDutyEvent,
@@ -131,6 +139,69 @@ const pagerdutyRow: ProviderRow = {
   signature: 'hmac-sha256:X-PagerDuty-Signature:hex:v1=:multiple',
 };
 
+// Grafana's webhook is an Alertmanager-style group plus `orgId`; it is tested first. Both send one alert per
+// element of `alerts`, whose event is its own status (Alertmanager's oldest releases set it only on the group).
+const grafanaRow: ProviderRow = {
+  name: 'grafana',
+  headers: [],
+  bodyShape: isGrafanaAlertGroup,
+  event: [{ item: 'status' }, { body: 'status' }],
+  deliveryId: readAlertGroupKey,
+  split: { path: 'alerts' },
+  handshakes: [],
+  // Grafana signs only when the contact point has an HMAC secret (no timestamp header by default).
+  signature: 'hmac-sha256:X-Grafana-Alerting-Signature:hex',
+};
+
+const alertmanagerRow: ProviderRow = {
+  name: 'alertmanager',
+  headers: [],
+  bodyShape: isAlertmanagerGroup,
+  event: [{ item: 'status' }, { body: 'status' }],
+  deliveryId: readAlertGroupKey,
+  split: { path: 'alerts' },
+  handshakes: [],
+  // Alertmanager does not sign; its http_config sends Basic or Bearer credentials (see README).
+  signature: undefined,
+};
+
+const azureMonitorRow: ProviderRow = {
+  name: 'azuremonitor',
+  headers: [],
+  bodyShape: isAzureMonitorAlert,
+  event: [{ item: 'data.essentials.monitorCondition' }],
+  deliveryId: readAzureMonitorKey,
+  split: 'whole',
+  handshakes: [],
+  // Action groups do not sign (secure webhooks send an Entra ID bearer token instead).
+  signature: undefined,
+};
+
+const gcpMonitoringRow: ProviderRow = {
+  name: 'gcpmonitoring',
+  headers: [],
+  bodyShape: isGcpMonitoringIncident,
+  event: [{ item: 'incident.state' }],
+  deliveryId: readGcpIncidentKey,
+  split: 'whole',
+  handshakes: [],
+  // Cloud Monitoring does not sign; its webhook channel can send Basic credentials.
+  signature: undefined,
+};
+
+// Datadog's payload is whatever the webhook's template says; the row reads its default payload.
+const datadogRow: ProviderRow = {
+  name: 'datadog',
+  headers: [],
+  bodyShape: isDatadogEvent,
+  event: [{ item: 'event_type' }],
+  deliveryId: [{ item: 'id' }],
+  split: 'whole',
+  handshakes: [],
+  // Datadog does not sign; a webhook can send custom headers (a bearer token or Basic credentials).
+  signature: undefined,
+};
+
 // Meraki has no identifying header and the loosest shape, so it comes last.
 const merakiRow: ProviderRow = {
   name: 'meraki',
@@ -154,6 +225,11 @@ export const PROVIDERS: readonly ProviderRow[] = deepFreeze([
   jiraRow,
   sentryRow,
   pagerdutyRow,
+  grafanaRow,
+  alertmanagerRow,
+  azureMonitorRow,
+  gcpMonitoringRow,
+  datadogRow,
   merakiRow,
 ]);
 

@@ -91,3 +91,39 @@ export function isPagerDutyEvent(body: unknown): boolean {
   const event = readOwn(body, 'event');
   return hasString(event, 'id') && hasString(event, 'event_type') && hasString(event, 'resource_type');
 }
+
+/** The envelope Alertmanager-style notifiers post: `alerts` plus `groupKey` and `status`. */
+function isAlertGroup(body: unknown): boolean {
+  return Array.isArray(readOwn(body, 'alerts')) && hasString(body, 'groupKey') && hasString(body, 'status');
+}
+
+/** Grafana alerting webhook: an alert group that also carries Grafana's `orgId` (Alertmanager has none). */
+export function isGrafanaAlertGroup(body: unknown): boolean {
+  return isAlertGroup(body) && typeof readOwn(body, 'orgId') === 'number';
+}
+
+/** Prometheus Alertmanager webhook (`version` "4"): an alert group without Grafana's `orgId`. */
+export function isAlertmanagerGroup(body: unknown): boolean {
+  return isAlertGroup(body) && !hasKey(body, 'orgId') && hasString(body, 'receiver');
+}
+
+/** Azure Monitor action group webhook in the common alert schema. */
+export function isAzureMonitorAlert(body: unknown): boolean {
+  return readOwn(body, 'schemaId') === 'azureMonitorCommonAlertSchema' && isRecord(readOwn(readOwn(body, 'data'), 'essentials'));
+}
+
+/** Google Cloud Monitoring webhook: `{ incident: { incident_id, ... }, version }`. */
+export function isGcpMonitoringIncident(body: unknown): boolean {
+  return hasString(readOwn(body, 'incident'), 'incident_id') && hasString(body, 'version');
+}
+
+/** Datadog webhook in its default payload: `id`, `event_type`, `title`, `last_updated` and `org`. */
+export function isDatadogEvent(body: unknown): boolean {
+  return (
+    hasString(body, 'event_type') &&
+    hasString(body, 'title') &&
+    hasKey(body, 'last_updated') &&
+    hasKey(body, 'id') &&
+    isRecord(readOwn(body, 'org'))
+  );
+}
