@@ -9,7 +9,7 @@ import { ConfigError, formatConfigIssue } from './config/errors.js';
 import { loadServingConfig } from './admin/index.js';
 import type { RuntimeConfig } from './config/runtime.js';
 import { createSl1Client } from './deliver/sl1-client.js';
-import { identifySource, splitItems, type RequestView } from './identify/index.js';
+import { identifySource, type RequestView } from './identify/index.js';
 import { resolveItem } from './intake/intake.js';
 import { escapeForTerminal, renderOptionsFrom } from './render/index.js';
 import { parseJsonSafe } from './security/index.js';
@@ -155,7 +155,7 @@ async function renderCommand(config: RuntimeConfig, args: readonly string[], hea
   const dot = name?.indexOf('.') ?? -1;
   const event = name !== undefined && dot > 0 ? name.slice(dot + 1) : undefined;
   let status = 0;
-  for (const item of splitItems(source.provider, view)) {
+  for (const item of source.reading.items(view)) {
     const resolved = resolveItem(config.rules, source, view, item, { ...renderOptionsFrom(config.settings), event });
     if (resolved.kind !== 'rendered') {
       process.stderr.write(`${source.name}${resolved.event ? `.${resolved.event}` : ''}: ${resolved.reason}\n`);

@@ -4,7 +4,7 @@
  * resolveItem as intake and `genhook render`, so a preview cannot disagree with the real thing.
  */
 import type { ConfigIssue } from '../config/errors.js';
-import { providerFor, splitItems, type RequestView } from '../identify/index.js';
+import { compileSourceReading, providerFor, type RequestView } from '../identify/index.js';
 import { resolveItem } from '../intake/intake.js';
 import { renderOptionsFrom } from '../render/index.js';
 import { RuleSet, parseWebhooksFile, type Rule } from '../rules/index.js';
@@ -55,13 +55,14 @@ export function previewPayload(serving: ServingConfig, sourceParam: string, requ
   }
   const known = config.sources.get(name);
   if (!known && !rules.hasSource(name)) return { kind: 'unknown_source', source: name };
-  const source = known ?? { name, provider: providerFor(name) ? name : undefined };
+  const provider = providerFor(name) ? name : undefined;
+  const source = known ?? { name, provider, reading: compileSourceReading(provider) };
   const sl1Fields = known?.sl1Fields ?? {};
 
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   for (const [key, value] of Object.entries(request.headers ?? {})) headers[key.toLowerCase()] = String(value);
   const view: RequestView = { method: 'POST', headers, body: request.payload };
-  const items = splitItems(source.provider, view).map((item): PreviewItem => {
+  const items = source.reading.items(view).map((item): PreviewItem => {
     const resolved = resolveItem(rules, source, view, item, { ...renderOptionsFrom(config.settings), event: request.event });
     const event = resolved.event ?? null;
     const lines = explainLines(rules, name, resolved.event, item, PROPOSED_LINE_FILE);

@@ -4,7 +4,7 @@
  * Nothing after this point parses configuration; a reload builds a new RuntimeConfig and swaps it in.
  */
 import { readFile } from 'node:fs/promises';
-import { providerFor } from '../identify/index.js';
+import { compileSourceReading, parseReadingAccessors, providerFor, type ReadingOverrides, type SourceReading } from '../identify/index.js';
 import { RuleSet, parseWebhooksFile } from '../rules/index.js';
 import { SettingError, SlidingWindowLimiter, parseCidrList, parseRateLimit, type IpMatcher } from '../security/index.js';
 import { compileVerifier, parseSignatureSetting, type Verifier } from '../verify/index.js';
@@ -33,6 +33,8 @@ export interface SourceRuntime {
   /** SL1 alert body fields beyond `message` (aligned_resource, force_ytype, ...). */
   readonly sl1Fields: Readonly<Record<string, string>>;
   readonly maxConcurrent: number | undefined;
+  /** Items, event and delivery id of a request: the provider's, or `<source>_split/_event/_id`. */
+  readonly reading: SourceReading;
 }
 
 export interface RuntimeConfig {
@@ -186,7 +188,37 @@ function compileSource(name: string, settings: Settings, issues: ConfigIssue[]):
     isIpAllowed: compileOptional(allow?.value, parseCidrList, allow?.origin, issues),
     sl1Fields: Object.freeze(sl1Fields),
     maxConcurrent: fromSetting(value('max_concurrent'), parsePositiveInt, 'a whole number above 0'),
+    reading: compileSourceReading(provider, readingOverrides(value, issues)),
   });
+}
+
+/** `<source>_split = PATH`, `<source>_event` and `<source>_id = PATH | ^PATH | header:NAME[, ...]`. */
+function readingOverrides(
+  value: (suffix: 'split' | 'event' | 'id') => SourceSettingValue | undefined,
+  issues: ConfigIssue[],
+): ReadingOverrides {
+  const overrides: { -readonly [K in keyof ReadingOverrides]: ReadingOverrides[K] } = {};
+  for (const suffix of ['split', 'event', 'id'] as const) {
+    const setting = value(suffix);
+    if (setting === undefined) continue;
+    const parsed = parseReadingAccessors(setting.value, suffix !== 'split');
+    const expected = suffix === 'split' ? 'the path of an array in the body, such as alerts' : 'PATH, ^PATH (the whole body) or header:NAME, several separated by commas';
+    if ('error' in parsed) {
+      issues.push({ ...setting.origin, message: `${setting.origin.key} = ${JSON.stringify(setting.value)} is not valid: ${parsed.error} (expected ${expected})` });
+      continue;
+    }
+    if (suffix === 'split') {
+      const [only] = parsed;
+      if (parsed.length !== 1 || only === undefined || 'header' in only || only.scope === 'envelope') {
+        issues.push({ ...setting.origin, message: `${setting.origin.key} = ${JSON.stringify(setting.value)} is not valid: expected ${expected}` });
+        continue;
+      }
+      overrides.split = only.path;
+    } else {
+      overrides[suffix] = parsed;
+    }
+  }
+  return overrides;
 }
 
 function compileSourceVerifier(

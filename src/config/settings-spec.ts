@@ -154,7 +154,10 @@ export const SOURCE_SETTING_DOCS = {
   rate_limit: 'Requests allowed per window, such as 100/1m; more get 429 with Retry-After. With a secret, only verified requests count, and each client address may fail verification as often before it gets 429 too_many_failed_verifications.',
   allow_ips: 'Comma-separated addresses/CIDRs (IPv4 and IPv6) allowed to post to this source.',
   enabled: 'false answers 200 ignored for this source without removing its lines.',
-  aligned_resource: "SL1 aligned_resource for this source's alerts (/api/organization/ID or /api/device/ID).",
+  aligned_resource: "SL1 aligned_resource for this source's alerts (/api/organization/ID or /api/device/ID); a template like the SL1 fields.",
+  event: 'Where the event is, overriding the provider: a path in the item (status), ^path in the whole body, or header:NAME; several separated by commas, the first usable wins.',
+  split: 'Path of an array in the body; each element becomes one alert (the line, event and id read the element, $^path$ the whole body).',
+  id: 'Delivery id (dedup key and alert id) of each item: a path, ^path or header:NAME, as for <source>_event.',
   sl1_: 'Prefix for any other SL1 alert field for this source: github_sl1_force_ytype = 7.',
 } as const;
 

@@ -3,3 +3,10 @@ export type { Accessor, ItemReader, Lookup, ProviderRow } from './provider-row.j
 export { GENERIC_PROVIDER, PROVIDERS } from './providers.js';
 export { MAX_SAFE_STRING_LENGTH, isRecord, isSafeString, readHeader, readOwn, readPath } from './request-view.js';
 export type { RequestView } from './request-view.js';
+export {
+  compileSourceReading,
+  parseReadingAccessors,
+  type ReadingAccessor,
+  type ReadingOverrides,
+  type SourceReading,
+} from './source-reading.js';

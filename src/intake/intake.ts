@@ -7,7 +7,7 @@ import type { Alert } from '../alert.js';
 import type { RuntimeConfig, SourceRuntime } from '../config/runtime.js';
 import { extractFields } from '../extract/index.js';
 import { handshakeOf, unsignedHandshakeOf, type HandshakeAnswer } from '../handshake/index.js';
-import { deliveryIdOf, eventOf, identifySource, splitItems, type RequestView } from '../identify/index.js';
+import { identifySource, type RequestView } from '../identify/index.js';
 import { renderMessage, renderOptionsFrom, type RenderOptions } from '../render/index.js';
 import {
   BodyError,
@@ -225,12 +225,12 @@ export type ItemResolution =
 
 export function resolveItem(
   rules: RuntimeConfig['rules'],
-  source: Pick<SourceRuntime, 'name' | 'provider'>,
+  source: Pick<SourceRuntime, 'name' | 'reading'>,
   view: RequestView,
   item: unknown,
   options: RenderOptions & { readonly event?: string | undefined },
 ): ItemResolution {
-  const event = options.event ?? eventOf(source.provider, view, item);
+  const event = options.event ?? source.reading.event(view, item);
   const match = rules.match(source.name, event, item);
   if (match.kind === 'none') {
     return { kind: 'none', event, reason: `no line in webhooks.ini for ${source.name}${event ? `.${event}` : ''}` };
@@ -246,12 +246,13 @@ function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRun
   const { config, dedup, nowMs } = context;
   const alerts: PlannedAlert[] = [];
   const skipped: SkippedItem[] = [];
-  const items = splitItems(source.provider, view);
+  const items = source.reading.items(view);
   // A batch larger than the whole queue could never be accepted: 413 rather than a 503 retried forever.
   if (items.length > config.settings.queue_max_size) {
     return reject(413, 'too_many_items', `the body holds ${items.length} items; at most ${config.settings.queue_max_size} (queue_max_size) fit in one request, so send smaller batches`, source.name);
   }
-  const keys = itemKeys(source.provider, view, items);
+  if (items.length === 0) return accepted(source.name, [], [{ outcome: 'ignored', event: undefined, reason: 'the body holds no item (an empty batch)' }]);
+  const keys = itemKeys(source.reading, view, items);
   items.forEach((item, index) => {
     if (typeof item !== 'object' || item === null) {
       skipped.push({ outcome: 'ignored', event: undefined, reason: `item ${index} is not a JSON object or array` });
@@ -289,10 +290,10 @@ function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRun
  * own id is extended with `#<index>` until it is unique within the batch. No id at all: undefined (random id,
  * no dedup).
  */
-function itemKeys(provider: string | undefined, view: RequestView, items: readonly unknown[]): (string | undefined)[] {
-  if (items.length === 1 && items[0] === view.body) return [deliveryIdOf(provider, view, view.body)];
-  const keys = items.map((item) => deliveryIdOf(provider, view, item));
-  const requestKey = deliveryIdOf(provider, view, view.body);
+function itemKeys(reading: SourceRuntime['reading'], view: RequestView, items: readonly unknown[]): (string | undefined)[] {
+  if (items.length === 1 && items[0] === view.body) return [reading.deliveryId(view, view.body)];
+  const keys = items.map((item) => reading.deliveryId(view, item));
+  const requestKey = reading.deliveryId(view, view.body);
   if (requestKey === undefined) return keys;
   const used = new Set(keys.filter((key) => key !== undefined));
   return keys.map((key, index) => {
