@@ -15,6 +15,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { oncePerInterval, type OncePerInterval } from '../ops/once-per-interval.js';
 import type { DedupCache } from '../security/index.js';
 import type { Journal } from '../store/index.js';
+import { DeliveryClaims, type Claim, type ClaimFailure } from './delivery-claims.js';
 import { BodyAbortedError, BodyTooLargeError, readBody } from './read-body.js';
 import { requestIdFrom } from './request-id.js';
 import { sendError } from './respond.js';
@@ -37,16 +38,17 @@ type Env = { Bindings: HttpBindings };
 /** A line that renders with holes is logged at info at most this often (the metric counts every one). */
 export const HOLE_LOG_INTERVAL_MS = 60_000;
 
+/** WebhookDeps plus what the routes share among their requests. */
+type RouteDeps = WebhookDeps & { readonly holeLog: OncePerInterval; readonly claims: DeliveryClaims };
+
 export function mountWebhookRoutes(app: Hono<Env>, deps: WebhookDeps): void {
-  const routeDeps: RouteDeps = { ...deps, holeLog: oncePerInterval(HOLE_LOG_INTERVAL_MS) };
+  const routeDeps: RouteDeps = { ...deps, holeLog: oncePerInterval(HOLE_LOG_INTERVAL_MS), claims: new DeliveryClaims() };
   const handle = (c: Context<Env>) => receiveWebhook(c, routeDeps);
   app.post('/webhook', handle);
   app.post('/webhook/:source', handle);
   app.options('/webhook', handle);
   app.options('/webhook/:source', handle);
 }
-
-type RouteDeps = WebhookDeps & { readonly holeLog: OncePerInterval };
 
 async function receiveWebhook(c: Context<Env>, deps: RouteDeps): Promise<Response> {
   const incoming = c.env.incoming;
@@ -124,17 +126,22 @@ function refuse(c: Context<Env>, rejection: Rejection, deps: WebhookDeps, log: L
 async function enqueue(
   c: Context<Env>,
   source: string,
-  alerts: readonly PlannedAlert[],
-  skipped: readonly SkippedItem[],
+  planned: readonly PlannedAlert[],
+  skippedAtDoor: readonly SkippedItem[],
   deps: RouteDeps,
   log: LazyLogger,
 ): Promise<Response> {
   const { metrics, dispatcher } = deps;
+  const claimed = await claimDeliveries(planned, deps);
+  if ('failure' in claimed) return refuseUnstored(c, source, claimed.failure, deps, log, 'webhook refused: a concurrent delivery of the same id could not be stored');
+  const { alerts, claim } = claimed;
+  const skipped = [...skippedAtDoor, ...claimed.duplicates];
   for (const item of skipped) {
     metrics.webhooksReceived.inc({ source, event: item.ruleName ?? '', outcome: item.outcome, reason: '' });
     log.info({ source, event: item.event, outcome: item.outcome, reason: item.reason, alertId: item.id }, `webhook ${item.outcome}`);
   }
   if (alerts.length === 0) {
+    claim.stored();
     const first = skipped[0];
     const status = skipped.every((item) => item.outcome === 'duplicate') && skipped.length > 0 ? 'duplicate' : 'ignored';
     return c.json({ status, source, ...(first ? { event: first.event ?? null, reason: first.reason } : {}), ...(skipped.length > 1 ? { skipped } : {}) }, 200);
@@ -142,21 +149,21 @@ async function enqueue(
 
   const reservation = dispatcher.reserve(alerts.length);
   if (!reservation) {
-    forgetDedup(deps, alerts);
     metrics.queueFull.inc({ source });
-    metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: 'queue_full' });
     log.warn({ source, waiting: dispatcher.size, inFlight: dispatcher.inFlight }, 'webhook refused: queue full');
-    return sendError(c, 503, 'queue_full', 'the alert queue is full (queue_max_size); retry later', { headers: { 'retry-after': '30' } });
+    return refuseUnstored(c, source, QUEUE_FULL, deps, log, undefined, claim);
   }
   try {
     await deps.journal.append(alerts.map((planned) => planned.alert));
   } catch (error) {
     reservation.release();
-    forgetDedup(deps, alerts);
-    metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: 'journal_unavailable' });
     log.error({ source, err: error }, 'webhook refused: the journal could not be written; nothing was accepted');
-    return sendError(c, 503, 'journal_unavailable', 'GenHook could not store the webhook durably; retry later', { headers: { 'retry-after': '10' } });
+    return refuseUnstored(c, source, JOURNAL_UNAVAILABLE, deps, log, undefined, claim);
   }
+  // Durable now: from here a redelivery of these ids is a duplicate, and requests waiting on them can say so.
+  const storedAt = deps.now();
+  for (const { dedupKeys } of alerts) for (const key of dedupKeys) deps.dedup.record(key, storedAt);
+  claim.stored();
   for (const planned of alerts) {
     reservation.offer(planned.alert);
     const { alert } = planned;
@@ -190,6 +197,65 @@ async function enqueue(
   );
 }
 
+const QUEUE_FULL: ClaimFailure = {
+  status: 503,
+  code: 'queue_full',
+  message: 'the alert queue is full (queue_max_size); retry later',
+  headers: { 'retry-after': '30' },
+};
+const JOURNAL_UNAVAILABLE: ClaimFailure = {
+  status: 503,
+  code: 'journal_unavailable',
+  message: 'GenHook could not store the webhook durably; retry later',
+  headers: { 'retry-after': '10' },
+};
+
+/**
+ * Claims the alerts' delivery keys for this request. While another request holds one, waits for it: what it stored
+ * becomes a duplicate here, and its failure is this request's answer too.
+ */
+async function claimDeliveries(
+  planned: readonly PlannedAlert[],
+  deps: RouteDeps,
+): Promise<{ readonly claim: Claim; readonly alerts: readonly PlannedAlert[]; readonly duplicates: readonly SkippedItem[] } | { readonly failure: ClaimFailure }> {
+  let alerts = planned;
+  const duplicates: SkippedItem[] = [];
+  for (;;) {
+    const result = deps.claims.claim(alerts.flatMap((alert) => alert.dedupKeys));
+    if ('claim' in result) return { claim: result.claim, alerts, duplicates };
+    const outcomes = await result.wait;
+    const failed = outcomes.find((outcome) => !outcome.stored);
+    if (failed && !failed.stored) return { failure: failed.failure };
+    const nowMs = deps.now();
+    const fresh: PlannedAlert[] = [];
+    for (const planned of alerts) {
+      if (!planned.dedupKeys.some((key) => deps.dedup.has(key, nowMs))) {
+        fresh.push(planned);
+        continue;
+      }
+      const { alert } = planned;
+      duplicates.push({ outcome: 'duplicate', event: alert.event, reason: `delivery ${alert.id} was stored by a concurrent request`, ruleName: planned.ruleName, id: alert.id });
+    }
+    alerts = fresh;
+  }
+}
+
+/** A 503 for something not stored; the claim's waiters get the same answer. */
+function refuseUnstored(
+  c: Context<Env>,
+  source: string,
+  failure: ClaimFailure,
+  deps: RouteDeps,
+  log: LazyLogger,
+  logMessage?: string,
+  claim?: Claim,
+): Response {
+  claim?.failed(failure);
+  deps.metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: failure.code });
+  if (logMessage !== undefined) log.warn({ source, code: failure.code }, logMessage);
+  return sendError(c, failure.status, failure.code, failure.message, failure.headers ? { headers: failure.headers } : {});
+}
+
 /**
  * `sns_auto_confirm = true`: GET the SubscribeURL once the answer is on its way, but only on an SNS
  * endpoint (a refusal is logged before answering). Otherwise say that a person must confirm it.
@@ -205,10 +271,6 @@ function followSnsConfirmation(facts: Readonly<Record<string, unknown>>, config:
     return;
   }
   setImmediate(() => void confirmSnsSubscription(checked.url.href, facts, { logger: log.child() }));
-}
-
-function forgetDedup(deps: WebhookDeps, alerts: readonly PlannedAlert[]): void {
-  for (const { dedupKey } of alerts) if (dedupKey !== undefined) deps.dedup.forget(dedupKey);
 }
 
 /** A bounded metric label: configured sources by name, anything else as `unknown`. */

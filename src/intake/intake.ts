@@ -33,7 +33,8 @@ export interface IntakeRequest {
 
 export interface IntakeContext {
   readonly config: RuntimeConfig;
-  readonly dedup: DedupCache;
+  /** Read only: a key counts as seen once its alert is journaled, which the edge records after the write. */
+  readonly dedup: Pick<DedupCache, 'has'>;
   readonly nowMs: number;
 }
 
@@ -50,8 +51,8 @@ export interface Rejection {
 
 export interface PlannedAlert {
   readonly alert: Alert;
-  /** The delivery id this alert was deduplicated on, to forget again if it cannot be journaled. */
-  readonly dedupKey: string | undefined;
+  /** Keys this alert is deduplicated on (its delivery id); recorded as seen only once the alert is journaled. */
+  readonly dedupKeys: readonly string[];
   /** Line that rendered it, as a bounded metric label (`github.push`). */
   readonly ruleName: string;
   readonly missing: readonly string[];
@@ -266,14 +267,14 @@ function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRun
     const { event, ruleName } = resolved;
     const deliveryId = keys[index];
     const id = alertIdFor(source.name, deliveryId);
-    const dedupKey = deliveryId === undefined ? undefined : id;
-    if (dedupKey !== undefined && dedup.seen(dedupKey, nowMs)) {
+    const dedupKeys = deliveryId === undefined ? [] : [id];
+    if (dedupKeys.some((key) => dedup.has(key, nowMs))) {
       skipped.push({ outcome: 'duplicate', event, reason: `delivery ${truncate(deliveryId ?? '', 80)} was already received`, ruleName, id });
       return;
     }
     alerts.push({
       alert: { id, requestId: request.requestId, source: source.name, event, message: resolved.message, fields: source.sl1Fields, receivedAt: nowMs },
-      dedupKey,
+      dedupKeys,
       ruleName,
       missing: resolved.missing,
       warnings: resolved.warnings,

@@ -51,6 +51,24 @@ export class DedupCache {
     return false;
   }
 
+  /** True when `key` was recorded within the window; records nothing (the edge records once the alert is durable). */
+  has(key: string, nowMs: number): boolean {
+    const seenAt = this.#seenAt.get(key);
+    return seenAt !== undefined && nowMs - seenAt < this.#windowMs;
+  }
+
+  /** Records `key` as seen at `atMs` (its alert is journaled, or a restart read it back from data_dir). */
+  record(key: string, atMs: number): void {
+    this.#seenAt.delete(key);
+    this.#seenAt.set(key, atMs);
+    this.#expire(atMs);
+  }
+
+  /** Keys still inside the window with the time they were seen, oldest first: what a restart must remember. */
+  *entries(nowMs: number): IterableIterator<[string, number]> {
+    for (const entry of this.#seenAt) if (nowMs - entry[1] < this.#windowMs) yield entry;
+  }
+
   /** Forget a key, e.g. when accepting the delivery failed and the provider's retry must get through. */
   forget(key: string): void {
     this.#seenAt.delete(key);
