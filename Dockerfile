@@ -10,6 +10,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+COPY console ./console
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Runtime stage: no compiler, no dev dependencies, not root.
@@ -23,6 +24,7 @@ WORKDIR /opt/genhook
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/console ./dist/console
 COPY settings.ini webhooks.ini /etc/genhook/
 RUN mkdir -p /var/lib/genhook && chown node:node /var/lib/genhook
 VOLUME ["/var/lib/genhook"]

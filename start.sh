@@ -19,7 +19,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 # Build when any source is newer than the last build.
-if [ ! -f dist/src/cli.js ] || [ -n "$(find src tsconfig.json package.json -newer dist/src/cli.js -print -quit)" ]; then
+if [ ! -f dist/src/cli.js ] || [ -n "$(find src console tsconfig.json package.json -newer dist/src/cli.js -print -quit)" ]; then
   npm run build
 fi
 

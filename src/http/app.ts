@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import { mountConsoleRoutes } from './console-route.js';
 import { sendError } from './respond.js';
 import { mountWebhookRoutes, type WebhookDeps } from './webhook-route.js';
 
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): Hono<{ Bindings: HttpBindings }> {
     return c.body(await metrics.registry.metrics());
   });
 
+  mountConsoleRoutes(app, () => deps.config().settings.admin_token);
   deps.mount?.(app);
 
   app.notFound((c) =>

@@ -1,0 +1,171 @@
+/** Dead letters: why each failed, open one, put one or all back in the queue, or delete one. */
+import { useEffect, useState } from 'preact/hooks';
+import { api, type DeadLetterRow } from '../api';
+import { Badge, ErrorNote, Note, PageHeading, Time } from '../components';
+
+interface ListAnswer {
+  readonly file: string;
+  readonly total: number;
+  readonly entries: readonly DeadLetterRow[];
+  readonly unreadable: readonly { line: number; reason: string }[];
+}
+
+interface ReplayAnswer {
+  readonly requeued: number;
+  readonly refused: number;
+  readonly remaining: number;
+}
+
+export function DeadLetters() {
+  const [list, setList] = useState<ListAnswer | undefined>(undefined);
+  const [opened, setOpened] = useState<{ id: string; detail: unknown } | undefined>(undefined);
+  const [confirming, setConfirming] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [done, setDone] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+
+  const load = async (): Promise<void> => {
+    try {
+      setList(await api<ListAnswer>('GET', '/dead-letters?limit=200'));
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  useEffect(() => void load(), []);
+
+  const act = async (what: () => Promise<string>): Promise<void> => {
+    setBusy(true);
+    setError(undefined);
+    setDone(undefined);
+    try {
+      setDone(await what());
+      await load();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+      setConfirming(undefined);
+    }
+  };
+  const said = (answer: ReplayAnswer): string =>
+    `${answer.requeued} put back in the queue${answer.refused > 0 ? `, ${answer.refused} left (queue full)` : ''}; ${answer.remaining} dead letters remain.`;
+  const replay = (id: string) => act(async () => said(await api<ReplayAnswer>('POST', `/dead-letters/${encodeURIComponent(id)}/replay`)));
+  const replayAll = () => act(async () => said(await api<ReplayAnswer>('POST', '/dead-letters/replay', { all: true })));
+  const remove = (id: string) =>
+    act(async () => {
+      await api('DELETE', `/dead-letters/${encodeURIComponent(id)}`);
+      if (opened?.id === id) setOpened(undefined);
+      return `Deleted ${id}.`;
+    });
+  const open = async (id: string): Promise<void> => {
+    try {
+      setOpened({ id, detail: await api('GET', `/dead-letters/${encodeURIComponent(id)}`) });
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+
+  return (
+    <section aria-labelledby="page-title">
+      <PageHeading title="Dead letters">
+        <button type="button" class="secondary" onClick={() => void load()}>
+          Refresh
+        </button>
+        <button type="button" disabled={busy || !list || list.total === 0} onClick={() => void replayAll()}>
+          Replay all
+        </button>
+      </PageHeading>
+      <p class="hint">
+        Replay puts an alert back in the live queue: it is journaled first, then sent through the circuit breaker, retries and
+        concurrency limits like a new alert.
+      </p>
+      <ErrorNote error={error} />
+      {done && <Note>{done}</Note>}
+      {list && (
+        <>
+          <table class="table" data-testid="dlq">
+            <caption>
+              {list.total} dead letter{list.total === 1 ? '' : 's'} in <code>{list.file}</code>
+              {list.total > list.entries.length ? ` (newest ${list.entries.length} shown)` : ''}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Dead-lettered</th>
+                <th scope="col">Source</th>
+                <th scope="col">Reason</th>
+                <th scope="col" class="num">SL1 status</th>
+                <th scope="col" class="num">Attempts</th>
+                <th scope="col">Message</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.entries.length === 0 && (
+                <tr>
+                  <td colSpan={7} class="muted">
+                    No dead letters.
+                  </td>
+                </tr>
+              )}
+              {list.entries.map((entry) => (
+                <tr key={`${entry.id}@${entry.deadLetteredAt}`} data-testid="dlq-row" data-id={entry.id}>
+                  <td>
+                    <Time iso={entry.deadLetteredAt} />
+                  </td>
+                  <td>
+                    {entry.source}
+                    {entry.event ? <div class="muted small">{entry.event}</div> : null}
+                  </td>
+                  <td>
+                    <Badge tone="bad">{entry.reason}</Badge>
+                  </td>
+                  <td class="num">{entry.status ?? '–'}</td>
+                  <td class="num">{entry.attempts}</td>
+                  <td class="message-cell">{entry.message}</td>
+                  <td class="row-actions">
+                    <button type="button" class="secondary" aria-label={`Open ${entry.id}`} onClick={() => void open(entry.id)}>
+                      Open
+                    </button>
+                    <button type="button" disabled={busy} aria-label={`Replay ${entry.id}`} onClick={() => void replay(entry.id)}>
+                      Replay
+                    </button>
+                    {confirming === entry.id ? (
+                      <button type="button" class="danger" disabled={busy} aria-label={`Confirm delete ${entry.id}`} onClick={() => void remove(entry.id)}>
+                        Confirm delete
+                      </button>
+                    ) : (
+                      <button type="button" class="secondary" disabled={busy} aria-label={`Delete ${entry.id}`} onClick={() => setConfirming(entry.id)}>
+                        Delete
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {list.unreadable.length > 0 && (
+            <Note>
+              {list.unreadable.length} line{list.unreadable.length === 1 ? '' : 's'} of the file could not be read (
+              {list.unreadable.map((line) => `line ${line.line}: ${line.reason}`).join('; ')}); they are kept untouched.
+            </Note>
+          )}
+        </>
+      )}
+      {opened && (
+        <section class="card" aria-label={`Dead letter ${opened.id}`}>
+          <div class="page-heading">
+            <h3>{opened.id}</h3>
+            <button type="button" class="secondary" onClick={() => setOpened(undefined)}>
+              Close
+            </button>
+          </div>
+          <pre class="code" tabIndex={0}>
+            {JSON.stringify(opened.detail, null, 2)}
+          </pre>
+        </section>
+      )}
+    </section>
+  );
+}
