@@ -56,8 +56,7 @@ export function previewPayload(serving: ServingConfig, sourceParam: string, requ
   const known = config.sources.get(name);
   if (!known && !rules.hasSource(name)) return { kind: 'unknown_source', source: name };
   const provider = providerFor(name) ? name : undefined;
-  const source = known ?? { name, provider, reading: compileSourceReading(provider) };
-  const sl1Fields = known?.sl1Fields ?? {};
+  const source = known ?? { name, provider, reading: compileSourceReading(provider), sl1Fields: {}, sl1FieldTemplates: [] };
 
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   for (const [key, value] of Object.entries(request.headers ?? {})) headers[key.toLowerCase()] = String(value);
@@ -67,7 +66,7 @@ export function previewPayload(serving: ServingConfig, sourceParam: string, requ
     const event = resolved.event ?? null;
     const lines = explainLines(rules, name, resolved.event, item, PROPOSED_LINE_FILE);
     if (resolved.kind === 'rendered') {
-      const sl1Request = buildAlertBody({ message: resolved.message, fields: sl1Fields });
+      const sl1Request = buildAlertBody({ message: resolved.message, fields: resolved.fields });
       return { status: 'rendered', event, rule: resolved.ruleName, message: resolved.message, missing: resolved.missing, sl1Request, lines };
     }
     const rule = resolved.kind === 'filtered' ? resolved.ruleName : null;

@@ -5,7 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { compileSourceReading, parseReadingAccessors, providerFor, type ReadingOverrides, type SourceReading } from '../identify/index.js';
+import { SL1_TEMPLATE_FIELDS, type Sl1FieldTemplate, type Sl1TemplateField } from '../render/index.js';
 import { RuleSet, parseWebhooksFile } from '../rules/index.js';
+import { parseTemplate } from '../rules/parse-template.js';
+import type { LookupTables } from '../template/filters.js';
 import { SettingError, SlidingWindowLimiter, parseCidrList, parseRateLimit, type IpMatcher } from '../security/index.js';
 import { compileVerifier, parseSignatureSetting, type Verifier } from '../verify/index.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
@@ -30,8 +33,10 @@ export interface SourceRuntime {
    */
   readonly failedVerifications: SlidingWindowLimiter | undefined;
   readonly isIpAllowed: IpMatcher | undefined;
-  /** SL1 alert body fields beyond `message` (aligned_resource, force_ytype, ...). */
+  /** SL1 alert body fields beyond `message` (aligned_resource, force_ytype, ...) that do not read the payload. */
   readonly sl1Fields: Readonly<Record<string, string>>;
+  /** `<source>_sl1_<field>` values with variables, rendered per item over `sl1Fields`. */
+  readonly sl1FieldTemplates: readonly Sl1FieldTemplate[];
   readonly maxConcurrent: number | undefined;
   /** Items, event and delivery id of a request: the provider's, or `<source>_split/_event/_id`. */
   readonly reading: SourceReading;
@@ -105,7 +110,7 @@ export function compileConfig(input: ConfigFiles & { settingsText: string; webho
   const rules = new RuleSet(parsedRules.rules);
   const sources = new Map<string, SourceRuntime>();
   for (const name of rules.sources()) {
-    sources.set(name, compileSource(name, settings, issues));
+    sources.set(name, compileSource(name, settings, issues, lookups.tables));
   }
   for (const [name, text] of settings.sources) {
     if (sources.has(name)) continue;
@@ -148,7 +153,7 @@ const FAILED_VERIFICATION_ADDRESSES = 10_000;
 
 const NO_VALUES: SourceSettingsText = { values: new Map(), sl1Fields: new Map() };
 
-function compileSource(name: string, settings: Settings, issues: ConfigIssue[]): SourceRuntime {
+function compileSource(name: string, settings: Settings, issues: ConfigIssue[], lookups: LookupTables): SourceRuntime {
   const text = settings.sources.get(name) ?? NO_VALUES;
   const value = (suffix: Parameters<SourceSettingsText['values']['get']>[0]): SourceSettingValue | undefined =>
     text.values.get(suffix);
@@ -172,10 +177,7 @@ function compileSource(name: string, settings: Settings, issues: ConfigIssue[]):
   const limit = value('rate_limit');
   const rateLimit = compileOptional(limit?.value, parseRateLimit, limit?.origin, issues);
   const allow = value('allow_ips');
-  const sl1Fields: Record<string, string> = { aligned_resource: settings.sl1_aligned_resource };
-  const aligned = value('aligned_resource');
-  if (aligned) sl1Fields['aligned_resource'] = aligned.value;
-  for (const [field, setting] of text.sl1Fields) sl1Fields[field] = setting.value;
+  const { sl1Fields, sl1FieldTemplates } = compileSl1Fields(settings, value('aligned_resource'), text.sl1Fields, lookups, issues);
 
   return Object.freeze({
     name,
@@ -186,10 +188,54 @@ function compileSource(name: string, settings: Settings, issues: ConfigIssue[]):
     limiter: rateLimit ? new SlidingWindowLimiter(rateLimit) : undefined,
     failedVerifications: rateLimit && verifier ? new SlidingWindowLimiter(rateLimit, { maxKeys: FAILED_VERIFICATION_ADDRESSES }) : undefined,
     isIpAllowed: compileOptional(allow?.value, parseCidrList, allow?.origin, issues),
-    sl1Fields: Object.freeze(sl1Fields),
+    sl1Fields,
+    sl1FieldTemplates,
     maxConcurrent: fromSetting(value('max_concurrent'), parsePositiveInt, 'a whole number above 0'),
     reading: compileSourceReading(provider, readingOverrides(value, issues)),
   });
+}
+
+/**
+ * `<source>_aligned_resource` and `<source>_sl1_<field>`: SL1's documented fields only, each a template in
+ * the line language. A value without variables is static; one with variables is rendered per item and
+ * falls back to the static value (or SL1's default) when a variable is missing.
+ */
+function compileSl1Fields(
+  settings: Settings,
+  aligned: SourceSettingValue | undefined,
+  fieldSettings: ReadonlyMap<string, SourceSettingValue>,
+  lookups: LookupTables,
+  issues: ConfigIssue[],
+): { sl1Fields: Readonly<Record<string, string>>; sl1FieldTemplates: readonly Sl1FieldTemplate[] } {
+  const sl1Fields: Record<string, string> = { aligned_resource: settings.sl1_aligned_resource };
+  const templates: Sl1FieldTemplate[] = [];
+  const entries: [Sl1TemplateField, SourceSettingValue][] = [];
+  if (aligned) entries.push(['aligned_resource', aligned]);
+  for (const [field, setting] of fieldSettings) {
+    if (!(SL1_TEMPLATE_FIELDS as readonly string[]).includes(field)) {
+      const hint = field === 'message' ? '; the message is the webhooks.ini line' : '';
+      issues.push({ ...setting.origin, message: `${setting.origin.key}: "${field}" is not an SL1 alert field GenHook sends; use one of ${SL1_TEMPLATE_FIELDS.map((name) => `<source>_sl1_${name}`).join(', ')}${hint}` });
+      continue;
+    }
+    entries.push([field as Sl1TemplateField, setting]);
+  }
+  for (const [field, setting] of entries) {
+    let isValid = true;
+    const parsed = parseTemplate(setting.value, 0, (offset, message) => {
+      isValid = false;
+      issues.push({ ...setting.origin, message: `${setting.origin.key} (character ${offset + 1} of the value): ${message}` });
+    }, { lookups });
+    if (!isValid) continue;
+    if (parsed.vars.length === 0) {
+      sl1Fields[field] = parsed.tokens.map((token) => (token.kind === 'text' ? token.text : '')).join('');
+      continue;
+    }
+    // Without its variables the field is what it would be unset: aligned_resource the global one, others SL1's default.
+    const fallback = sl1Fields[field];
+    delete sl1Fields[field];
+    templates.push(Object.freeze({ field, tokens: parsed.tokens, fallback }));
+  }
+  return { sl1Fields: Object.freeze(sl1Fields), sl1FieldTemplates: Object.freeze(templates) };
 }
 
 /** `<source>_split = PATH`, `<source>_event` and `<source>_id = PATH | ^PATH | header:NAME[, ...]`. */

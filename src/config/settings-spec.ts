@@ -158,7 +158,7 @@ export const SOURCE_SETTING_DOCS = {
   event: 'Where the event is, overriding the provider: a path in the item (status), ^path in the whole body, or header:NAME; several separated by commas, the first usable wins.',
   split: 'Path of an array in the body; each element becomes one alert (the line, event and id read the element, $^path$ the whole body).',
   id: 'Delivery id (dedup key and alert id) of each item: a path, ^path or header:NAME, as for <source>_event.',
-  sl1_: 'Prefix for any other SL1 alert field for this source: github_sl1_force_ytype = 7.',
+  sl1_: 'SL1 alert field for this source, as a template: aligned_resource, force_ytype, force_yid, force_yname, value, threshold or message_time (meraki_sl1_aligned_resource = $deviceSerial|lookup:devices$); any other name is an error.',
 } as const;
 
 export type SourceSettingSuffix = keyof typeof SOURCE_SETTING_DOCS;

@@ -8,7 +8,7 @@ import type { RuntimeConfig, SourceRuntime } from '../config/runtime.js';
 import { extractFields } from '../extract/index.js';
 import { handshakeOf, unsignedHandshakeOf, type HandshakeAnswer } from '../handshake/index.js';
 import { identifySource, type RequestView } from '../identify/index.js';
-import { renderMessage, renderOptionsFrom, type RenderOptions } from '../render/index.js';
+import { renderMessage, renderOptionsFrom, renderSl1Fields, type RenderOptions } from '../render/index.js';
 import {
   BodyError,
   clientIp,
@@ -220,13 +220,16 @@ export type ItemResolution =
       readonly event: string | undefined;
       readonly ruleName: string;
       readonly message: string;
+      /** SL1 body fields besides the message: the source's static ones and its payload templates, rendered. */
+      readonly fields: Readonly<Record<string, string>>;
+      /** Holes of the message (paths), then of the SL1 fields (`aligned_resource: deviceSerial`). */
       readonly missing: readonly string[];
       readonly warnings: readonly string[];
     };
 
 export function resolveItem(
   rules: RuntimeConfig['rules'],
-  source: Pick<SourceRuntime, 'name' | 'reading'>,
+  source: Pick<SourceRuntime, 'name' | 'reading' | 'sl1Fields' | 'sl1FieldTemplates'>,
   view: RequestView,
   item: unknown,
   options: RenderOptions & { readonly event?: string | undefined },
@@ -239,8 +242,11 @@ export function resolveItem(
   const ruleName = match.rule.event === undefined ? match.rule.source : `${match.rule.source}.${match.rule.event}`;
   if (match.kind === 'filtered') return { kind: 'filtered', event, ruleName, reason: match.reason };
   const extracted = extractFields(item, match.rule.fields);
-  const { message, missing, warnings } = renderMessage(match.rule.template, extracted, options, view.body);
-  return { kind: 'rendered', event, ruleName, message, missing, warnings };
+  const rendered = renderMessage(match.rule.template, extracted, options, view.body);
+  const sl1 = renderSl1Fields(source.sl1Fields, source.sl1FieldTemplates, item, view.body, options);
+  const missing = sl1.missing.length === 0 ? rendered.missing : [...rendered.missing, ...sl1.missing];
+  const warnings = sl1.warnings.length === 0 ? rendered.warnings : [...rendered.warnings, ...sl1.warnings];
+  return { kind: 'rendered', event, ruleName, message: rendered.message, fields: sl1.fields, missing, warnings };
 }
 
 function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRuntime, context: IntakeContext): IntakeDecision {
@@ -273,7 +279,7 @@ function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRun
       return;
     }
     alerts.push({
-      alert: { id, requestId: request.requestId, source: source.name, event, message: resolved.message, fields: source.sl1Fields, receivedAt: nowMs },
+      alert: { id, requestId: request.requestId, source: source.name, event, message: resolved.message, fields: resolved.fields, receivedAt: nowMs },
       dedupKeys,
       ruleName,
       missing: resolved.missing,
