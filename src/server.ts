@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
+import type { Dispatcher as UndiciDispatcher } from 'undici';
 import { ConfigStore, createAdminOperations, loadServingConfig, mountAdminRoutes, watchConfigFiles, type ConfigWatcher, type ReloadResult, type ReloadTrigger } from './admin/index.js';
 import { formatConfigIssue } from './config/errors.js';
 import type { Alert } from './alert.js';
@@ -15,6 +16,7 @@ import type { RuntimeConfig } from './config/runtime.js';
 import { createDispatcher, type Dispatcher } from './deliver/dispatcher.js';
 import type { DispatcherHooks, DispatcherOptions } from './deliver/dispatcher-options.js';
 import { createApp, type ReadinessReport } from './http/app.js';
+import { SnsCertificateStore } from './http/sns-certificates.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, statusClass, type Metrics } from './ops/metrics.js';
 import { RecentAlerts } from './ops/recent-alerts.js';
@@ -27,6 +29,11 @@ export interface GenHookOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Tests pass their own logger; otherwise one is built from the settings. */
   readonly logger?: Logger;
+  /**
+   * Connection pool for fetching AWS SNS signing certificates. Only tests set it (to reach a local HTTPS
+   * server); the URL checks run the same, and the default verifies TLS against the system's CAs.
+   */
+  readonly snsCertificateDispatcher?: UndiciDispatcher;
 }
 
 export interface GenHook {
@@ -152,6 +159,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   }
 
   let isDraining = false;
+  const snsCertificates = new SnsCertificateStore(options.snsCertificateDispatcher ? { dispatcher: options.snsCertificateDispatcher } : {});
   const dedup = new DedupCache({ windowMs: settings.dedup_window, maxEntries: settings.dedup_max_entries });
   const trackedJournal: Journal = {
     get size() {
@@ -183,6 +191,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     logger,
     now: Date.now,
     isDraining: () => isDraining,
+    snsCertificates,
     readiness: (): ReadinessReport => {
       const hasRoom = liveDispatcher.hasRoom();
       return {
@@ -237,6 +246,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
       const drained = await liveDispatcher.drain(graceMs);
       await closeServer(server);
       await liveDispatcher.close();
+      await snsCertificates.close();
       await journal.close();
       await deadLetter.close();
       await dataDirLock.release();

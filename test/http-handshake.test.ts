@@ -14,6 +14,7 @@ import { getGlobalDispatcher, MockAgent, setGlobalDispatcher } from 'undici';
 import { checkSubscribeUrl } from '../src/http/sns-confirm.js';
 import { startFakeSl1, type FakeSl1 } from './support/fake-sl1.js';
 import { send, startTestGenHook, waitUntil, type TestGenHook } from './support/genhook.js';
+import { confirmation, createSnsSigner } from './support/sns-signing.js';
 
 const SLACK_SECRET = 'slack-handshake-4e6a8c0b';
 const GITHUB_SECRET = 'gh-handshake-7d9f1b3c';
@@ -32,19 +33,11 @@ function signSlack(body: string, timestamp = Math.floor(Date.now() / 1000)): Rec
   return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': `v0=${digest}` };
 }
 
+// SNS confirmations are signed like every SNS message; GenHook verifies them before answering or confirming.
+const snsSigner = await createSnsSigner();
+
 function snsConfirmation(subscribeUrl: string, messageId: string): string {
-  return JSON.stringify({
-    Type: 'SubscriptionConfirmation',
-    MessageId: messageId,
-    Token: '2336412f37fb687f5d51e6e2425c464de',
-    TopicArn: 'arn:aws:sns:us-east-1:123456789012:alarms',
-    Message: 'You have chosen to subscribe to the topic arn:aws:sns:us-east-1:123456789012:alarms.',
-    SubscribeURL: subscribeUrl,
-    Timestamp: '2024-01-01T00:00:00.000Z',
-    SignatureVersion: '1',
-    Signature: 'EXAMPLE',
-    SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem',
-  });
+  return JSON.stringify(snsSigner.sign(confirmation(messageId, subscribeUrl), { version: '1' }));
 }
 
 /** SNS posts JSON as text/plain; a node:http client, so no undici dispatcher a test installs is involved. */
@@ -70,7 +63,7 @@ describe('handshakes answered, no alert', () => {
     sl1 = await startFakeSl1();
     server = await startTestGenHook({
       webhooks: WEBHOOKS,
-      settings: { slack_secret: SLACK_SECRET, github_secret: GITHUB_SECRET, sl1_api_url: sl1.url, sl1_username: 'genhook', sl1_password: 'sl1-pass-handshake' },
+      settings: { slack_secret: SLACK_SECRET, github_secret: GITHUB_SECRET, sl1_api_url: sl1.url, sl1_username: 'genhook', sl1_password: 'sl1-pass-handshake', sns_cert_dir: snsSigner.dir },
     });
   });
   after(async () => {
@@ -169,7 +162,7 @@ describe('sns_auto_confirm = true', () => {
       socket.destroy();
     });
     await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
-    server = await startTestGenHook({ webhooks: WEBHOOKS, settings: { sns_auto_confirm: true } });
+    server = await startTestGenHook({ webhooks: WEBHOOKS, settings: { sns_auto_confirm: true, sns_cert_dir: snsSigner.dir } });
   });
   after(async () => {
     await server.close();

@@ -279,6 +279,16 @@ function compileSourceVerifier(
 ): { verify: Verifier; readsBody: boolean } | undefined {
   const schemeText = signature?.value ?? (provider ? providerFor(provider)?.signature : undefined);
   const where = signature?.origin ?? { file: settings.file, line: 1, column: 1, key: `${name}_secret` };
+  // AWS signs SNS messages with its certificate: no secret. SNS-typed messages to an `aws` source are verified
+  // by default; `<source>_signature = sns` refuses anything else, and another scheme (basic, bearer, none) replaces it.
+  const isExplicitSns = signature !== undefined && /^\s*sns\s*$/i.test(signature.value);
+  if (isExplicitSns || (signature === undefined && secrets.length === 0 && provider === 'aws')) {
+    if (secrets.length > 0) {
+      issues.push({ ...where, message: `${name}_signature = sns takes no secret (AWS signs SNS messages with its certificate); remove ${name}_secret` });
+      return undefined;
+    }
+    return { verify: compileVerifier({ scheme: 'sns', secrets: [], requireSns: isExplicitSns }), readsBody: true };
+  }
   if (secrets.length === 0) {
     if (signature && !/^none$/i.test(signature.value)) {
       issues.push({ ...signature.origin, message: `${name}_signature is set but ${name}_secret is not; set ${name}_secret (or GENHOOK_${name.toUpperCase().replace(/-/g, '_')}_SECRET)` });

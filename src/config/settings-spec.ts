@@ -131,6 +131,7 @@ export const SETTINGS_SPEC = {
   trusted_proxies: setting(textKind, '', 'Comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed.'),
   admin_token: setting(optionalTextKind, undefined, 'Bearer token for /admin endpoints; unset turns them off.', { isSecret: true }),
   recent_alerts: setting(recentAlertsKind, 100, 'Alerts kept in memory (with their outcome) for the console and GET /admin/alerts/recent; at most 10000.'),
+  sns_cert_dir: setting(optionalTextKind, undefined, "Folder of AWS SNS signing certificates placed ahead of time, each named by its SigningCertURL's file name (SimpleNotificationService-....pem); when set, certificates are read only from here and never fetched."),
   sns_auto_confirm: setting(booleanKind, false, 'Confirm AWS SNS subscriptions by calling their SubscribeURL (an outbound request).'),
   watch_config: setting(booleanKind, true, 'Reload webhooks.ini and settings.ini when they change on disk.'),
 } as const;
@@ -148,7 +149,7 @@ export const SOURCE_SETTING_DOCS = {
   provider: 'Built-in provider rules this source follows when its name is not the provider name (github-enterprise_provider = github).',
   secret: 'Signing secret, token or shared secret; a source with a secret never accepts an unsigned request.',
   secret_previous: 'A second accepted secret, for rotation.',
-  signature: "Verification scheme when not the provider's default: github, github-sha1, stripe, slack, shopify, meraki, bearer, basic, none, or hmac-ALGO:HEADER:ENCODING[:PREFIX].",
+  signature: "Verification scheme when not the provider's default: github, github-sha1, stripe, slack, shopify, meraki, sns, bearer, basic, none, or hmac-ALGO:HEADER:ENCODING[:PREFIX].",
   signature_tolerance: 'How old a signed timestamp may be (Stripe, Slack); default 5m.',
   username: 'User name for the basic signature scheme.',
   rate_limit: 'Requests allowed per window, such as 100/1m; more get 429 with Retry-After. With a secret, only verified requests count, and each client address may fail verification as often before it gets 429 too_many_failed_verifications.',

@@ -5,9 +5,8 @@
  */
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from '../ops/logger.js';
+import { SNS_HOST } from '../verify/index.js';
 
-/** SNS's regional endpoints (`sns.us-east-1.amazonaws.com`), China regions included (`.amazonaws.com.cn`). */
-export const SNS_HOST = /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
 
 /** Bytes of SNS's answer worth keeping in a log line when confirmation fails. */
 const EXCERPT_BYTES = 300;

@@ -4,6 +4,7 @@
  * Once this answers 202, the alert reaches SL1 or the dead-letter file, even across a crash.
  */
 import type { IncomingMessage } from 'node:http';
+import { dirname, resolve } from 'node:path';
 import type { Context, Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -19,6 +20,7 @@ import { DeliveryClaims, type Claim, type ClaimFailure } from './delivery-claims
 import { BodyAbortedError, BodyTooLargeError, readBody } from './read-body.js';
 import { requestIdFrom } from './request-id.js';
 import { sendError } from './respond.js';
+import type { SnsCertificateStore } from './sns-certificates.js';
 import { checkSubscribeUrl, confirmSnsSubscription } from './sns-confirm.js';
 
 export interface WebhookDeps {
@@ -31,6 +33,8 @@ export interface WebhookDeps {
   readonly now: () => number;
   /** True once shutdown began: new webhooks get 503 so providers retry elsewhere or later. */
   readonly isDraining: () => boolean;
+  /** AWS SNS signing certificates: looked up by the verifier, loaded here when one is missing. */
+  readonly snsCertificates: SnsCertificateStore;
 }
 
 type Env = { Bindings: HttpBindings };
@@ -77,18 +81,48 @@ async function receiveWebhook(c: Context<Env>, deps: RouteDeps): Promise<Respons
     throw error;
   }
 
-  const decision = decideIntake(
-    {
-      method: c.req.method,
-      sourceParam,
-      headers: flatHeaders(incoming),
-      rawBody,
-      remoteAddress: incoming.socket.remoteAddress,
-      requestId,
-    },
-    { config, dedup: deps.dedup, nowMs: deps.now() },
-  );
+  const request = {
+    method: c.req.method,
+    sourceParam,
+    headers: flatHeaders(incoming),
+    rawBody,
+    remoteAddress: incoming.socket.remoteAddress,
+    requestId,
+  };
+  const decide = () => decideIntake(request, { config, dedup: deps.dedup, nowMs: deps.now(), snsCertificates: deps.snsCertificates });
+  let decision = decide();
+  if (decision.kind === 'certificate_needed') {
+    const refusal = await loadSnsCertificate(decision.source, decision.url, deps, log, config);
+    decision = refusal ?? decide();
+    // Loaded but already evicted again (more certificates in play than the cache holds): refuse, do not loop.
+    if (decision.kind === 'certificate_needed') decision = certificateUnavailable(decision.source, 'the certificate cache is full; retry');
+  }
   return answer(c, decision, deps, log, config);
+}
+
+/** Loads the certificate into the store; a refusal when it cannot be had (logged, counted). */
+async function loadSnsCertificate(source: string, url: string, deps: RouteDeps, log: LazyLogger, config: RuntimeConfig): Promise<Rejection | undefined> {
+  const dir = config.settings.sns_cert_dir;
+  const certDir = dir === undefined ? undefined : resolve(dirname(resolve(config.settingsFile)), dir);
+  const loaded = await deps.snsCertificates.load(url, certDir);
+  deps.metrics.snsCertificates.inc({ outcome: loaded.ok ? loaded.source : 'failed' });
+  if (loaded.ok) {
+    if (loaded.source !== 'cache') log.info({ source, url, from: loaded.source === 'dir' ? certDir : 'https' }, 'SNS signing certificate loaded');
+    return undefined;
+  }
+  log.warn({ source, url, reason: loaded.reason }, 'SNS signing certificate could not be loaded; message refused');
+  return certificateUnavailable(source, loaded.reason);
+}
+
+function certificateUnavailable(source: string, reason: string): Rejection {
+  return {
+    kind: 'reject',
+    status: 401,
+    code: 'certificate_unavailable',
+    message: `the SNS signing certificate could not be loaded (${reason}), so the message cannot be verified`,
+    source,
+    details: { header: 'SigningCertURL' },
+  };
 }
 
 async function answer(c: Context<Env>, decision: IntakeDecision, deps: RouteDeps, log: LazyLogger, config: RuntimeConfig): Promise<Response> {
@@ -109,6 +143,8 @@ async function answer(c: Context<Env>, decision: IntakeDecision, deps: RouteDeps
     }
     case 'accept':
       return enqueue(c, decision.source, decision.alerts, decision.skipped, deps, log);
+    case 'certificate_needed':
+      return refuse(c, certificateUnavailable(decision.source, 'not loaded'), deps, log, config);
   }
 }
 

@@ -19,6 +19,7 @@ import {
   type DedupCache,
 } from '../security/index.js';
 import { alertIdFor } from '../store/alert-id.js';
+import { CERTIFICATE_NEEDED, type SnsCertificateLookup } from '../verify/index.js';
 
 export interface IntakeRequest {
   readonly method: string;
@@ -36,6 +37,8 @@ export interface IntakeContext {
   /** Read only: a key counts as seen once its alert is journaled, which the edge records after the write. */
   readonly dedup: Pick<DedupCache, 'has'>;
   readonly nowMs: number;
+  /** SNS signing certificates loaded so far (the `sns` scheme); a missing one is asked for, not fetched here. */
+  readonly snsCertificates?: SnsCertificateLookup;
 }
 
 /** Why a request was refused; `reason` is a bounded metric label. */
@@ -71,6 +74,8 @@ export interface SkippedItem {
 export type IntakeDecision =
   | Rejection
   | { readonly kind: 'handshake'; readonly source: string | undefined; readonly answer: HandshakeAnswer }
+  /** The SNS signing certificate at `url` must be loaded before this request can be verified; then decide again. */
+  | { readonly kind: 'certificate_needed'; readonly source: string; readonly url: string }
   | { readonly kind: 'accept'; readonly source: string; readonly alerts: readonly PlannedAlert[]; readonly skipped: readonly SkippedItem[] };
 
 const reject = (
@@ -150,7 +155,16 @@ export function decideIntake(request: IntakeRequest, context: IntakeContext): In
       if ('kind' in result) return result;
       body = result.body;
     }
-    const verdict = source.verify({ rawBody: request.rawBody, headers: request.headers, body, nowMs: context.nowMs });
+    const verdict = source.verify({
+      rawBody: request.rawBody,
+      headers: request.headers,
+      body,
+      nowMs: context.nowMs,
+      ...(context.snsCertificates ? { snsCertificates: context.snsCertificates } : {}),
+    });
+    if (!verdict.ok && verdict.code === CERTIFICATE_NEEDED && verdict.certificateUrl !== undefined) {
+      return { kind: 'certificate_needed', source: source.name, url: verdict.certificateUrl };
+    }
     if (!verdict.ok) {
       source.failedVerifications?.take(address, context.nowMs);
       return reject(401, verdict.code, verdict.message, source.name, { details: { header: verdict.header } });

@@ -39,6 +39,15 @@ export function createMetrics(probes?: () => MetricsProbes | undefined) {
       labelNames: ['source', 'event', 'outcome', 'reason'] as const,
       registers,
     }),
+    snsCertificates: initialized(
+      new Counter({
+        name: 'genhook_sns_certificates_total',
+        help: 'AWS SNS signing certificates needed, by outcome: fetched (https), dir (sns_cert_dir), cache (another request loaded it), failed',
+        labelNames: ['outcome'] as const,
+        registers,
+      }),
+      ['fetched', 'dir', 'cache', 'failed'].map((outcome) => ({ outcome })),
+    ),
     requestDuration: new Histogram({
       name: 'genhook_http_request_duration_seconds',
       help: 'Time to answer an HTTP request, by route and status class',

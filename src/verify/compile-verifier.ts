@@ -2,6 +2,7 @@ import { SettingError } from '../security/errors.js';
 import { ACCEPTED } from './digest.js';
 import { compileBasic, compileBearer, compileMeraki } from './credential-schemes.js';
 import { compileGithub, compileHeaderHmac, compileShopify } from './hmac-schemes.js';
+import { compileSns } from './sns-signature.js';
 import { compileSlack, compileStripe } from './timestamp-schemes.js';
 import { HMAC_ALGORITHMS, SIGNATURE_ENCODINGS, SIGNATURE_SCHEMES } from './types.js';
 import type { Verifier, VerifierConfig } from './types.js';
@@ -38,7 +39,9 @@ function checkSecrets(config: VerifierConfig): void {
   if (scheme === 'none' && secrets.length > 0) {
     fail('A secret is configured but the signature scheme is `none`; choose the scheme the provider signs with');
   }
-  if (scheme !== 'none' && secrets.length === 0) fail(`Signature scheme \`${scheme}\` needs at least one secret`);
+  // SNS signs with AWS's certificate, so there is no shared secret to configure.
+  if (scheme === 'sns' && secrets.length > 0) fail('Signature scheme `sns` takes no secret (AWS signs with its certificate); remove the secret');
+  if (scheme !== 'none' && scheme !== 'sns' && secrets.length === 0) fail(`Signature scheme \`${scheme}\` needs at least one secret`);
 }
 
 function checkTolerance(value: unknown): number {
@@ -103,6 +106,8 @@ export function compileVerifier(config: VerifierConfig): Verifier {
     }
     case 'meraki':
       return compileMeraki(secrets);
+    case 'sns':
+      return compileSns({ requireSns: config.requireSns !== false });
     case 'none':
       return function acceptUnsigned() {
         return ACCEPTED;

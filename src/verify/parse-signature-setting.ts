@@ -3,7 +3,7 @@ import { HMAC_ALGORITHMS, SIGNATURE_ENCODINGS } from './types.js';
 import type { HmacAlgorithm, SignatureEncoding, SignatureSetting } from './types.js';
 
 const EXPECTED_FORM =
-  'github, github-sha1, stripe[:<seconds>], slack[:<seconds>], shopify, meraki, none, bearer[:<Header>], ' +
+  'github, github-sha1, stripe[:<seconds>], slack[:<seconds>], shopify, meraki, sns, none, bearer[:<Header>], ' +
   'basic[:<username>] or hmac-<sha1|sha256|sha512>:<Header>[:<hex|base64>[:<prefix>[:multiple]]] ' +
   '(e.g. hmac-sha256:X-Hub-Signature:hex:sha256=)';
 
@@ -19,7 +19,7 @@ function fail(text: string, why: string): never {
  *
  * - `github` — `X-Hub-Signature-256: sha256=<hex>`; `github-sha1` also accepts legacy `X-Hub-Signature: sha1=<hex>`
  * - `stripe`, `slack` — optionally `:<seconds>` of timestamp tolerance (`stripe:600`, `slack:120s`; default 300)
- * - `shopify`, `meraki`, `none`
+ * - `shopify`, `meraki`, `none`; `sns` — AWS SNS message signatures (SignatureVersion 1 and 2), no secret
  * - `bearer` — `Authorization: Bearer <secret>`; `bearer:X-Api-Key` compares that header's whole value
  * - `basic` — secrets are `user:password`; `basic:alice` makes each secret a password for user alice
  * - `hmac-<sha1|sha256|sha512>:<Header>[:<hex|base64>[:<prefix>[:multiple]]]` — HMAC of the raw body,
@@ -45,6 +45,7 @@ export function parseSignatureSetting(text: string): SignatureSetting {
       return noOptions({ scheme: 'github', algorithm: 'sha1' });
     case 'shopify':
     case 'meraki':
+    case 'sns':
     case 'none':
       return noOptions({ scheme: name });
     case 'stripe':

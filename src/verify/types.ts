@@ -1,3 +1,5 @@
+import type { KeyObject } from 'node:crypto';
+
 /** Signature schemes GenHook can check; a per-source setting picks one (see `parseSignatureSetting`). */
 export const SIGNATURE_SCHEMES = [
   'github',
@@ -5,6 +7,7 @@ export const SIGNATURE_SCHEMES = [
   'slack',
   'shopify',
   'hmac',
+  'sns',
   'bearer',
   'basic',
   'meraki',
@@ -24,7 +27,13 @@ export type VerifyFailureCode =
   | 'stale_timestamp'
   | 'missing_timestamp'
   | 'missing_credentials'
-  | 'invalid_credentials';
+  | 'invalid_credentials'
+  /** SNS: SigningCertURL is not https on sns.<region>.amazonaws.com naming a .pem file. */
+  | 'untrusted_certificate'
+  /** SNS: the certificate could not be loaded (fetch failed, not in sns_cert_dir, not an RSA certificate). */
+  | 'certificate_unavailable'
+  /** SNS: not a refusal yet; the edge loads `certificateUrl` and verifies again. */
+  | 'certificate_needed';
 
 /**
  * Outcome of a verification. `header` names the header (or body field) at fault and `message` says what
@@ -32,15 +41,29 @@ export type VerifyFailureCode =
  */
 export type VerifyResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly code: VerifyFailureCode; readonly header: string; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly code: VerifyFailureCode;
+      readonly header: string;
+      readonly message: string;
+      /** With `certificate_needed`: the checked SigningCertURL to load. */
+      readonly certificateUrl?: string;
+    };
+
+/** Public keys of SNS signing certificates already loaded, by `SigningCertURL`. */
+export interface SnsCertificateLookup {
+  get(url: string): KeyObject | undefined;
+}
 
 export interface VerifyInput {
   /** The body exactly as received, before any decoding or parsing. */
   readonly rawBody: Uint8Array;
   /** Request headers with lower-case names. */
   readonly headers: Readonly<Record<string, string>>;
-  /** Parsed body; only the `meraki` scheme reads it. */
+  /** Parsed body; only the `meraki` and `sns` schemes read it. */
   readonly body?: unknown;
+  /** Certificates the `sns` scheme checks signatures with. */
+  readonly snsCertificates?: SnsCertificateLookup;
   /** The current time, epoch milliseconds (passed in so tests need no clock). */
   readonly nowMs: number;
 }
@@ -86,6 +109,12 @@ export interface SignatureSetting {
    * User name for `basic`; without it each secret is the whole `user:password`.
    */
   readonly username?: string;
+  /**
+   * `sns`: refuse anything that is not a signed SNS message (true, the explicit setting), or verify SNS-typed
+   * messages and pass the rest (false, the `aws` provider's default).
+   * @default true
+   */
+  readonly requireSns?: boolean;
 }
 
 /**

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/ops/logger.js';
-import { startGenHook, type GenHook } from '../../src/server.js';
+import { startGenHook, type GenHook, type GenHookOptions } from '../../src/server.js';
 
 export interface TestGenHook {
   readonly genhook: GenHook;
@@ -35,6 +35,8 @@ export interface TestGenHookOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Keep the settings.ini and webhooks.ini already in `dir` (a restart); `settings` and `webhooks` are then unused. */
   readonly keepFiles?: boolean;
+  /** Where SNS signing certificates are fetched from (a local HTTPS server); see GenHookOptions. */
+  readonly snsCertificateDispatcher?: GenHookOptions['snsCertificateDispatcher'];
 }
 
 export async function startTestGenHook(options: TestGenHookOptions = {}): Promise<TestGenHook> {
@@ -62,7 +64,13 @@ export async function startTestGenHook(options: TestGenHookOptions = {}): Promis
     },
   });
   const logger = createLogger({ level: String(settings.log_level) }, sink);
-  const genhook = await startGenHook({ settingsFile, webhooksFile, env: options.env ?? {}, logger });
+  const genhook = await startGenHook({
+    settingsFile,
+    webhooksFile,
+    env: options.env ?? {},
+    logger,
+    ...(options.snsCertificateDispatcher ? { snsCertificateDispatcher: options.snsCertificateDispatcher } : {}),
+  });
   return {
     genhook,
     url: genhook.url,
