@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { compileConfig } from '../src/config/runtime.js';
-import { eventOf, identifySource, type RequestView } from '../src/identify/index.js';
+import { eventOf, identifySource } from '../src/identify/index.js';
+import { type RequestView } from '../src/payload/index.js';
 
 export interface LookupCost {
   readonly lines: number;

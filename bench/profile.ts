@@ -37,9 +37,9 @@ export interface SelfTime {
 /** Where time goes, by stage; the first pattern that matches a file wins. */
 const AREAS: readonly (readonly [string, RegExp])[] = [
   ['delivery to SL1 (undici, p-retry, opossum, p-queue, src/deliver)', /^(undici\/|p-retry|opossum|p-queue|src\/deliver\/|node:internal\/deps\/undici|node:internal\/abort_controller|node:internal\/event_target|eventemitter3|is-network-error)/],
-  ['journal (src/store)', /^src\/store\//],
-  ['intake: verify, parse, identify, extract, render', /^src\/(intake|security|verify|identify|extract|render|rules|handshake)\//],
-  ['HTTP server side (node:http, hono, @hono/node-server, src/http)', /^(node:_http|node:http|hono\/|@hono\/|src\/http\/|node:internal\/streams|node:net|node:stream)/],
+  ['journal (src/enqueue, src/store)', /^src\/(enqueue|store)\//],
+  ['intake: verify, parse, identify, extract, render', /^src\/(intake|admit|payload|providers|verify|identify|extract|render|rules)\//],
+  ['HTTP server side (node:http, hono, @hono/node-server, src/receive)', /^(node:_http|node:http|hono\/|@hono\/|src\/receive\/|node:internal\/streams|node:net|node:stream)/],
   ['metrics and logging (prom-client, pino)', /^(prom-client|pino|@pinojs|src\/ops\/|sonic-boom|tdigest|bintrees)/],
   ['crypto (HMAC)', /^node:internal\/crypto/],
   ['garbage collector', /^\(garbage collector\)/],

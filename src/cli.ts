@@ -5,17 +5,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ConfigError, formatConfigIssue } from './config/errors.js';
-import { loadServingConfig } from './admin/index.js';
-import type { RuntimeConfig } from './config/runtime.js';
+import { ConfigError, formatConfigIssue } from './errors/index.js';
+import { loadServingConfig, resolvePaths } from './config/index.js';
+import type { RuntimeConfig } from './config/index.js';
 import { createSl1Client } from './deliver/sl1-client.js';
-import { identifySource, type RequestView } from './identify/index.js';
+import { identifySource } from './identify/index.js';
+import { type RequestView, parseJsonSafe } from './payload/index.js';
 import { resolveItem } from './intake/intake.js';
 import { escapeForTerminal, renderOptionsFrom } from './render/index.js';
-import { parseJsonSafe } from './security/index.js';
 import { completionScript, SHELLS, type Shell } from './completion.js';
-import { settingsPath, startGenHook } from './server.js';
-import { readDeadLetters, replayDeadLetters, StoreError, toAlert } from './store/index.js';
+import { startGenHook } from './server.js';
+import { readDeadLetters, replayDeadLetters, toAlert } from './dead-letter/index.js';
+import { StoreError } from './store/index.js';
 
 const USAGE = `Usage: genhook <command> [options]
 
@@ -188,9 +189,7 @@ async function dlqCommand(
   options: { id?: string[] | undefined; all?: boolean | undefined; json?: boolean | undefined },
 ): Promise<number> {
   const { settings } = config;
-  const path = settings.dead_letter_file
-    ? settingsPath(config, settings.dead_letter_file)
-    : `${settingsPath(config, settings.data_dir)}/dead-letter.jsonl`;
+  const path = resolvePaths(config).deadLetterFile;
   const [action] = args;
   if (action === 'list') {
     const { entries, skipped } = await readDeadLetters(path);

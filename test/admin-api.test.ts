@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DISABLED_MARK } from '../src/admin/index.js';
+import { DISABLED_MARK } from '../src/rules/index.js';
 import { SL1_DEFAULT_BODY } from '../src/deliver/sl1-client.js';
 import { send, startTestGenHook, type TestGenHook, type TestResponse } from './support/genhook.js';
 import { scrape } from './support/metrics-text.js';

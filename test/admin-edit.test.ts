@@ -2,19 +2,11 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import {
-  DISABLED_MARK,
-  deleteLine,
-  keyOfLine,
-  keyOfRule,
-  putLine,
-  readLines,
-  setSourceMarked,
-  unmarkForParsing,
-} from '../src/admin/edit-webhooks.js';
-import { settingsNeedingRestart } from '../src/admin/restart-settings.js';
-import { compileServingConfig } from '../src/admin/serving-config.js';
-import { ConfigError } from '../src/config/errors.js';
+import { DISABLED_MARK, keyOfLine, keyOfRule, readLines, unmarkForParsing } from '../src/rules/webhooks-lines.js';
+import { deleteLine, putLine, setSourceMarked } from '../src/admin/edit-webhooks.js';
+import { settingsNeedingRestart } from '../src/config/restart-settings.js';
+import { compileServingConfig } from '../src/config/serving-config.js';
+import { ConfigError } from '../src/errors/index.js';
 import { parseWebhooksFile } from '../src/rules/index.js';
 
 const FILE = [

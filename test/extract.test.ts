@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { collectPathValues, extractFields } from '../src/extract/index.js';
+import { extractFields } from '../src/extract/index.js';
+import { collectPathValues } from '../src/payload/index.js';
 import { formatIssue, parseWebhooksFile, type FieldNode } from '../src/rules/index.js';
 
 function fieldsOf(list: string): readonly FieldNode[] {

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { handshakeOf, unsignedHandshakeOf } from '../src/handshake/index.js';
-import type { HandshakeAnswer } from '../src/handshake/index.js';
-import { PROVIDERS, identifySource, splitItems } from '../src/identify/index.js';
-import type { RequestView } from '../src/identify/index.js';
+import { handshakeOf, unsignedHandshakeOf, type HandshakeAnswer } from '../src/identify/handshake.js';
+import { identifySource, splitItems } from '../src/identify/index.js';
+import { PROVIDERS } from '../src/providers/index.js';
+import type { RequestView } from '../src/payload/index.js';
 
 // Handshake requests shaped after the providers' published examples.
 

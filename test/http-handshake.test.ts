@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { sign as signGithub } from '@octokit/webhooks-methods';
 import { getGlobalDispatcher, MockAgent, setGlobalDispatcher } from 'undici';
-import { checkSubscribeUrl } from '../src/http/sns-confirm.js';
+import { checkSubscribeUrl } from '../src/receive/sns-confirm.js';
 import { startFakeSl1, type FakeSl1 } from './support/fake-sl1.js';
 import { send, startTestGenHook, waitUntil, type TestGenHook } from './support/genhook.js';
 import { confirmation, createSnsSigner } from './support/sns-signing.js';

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { handshakeOf, unsignedHandshakeOf } from '../src/handshake/index.js';
-import { PROVIDERS, deliveryIdOf, eventOf, identifySource, splitItems } from '../src/identify/index.js';
-import type { RequestView } from '../src/identify/index.js';
+import { handshakeOf, unsignedHandshakeOf } from '../src/identify/handshake.js';
+import { deliveryIdOf, eventOf, identifySource, splitItems } from '../src/identify/index.js';
+import { PROVIDERS } from '../src/providers/index.js';
+import type { RequestView } from '../src/payload/index.js';
 
 const PROVIDER_NAMES: readonly (string | undefined)[] = [undefined, 'no-such-provider', ...PROVIDERS.map((row) => row.name)];
 

@@ -3,15 +3,9 @@ import { parseSignatureSetting } from '../src/verify/index.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import {
-  PROVIDERS,
-  deliveryIdOf,
-  eventOf,
-  identifySource,
-  providerFor,
-  splitItems,
-} from '../src/identify/index.js';
-import type { RequestView } from '../src/identify/index.js';
+import { deliveryIdOf, eventOf, identifySource, providerFor, splitItems } from '../src/identify/index.js';
+import { PROVIDERS } from '../src/providers/index.js';
+import type { RequestView } from '../src/payload/index.js';
 
 // Real-shaped requests, after the providers' published examples (ids and secrets are the docs' placeholders).
 

@@ -12,7 +12,8 @@ import type { Alert } from '../src/alert.js';
 import type { QueueBackend } from '../src/queue/backend.js';
 import { createJournalBackend } from '../src/queue/journal-backend.js';
 import { createRedisBackend } from '../src/queue/redis-backend.js';
-import { createDeadLetterFile, openJournal, readDeadLetters, toDeadLetterEntry, type DeadLetterEntry } from '../src/store/index.js';
+import { createDeadLetterFile, readDeadLetters, toDeadLetterEntry, type DeadLetterEntry } from '../src/dead-letter/index.js';
+import { openJournal } from '../src/enqueue/index.js';
 import { makeTestAlert } from './support/fake-sl1.js';
 import { redisSkip, startTestRedis, type TestRedis } from './support/redis-server.js';
 

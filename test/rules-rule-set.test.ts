@@ -50,7 +50,7 @@ test('RuleSet - sources(), hasSource(), rules, summaries', () => {
   assert.equal(set.hasSource('jira'), false);
   assert.equal(set.rules.length, 8);
   assert.ok(Object.isFrozen(set.rules));
-  assert.deepEqual(set.formatSummary(), [
+  assert.deepEqual(summaryLines(set), [
     'aws: 1 line (aws.EC2 Instance State-change Notification)',
     'azure: 1 line (azure.Microsoft.Storage)',
     'github: 4 lines (github, github.pull_request, github.pull_request.opened, GitHub.Push)',
@@ -84,7 +84,7 @@ test('RuleSet.match() - first line of the most specific name whose conditions ho
   }
   assert.equal(name(conditional.match('github', 'issues.opened', {})), 'github:1');
   assert.equal(conditional.match('jira', 'issue_created', {}).kind, 'none');
-  assert.deepEqual(conditional.formatSummary(), [
+  assert.deepEqual(summaryLines(conditional), [
     'github: 5 lines (github, github.push[deleted=true], github.push, github.pull_request[action=opened|closed], github.pull_request[action=reopened])',
   ]);
 });
@@ -113,3 +113,8 @@ test('RuleSet.lookup() - cost does not grow with the number of lines (one Map re
   assert.equal(reads(big), 4);
   assert.equal(big.lookup('github', 'event999')?.name, 'github.event999');
 });
+
+/** One line per source, the way `genhook check` prints them. */
+function summaryLines(set: RuleSet): string[] {
+  return set.summarize().map(({ source, count, names }) => `${source}: ${count} ${count === 1 ? 'line' : 'lines'} (${names.join(', ')})`);
+}

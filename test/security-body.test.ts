@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BodyError, contentKind, decodeUtf8, parseFormPayload, parseJsonSafe } from '../src/security/index.js';
+import { BodyError } from '../src/errors/index.js';
+import { contentKind, decodeUtf8, parseFormPayload, parseJsonSafe } from '../src/payload/index.js';
 
 function assertBodyError(fn: () => unknown, code: string, check?: (error: BodyError) => void) {
   assert.throws(fn, (error: unknown) => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DedupCache } from '../src/security/index.js';
+import { DedupCache } from '../src/admit/index.js';
 
 describe('DedupCache', () => {
   const T0 = 1_750_000_000_000;

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientIp, normalizeIp, parseCidrList } from '../src/security/index.js';
+import { clientIp, normalizeIp, parseCidrList } from '../src/admit/index.js';
 
 describe('parseCidrList()', () => {
   const allow = parseCidrList('10.0.0.0/8, 192.168.1.5, ::1, 2001:db8::/32');

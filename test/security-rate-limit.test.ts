@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SlidingWindowLimiter, parseRateLimit } from '../src/security/index.js';
+import { SlidingWindowLimiter, parseRateLimit } from '../src/admit/index.js';
 
 describe('parseRateLimit()', () => {
   const valid: [string, number, number][] = [

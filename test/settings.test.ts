@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ConfigError, formatConfigIssue } from '../src/config/errors.js';
+import { ConfigError, formatConfigIssue } from '../src/errors/index.js';
 import { SETTINGS_SPEC, SOURCE_SETTING_DOCS } from '../src/config/settings-spec.js';
 import { describeSettings, parseSettingsText } from '../src/config/settings.js';
 import { parseDurationMs, parseSizeBytes } from '../src/config/units.js';

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { extractFields } from '../src/extract/index.js';
-import { eventOf, identifySource, splitItems, type RequestView } from '../src/identify/index.js';
+import { eventOf, identifySource, splitItems } from '../src/identify/index.js';
+import { type RequestView } from '../src/payload/index.js';
 import { renderMessage } from '../src/render/index.js';
 import { formatIssue, parseWebhooksFile, RuleSet, type Rule } from '../src/rules/index.js';
 

@@ -8,7 +8,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, formatConfigIssue } from '../src/config/errors.js';
+import { ConfigError, formatConfigIssue } from '../src/errors/config-error.js';
 import { compileConfig } from '../src/config/runtime.js';
 import { startFakeSl1 } from './support/fake-sl1.js';
 import { startTestGenHook } from './support/genhook.js';

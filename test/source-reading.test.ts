@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, formatConfigIssue } from '../src/config/errors.js';
+import { ConfigError, formatConfigIssue } from '../src/errors/config-error.js';
 import { compileConfig } from '../src/config/runtime.js';
 import { startTestGenHook } from './support/genhook.js';
 

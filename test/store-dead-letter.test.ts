@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Alert } from '../src/alert.js';
-import { createDeadLetterFile, deadLetterKey, toAlert, toDeadLetterEntry, type DeadLetterEntry } from '../src/store/dead-letter.js';
-import { readDeadLetters, replayDeadLetters } from '../src/store/dead-letter-replay.js';
+import { createDeadLetterFile, deadLetterKey, toAlert, toDeadLetterEntry, type DeadLetterEntry } from '../src/dead-letter/dead-letter-file.js';
+import { readDeadLetters, replayDeadLetters } from '../src/dead-letter/replay.js';
 
 function makeAlert(n: number, source = 'github'): Alert {
   return {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Alert } from '../src/alert.js';
-import { openJournal } from '../src/store/journal.js';
+import { openJournal } from '../src/enqueue/journal.js';
 
 function makeAlert(n: number): Alert {
   return {

@@ -9,10 +9,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { openJournal } from '../src/store/journal.js';
+import { openJournal } from '../src/enqueue/journal.js';
 
-// This file runs from <outDir>/test/, so the built journal is at <outDir>/src/store/journal.js.
-const journalModule = new URL('../src/store/journal.js', import.meta.url).href;
+// This file runs from <outDir>/test/, so the built journal is at <outDir>/src/enqueue/journal.js.
+const journalModule = new URL('../src/enqueue/journal.js', import.meta.url).href;
 
 const childScript = `
 import { openJournal } from ${JSON.stringify(journalModule)};

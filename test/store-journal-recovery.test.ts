@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Alert } from '../src/alert.js';
-import { formatCrc32 } from '../src/store/crc32.js';
-import { openJournal } from '../src/store/journal.js';
-import { encodeJournalRecord, scanJournal } from '../src/store/journal-record.js';
+import { formatCrc32, encodeJournalRecord, scanJournal } from '../src/enqueue/journal-record.js';
+import { openJournal } from '../src/enqueue/journal.js';
 
 function makeAlert(n: number): Alert {
   return { id: `r:${n}`, requestId: `req-${n}`, source: 'stripe', event: 'charge.failed', message: `m${n}`, fields: {}, receivedAt: n };

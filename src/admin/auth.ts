@@ -4,7 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { sendError } from '../http/respond.js';
+import { sendError } from '../receive/respond.js';
 import type { Logger } from '../ops/logger.js';
 
 /** Hashing both sides first makes the comparison constant-time whatever the lengths. */

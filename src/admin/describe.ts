@@ -1,7 +1,7 @@
 /** The shapes `GET /admin/sources` and `GET /admin/lines` answer with, read from the serving config. */
-import { parseWebhooksFile, type Rule } from '../rules/index.js';
-import { displayName, readLines, unmarkForParsing } from './edit-webhooks.js';
-import type { ServingConfig } from './serving-config.js';
+import { parseWebhooksFile, type Rule, readLines, unmarkForParsing } from '../rules/index.js';
+import { displayName } from './edit-webhooks.js';
+import type { ServingConfig } from '../config/serving-config.js';
 
 export interface LineView {
   /** NAME with its conditions, as `PUT /admin/lines/:name` takes it. */

@@ -5,11 +5,12 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, Hono } from 'hono';
 import { buildAlertBody } from '../deliver/sl1-client.js';
-import { sendError } from '../http/respond.js';
+import { sendError } from '../receive/respond.js';
 import type { Logger } from '../ops/logger.js';
-import { BodyError, parseJsonSafe } from '../security/index.js';
-import type { DeadLetterEntry } from '../store/index.js';
-import type { ConfigStore } from './config-store.js';
+import { BodyError } from '../errors/index.js';
+import { parseJsonSafe } from '../payload/index.js';
+import type { DeadLetterEntry } from '../dead-letter/index.js';
+import type { ConfigStore } from '../config/config-store.js';
 import type { AdminOperations } from './operations.js';
 
 type Env = { Bindings: HttpBindings };

@@ -3,12 +3,13 @@
  * per-source counts, recent alerts, and the dead letters (list, replay into the live queue, delete). Built by
  * the composition root from the running parts; the routes only see this interface.
  */
-import { formatConfigIssue } from '../config/errors.js';
+import { formatConfigIssue } from '../errors/config-error.js';
 import type { Dispatcher } from '../deliver/dispatcher.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { RecentAlert, RecentAlerts, SourceError } from '../ops/recent-alerts.js';
-import { readDeadLetters, replayDeadLetters, toAlert, type DeadLetterEntry, type DeadLetters, type Journal } from '../store/index.js';
-import type { ConfigStore } from './config-store.js';
+import { readDeadLetters, replayDeadLetters, toAlert, type DeadLetterEntry, type DeadLetters } from '../dead-letter/index.js';
+import { type Journal } from '../enqueue/index.js';
+import type { ConfigStore } from '../config/config-store.js';
 
 export interface SourceCounts {
   /** Webhooks answered for this source, whatever the outcome (queued, ignored, duplicate, rejected). */

@@ -3,15 +3,15 @@
  * line in place of the line of the same NAME. Pure; delivers and records nothing. Uses the same
  * resolveItem as intake and `genhook render`, so a preview cannot disagree with the real thing.
  */
-import type { ConfigIssue } from '../config/errors.js';
-import { compileSourceReading, providerFor, type RequestView } from '../identify/index.js';
+import type { ConfigIssue } from '../errors/index.js';
+import { compileSourceReading, providerFor } from '../identify/index.js';
+import type { RequestView } from '../payload/index.js';
 import { resolveItem } from '../intake/intake.js';
 import { renderOptionsFrom } from '../render/index.js';
-import { RuleSet, parseWebhooksFile, type Rule } from '../rules/index.js';
+import { RuleSet, parseWebhooksFile, type Rule, keyOfRule } from '../rules/index.js';
 import { buildAlertBody } from '../deliver/sl1-client.js';
-import { keyOfRule } from './edit-webhooks.js';
 import { explainLines, type LineExplanation } from './explain-lines.js';
-import type { ServingConfig } from './serving-config.js';
+import type { ServingConfig } from '../config/serving-config.js';
 
 export interface PreviewRequest {
   readonly payload: unknown;

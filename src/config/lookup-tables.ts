@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { ConfigIssue } from './errors.js';
+import type { ConfigIssue } from '../errors/config-error.js';
 import type { SourceSettingValue } from './settings.js';
 
 /** Larger tables belong in a database; this bound keeps a reload quick. */

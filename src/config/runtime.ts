@@ -3,15 +3,14 @@
  * (rules indexed, verifiers compiled, limits parsed), or a ConfigError listing every problem in both files.
  * Nothing after this point parses configuration; a reload builds a new RuntimeConfig and swaps it in.
  */
-import { readFile } from 'node:fs/promises';
 import { compileSourceReading, parseReadingAccessors, providerFor, type ReadingOverrides, type SourceReading } from '../identify/index.js';
 import { SL1_TEMPLATE_FIELDS, type Sl1FieldTemplate, type Sl1TemplateField } from '../render/index.js';
 import { RuleSet, parseWebhooksFile } from '../rules/index.js';
 import { parseTemplate } from '../rules/parse-template.js';
 import type { LookupTables } from '../template/filters.js';
-import { SettingError, SlidingWindowLimiter, parseCidrList, parseRateLimit, type IpMatcher } from '../security/index.js';
+import { SlidingWindowLimiter, parseCidrList, parseRateLimit, type IpMatcher } from '../admit/index.js';
+import { SettingError, ConfigError, type ConfigIssue } from '../errors/index.js';
 import { compileVerifier, parseSignatureSetting, type Verifier } from '../verify/index.js';
-import { ConfigError, type ConfigIssue } from './errors.js';
 import { loadLookupTables, type ReadTableFile } from './lookup-tables.js';
 import { parseSettingsText, type Settings, type SourceSettingValue, type SourceSettingsText } from './settings.js';
 import { parseBoolean, parseDurationMs, parsePositiveInt } from './units.js';
@@ -68,23 +67,6 @@ export interface ConfigFiles {
 export interface LoadedConfig {
   readonly config: RuntimeConfig;
   readonly warnings: readonly ConfigIssue[];
-}
-
-export async function loadConfig(files: ConfigFiles): Promise<LoadedConfig> {
-  const [settingsText, webhooksText] = await Promise.all([
-    readConfigFile(files.settingsFile),
-    readConfigFile(files.webhooksFile),
-  ]);
-  return compileConfig({ ...files, settingsText, webhooksText });
-}
-
-async function readConfigFile(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-    throw new ConfigError([{ file, line: 1, column: 1, message: `cannot read ${file}: ${reason}` }]);
-  }
 }
 
 /** Pure: both files' text in, a RuntimeConfig out (or a ConfigError with every issue of both files). */

@@ -5,7 +5,7 @@
  * Every key can be overridden by the environment as GENHOOK_<KEY> (GENHOOK_SL1_PASSWORD).
  */
 import ini from 'ini';
-import { ConfigError, type ConfigIssue } from './errors.js';
+import { ConfigError, type ConfigIssue } from '../errors/index.js';
 import {
   SETTINGS_SPEC,
   SOURCE_SETTING_DOCS,

@@ -64,10 +64,3 @@ export function parsePositiveInt(text: string): number | undefined {
   const value = Number(trimmed);
   return Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
-
-export function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0 && ms >= 3_600_000) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0 && ms >= 60_000) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0 && ms >= 1000) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}

@@ -1,5 +1,5 @@
 import type { FieldNode } from '../rules/types.js';
-import { isRecord, parseJsonText, readOwn } from './own.js';
+import { findOwn, isRecord, parseJsonText } from '../payload/index.js';
 
 /**
  * Returns a pruned copy of `payload` holding only the listed fields, children recursively.
@@ -19,7 +19,7 @@ function pickFields(value: unknown, fields: readonly FieldNode[]): Record<string
   if (!isRecord(value)) return undefined;
   const result: Record<string, unknown> = Object.create(null);
   for (const field of fields) {
-    const step = readOwn(value, field.name);
+    const step = findOwn(value, field.name);
     if (!step.found) continue;
     const picked = field.children.length === 0 ? step.value : projectChildren(step.value, field.children);
     if (picked !== undefined) result[field.name] = picked;

@@ -1,7 +1,5 @@
-import { GENERIC_PROVIDER, PROVIDERS } from './providers.js';
-import type { Accessor, Lookup, ProviderRow } from './provider-row.js';
-import { hasHeader, isSafeString, readHeader, readPath } from './request-view.js';
-import type { RequestView } from './request-view.js';
+import { GENERIC_PROVIDER, PROVIDERS, type Accessor, type Lookup, type ProviderRow } from '../providers/index.js';
+import { hasHeader, isSafeString, readHeader, readPath, type RequestView } from '../payload/index.js';
 
 type CompiledLookup = (req: RequestView, item: unknown, isElement: boolean) => unknown[];
 

@@ -4,11 +4,11 @@
  * `<source>_id` in settings.ini override them, so a source with only INI lines works like a built-in one.
  * Setting values are parsed here once, at load.
  */
-import { collectPathValues } from '../extract/read-path.js';
+import { collectPathValues } from '../payload/read-path.js';
 import { parsePath } from '../rules/parse-path.js';
 import type { PathSegment } from '../rules/types.js';
 import { deliveryIdOf, eventOf, splitItems } from './identify.js';
-import { isSafeString, readHeader, type RequestView } from './request-view.js';
+import { isSafeString, readHeader, type RequestView } from '../payload/request-view.js';
 
 export interface SourceReading {
   /** One element per alert. */

@@ -6,19 +6,13 @@
 import type { Alert } from '../alert.js';
 import type { RuntimeConfig, SourceRuntime } from '../config/runtime.js';
 import { extractFields } from '../extract/index.js';
-import { handshakeOf, unsignedHandshakeOf, type HandshakeAnswer } from '../handshake/index.js';
-import { identifySource, type RequestView } from '../identify/index.js';
+import { handshakeOf, unsignedHandshakeOf, type HandshakeAnswer } from '../identify/handshake.js';
+import { identifySource } from '../identify/index.js';
+import { type RequestView, contentKind, decodeUtf8, parseFormPayload, parseJsonSafe } from '../payload/index.js';
 import { renderMessage, renderOptionsFrom, renderSl1Fields, type RenderOptions } from '../render/index.js';
-import {
-  BodyError,
-  clientIp,
-  contentKind,
-  decodeUtf8,
-  parseFormPayload,
-  parseJsonSafe,
-  type DedupCache,
-} from '../security/index.js';
-import { alertIdFor } from '../store/alert-id.js';
+import { clientIp, type DedupCache } from '../admit/index.js';
+import { BodyError } from '../errors/index.js';
+import { alertIdFor } from '../enqueue/alert-id.js';
 import { CERTIFICATE_NEEDED, type SnsCertificateLookup } from '../verify/index.js';
 
 export interface IntakeRequest {

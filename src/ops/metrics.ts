@@ -18,7 +18,9 @@ export interface MetricsProbes {
   readonly workers: () => number;
 }
 
-export function createMetrics(probes?: () => MetricsProbes | undefined) {
+/** The gauges read `probes` at scrape time; until {@link attachProbes} hands them over they stay unset. */
+export function createMetrics() {
+  let probes: MetricsProbes | undefined;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'genhook_' });
   const registers = [registry];
@@ -26,7 +28,7 @@ export function createMetrics(probes?: () => MetricsProbes | undefined) {
   const perSource = (read: (stats: { waiting: number; inFlight: number }) => number) =>
     function collect(this: Gauge<'source'>) {
       this.reset();
-      const current = probes?.();
+      const current = probes;
       if (!current) return;
       for (const [source, stats] of current.queueDepth()) this.set({ source }, read(stats));
     };
@@ -74,7 +76,7 @@ export function createMetrics(probes?: () => MetricsProbes | undefined) {
       help: 'Alerts that may wait before webhooks get 503 (queue_max_size)',
       registers,
       collect(this: Gauge) {
-        const current = probes?.();
+        const current = probes;
         if (current) this.set(current.queueCapacity());
       },
     }),
@@ -83,7 +85,7 @@ export function createMetrics(probes?: () => MetricsProbes | undefined) {
       help: 'Deliveries to SL1 allowed in flight at once, all sources together (max_worker_threads)',
       registers,
       collect(this: Gauge) {
-        const current = probes?.();
+        const current = probes;
         if (current) this.set(current.workers());
       },
     }),
@@ -92,7 +94,7 @@ export function createMetrics(probes?: () => MetricsProbes | undefined) {
       help: 'Alerts held in the journal (accepted, not yet delivered or dead-lettered)',
       registers,
       collect(this: Gauge) {
-        const current = probes?.();
+        const current = probes;
         if (current) this.set(current.journalPending());
       },
     }),
@@ -175,6 +177,10 @@ export function createMetrics(probes?: () => MetricsProbes | undefined) {
       }),
       ['ok', 'invalid'].flatMap((result) => ['file', 'sighup', 'admin', 'write'].map((trigger) => ({ result, trigger }))),
     ),
+    /** Connects the gauges to the running queue and journal (built after the metrics, which they report to). */
+    attachProbes(next: MetricsProbes): void {
+      probes = next;
+    },
     /** Puts every per-source series at 0 for configured sources, so alerting on `increase()` sees the first one. */
     prepareSources(sources: readonly string[]): void {
       for (const source of sources) {

@@ -8,7 +8,7 @@
  * Delivery is at least once: an alert claimed from a consumer that was only slow may be delivered twice.
  */
 import type { Alert } from '../alert.js';
-import type { DeadLetterEntry } from '../store/index.js';
+import type { DeadLetterEntry } from '../dead-letter/index.js';
 
 /** One alert handed to this consumer; give it back to complete() or deadLetter(). */
 export interface QueuedAlert {

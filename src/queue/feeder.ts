@@ -6,7 +6,7 @@
  * and a replica that dies strands little until the claim idle passes.
  */
 import type { Alert } from '../alert.js';
-import type { DeadLetterEntry } from '../store/index.js';
+import type { DeadLetterEntry } from '../dead-letter/index.js';
 import type { QueueBackend, QueuedAlert } from './backend.js';
 
 export interface FeederLogger {

@@ -4,7 +4,8 @@
  * else can hold an alert and there is never anything to claim.
  */
 import type { Alert } from '../alert.js';
-import type { DeadLetterFile, Journal } from '../store/index.js';
+import type { DeadLetterFile } from '../dead-letter/index.js';
+import type { Journal } from '../enqueue/index.js';
 import type { OfferItem, OfferResult, QueueBackend, QueuedAlert, QueueStats } from './backend.js';
 
 export interface JournalBackendOptions {

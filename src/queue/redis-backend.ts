@@ -11,7 +11,7 @@
  */
 import { Redis } from 'ioredis';
 import type { Alert } from '../alert.js';
-import type { DeadLetterEntry } from '../store/index.js';
+import type { DeadLetterEntry } from '../dead-letter/index.js';
 import type { OfferItem, OfferResult, QueueBackend, QueuedAlert, QueueStats } from './backend.js';
 import { CONSUMER_GROUP, redisKeys, type RedisKeys } from './redis-keys.js';
 

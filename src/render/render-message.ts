@@ -1,4 +1,4 @@
-import { collectPathValues, readPathValues } from '../extract/read-path.js';
+import { collectPathValues, readPathValues } from '../payload/index.js';
 import type { TemplateToken, VarToken } from '../rules/types.js';
 import { replaceControlCharacters } from './control-characters.js';
 import { formatPiped, formatValues, type Piped } from '../template/value.js';

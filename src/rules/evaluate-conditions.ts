@@ -1,4 +1,4 @@
-import { collectPathValues } from '../extract/read-path.js';
+import { collectPathValues } from '../payload/index.js';
 import { classifyBound } from './parse-conditions.js';
 import type { Condition, ConditionBound, Rule } from './types.js';
 

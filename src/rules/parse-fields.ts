@@ -1,4 +1,5 @@
-import { forbiddenKeys, type FieldNode } from './types.js';
+import { forbiddenKeys } from '../payload/index.js';
+import type { FieldNode } from './types.js';
 
 /** Reports a problem at a 0-based offset of the line being parsed. */
 export type ReportIssue = (offset: number, message: string) => void;

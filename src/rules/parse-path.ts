@@ -1,5 +1,6 @@
 import type { ReportIssue } from './parse-fields.js';
-import { forbiddenKeys, type PathSegment } from './types.js';
+import { forbiddenKeys } from '../payload/index.js';
+import type { PathSegment } from './types.js';
 
 /**
  * Parses a value path as used in `$...$` variables and conditions: names joined by `.`, with `[N]`

@@ -3,6 +3,7 @@ import { parseFieldList, type ReportIssue } from './parse-fields.js';
 import { checkTemplateVars, parseTemplate } from './parse-template.js';
 import type { FilterContext } from '../template/filters.js';
 import type { Condition, ConfigIssue, Rule } from './types.js';
+import { findClosingBracket } from './webhooks-lines.js';
 
 const expectedLine = 'expected NAME: FIELDS::TEMPLATE (or NAME = FIELDS::TEMPLATE)';
 const namePattern = /^[A-Za-z0-9_\-./ ]+$/;
@@ -10,7 +11,7 @@ const namePattern = /^[A-Za-z0-9_\-./ ]+$/;
 const sourcePattern = /^[A-Za-z0-9_-]+$/;
 
 /** `file:line:column: message`, the form editors and CI annotate. */
-export { formatConfigIssue as formatIssue } from '../config/errors.js';
+export { formatConfigIssue as formatIssue } from '../errors/index.js';
 
 /**
  * Parses a whole webhooks.ini text. Never throws: every problem on every line is returned at once,
@@ -149,14 +150,4 @@ function checkName(name: string, at: number, report: ReportIssue): boolean {
     return false;
   }
   return true;
-}
-
-/** Index of the `]` closing the `[` at `open`, skipping `[N]` indices inside condition paths; -1 if none. */
-function findClosingBracket(line: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < line.length; i++) {
-    if (line[i] === '[') depth++;
-    else if (line[i] === ']' && --depth === 0) return i;
-  }
-  return -1;
 }

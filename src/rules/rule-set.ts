@@ -91,11 +91,6 @@ export class RuleSet {
       return { source, count: rules.length, names };
     });
   }
-
-  /** One line per source: `github: 5 lines (github, github.push, ...)`. */
-  formatSummary(): string[] {
-    return this.summarize().map(({ source, count, names }) => `${source}: ${count} ${count === 1 ? 'line' : 'lines'} (${names.join(', ')})`);
-  }
 }
 
 function pushTo(map: Map<string, Rule[]>, key: string, rule: Rule): void {

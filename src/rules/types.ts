@@ -4,9 +4,9 @@
  */
 
 import type { CompiledFilter } from '../template/filters.js';
+import type { PathSegment } from '../payload/index.js';
 
-/** One step of a value path: an object key or an array index (`commits[0].message` → `['commits', 0, 'message']`). */
-export type PathSegment = string | number;
+export type { PathSegment };
 
 /** A field to keep from the payload; `children` empty means "keep the whole value". */
 export interface FieldNode {
@@ -71,7 +71,4 @@ export interface Rule {
 }
 
 /** A problem found while reading webhooks.ini; the same shape settings.ini problems have. */
-export type { ConfigIssue } from '../config/errors.js';
-
-/** Keys that are never read from a payload nor written into a result (prototype pollution guard). */
-export const forbiddenKeys: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export type { ConfigIssue } from '../errors/index.js';

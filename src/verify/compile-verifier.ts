@@ -1,4 +1,4 @@
-import { SettingError } from '../security/errors.js';
+import { SettingError } from '../errors/index.js';
 import { ACCEPTED } from './digest.js';
 import { compileBasic, compileBearer, compileMeraki } from './credential-schemes.js';
 import { compileGithub, compileHeaderHmac, compileShopify } from './hmac-schemes.js';

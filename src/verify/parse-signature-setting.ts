@@ -1,4 +1,4 @@
-import { SettingError } from '../security/errors.js';
+import { SettingError } from '../errors/index.js';
 import { HMAC_ALGORITHMS, SIGNATURE_ENCODINGS } from './types.js';
 import type { HmacAlgorithm, SignatureEncoding, SignatureSetting } from './types.js';
 

@@ -1,0 +1,144 @@
+import { SettingError } from '../errors/index.js';
+
+/**
+ * How many requests a key may make per window.
+ * @example { max: 100, windowMs: 60_000 } // parseRateLimit('100/1m')
+ */
+export interface RateLimit {
+  readonly max: number;
+  readonly windowMs: number;
+}
+
+export type RateDecision = { readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number };
+
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000,
+  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
+  h: 3_600_000, hr: 3_600_000, hour: 3_600_000, hours: 3_600_000,
+  d: 86_400_000, day: 86_400_000, days: 86_400_000,
+};
+
+const RATE = /^(\d+)\s*(?:\/|per)\s*(\d+(?:\.\d+)?)?\s*([a-z]+)$/i;
+
+/**
+ * Parse `100/1m`, `100/m`, `100 per 60s`, `5 per second`, `1000/1h`. Units: ms, s, m, h, d and their
+ * spelled-out forms.
+ * @throws {SettingError} code `invalid_rate_limit`, naming the value and the expected form.
+ */
+export function parseRateLimit(text: string): RateLimit {
+  const match = RATE.exec(text.trim());
+  const unit = match?.[3] === undefined ? undefined : UNIT_MS[match[3].toLowerCase()];
+  const max = Number(match?.[1]);
+  const windowMs = Number(match?.[2] ?? 1) * (unit ?? Number.NaN);
+  if (!Number.isSafeInteger(max) || max < 1 || !Number.isFinite(windowMs) || windowMs < 1) {
+    throw new SettingError(
+      'invalid_rate_limit',
+      `Invalid rate limit "${text}": expected <count>/<window> or <count> per <window> with count >= 1, e.g. 100/1m or 100 per 60s`,
+    );
+  }
+  return { max, windowMs: Math.round(windowMs) };
+}
+
+interface Counter {
+  windowStart: number;
+  current: number;
+  previous: number;
+}
+
+/**
+ * Sliding-window-counter limiter: per key, counts in the current and previous fixed windows, with the
+ * previous one weighted by how much of it still overlaps the sliding window. O(keys) memory, O(1) per call;
+ * the approximation assumes requests were evenly spread over the previous window.
+ */
+/** Key that every new key shares once a limiter tracks `maxKeys` keys. */
+const OVERFLOW_KEY = '\u0000overflow';
+
+export class SlidingWindowLimiter {
+  readonly #max: number;
+  readonly #windowMs: number;
+  readonly #maxKeys: number;
+  readonly #counters = new Map<string, Counter>();
+  #nextSweep = 0;
+
+  /**
+   * @param options.maxKeys - keys tracked at most; past it, new keys share one counter, so memory stays
+   *   bounded when keys come from the network (client addresses). @default unbounded
+   */
+  constructor({ max, windowMs }: RateLimit, { maxKeys = Number.POSITIVE_INFINITY }: { readonly maxKeys?: number } = {}) {
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new SettingError('invalid_rate_limit', `Expected \`max\` to be a positive integer, got \`${max}\` (${typeof max})`);
+    }
+    if (!Number.isSafeInteger(windowMs) || windowMs <= 0) {
+      throw new SettingError('invalid_rate_limit', `Expected \`windowMs\` to be a positive integer, got \`${windowMs}\` (${typeof windowMs})`);
+    }
+    this.#max = max;
+    this.#windowMs = windowMs;
+    this.#maxKeys = maxKeys;
+  }
+
+  /** Number of keys currently tracked. */
+  get size(): number {
+    return this.#counters.size;
+  }
+
+  /** Count one request for `key` if it is within the limit; refused requests are not counted. */
+  take(key: string, nowMs: number): RateDecision {
+    return this.#decide(key, nowMs, true);
+  }
+
+  /** Whether one more request for `key` would be within the limit now; counts nothing. */
+  check(key: string, nowMs: number): RateDecision {
+    return this.#decide(key, nowMs, false);
+  }
+
+  #decide(key: string, nowMs: number, isCounted: boolean): RateDecision {
+    this.#sweep(nowMs);
+    const windowMs = this.#windowMs;
+    const windowStart = Math.floor(nowMs / windowMs) * windowMs;
+    const tracked = this.#counters.has(key) || this.#counters.size < this.#maxKeys ? key : OVERFLOW_KEY;
+    let counter = this.#counters.get(tracked);
+    if (counter === undefined) {
+      counter = { windowStart, current: 0, previous: 0 };
+      this.#counters.set(tracked, counter);
+    } else if (counter.windowStart !== windowStart) {
+      const isNext = windowStart - counter.windowStart === windowMs;
+      counter.previous = isNext ? counter.current : 0;
+      counter.current = 0;
+      counter.windowStart = windowStart;
+    }
+
+    // Scaled by the window length so integer inputs stay exact: previous·(W − elapsed)/W + current + 1 ≤ max.
+    const elapsed = nowMs - windowStart;
+    if (counter.previous * (windowMs - elapsed) + (counter.current + 1) * windowMs <= this.#max * windowMs) {
+      if (isCounted) counter.current += 1;
+      return { ok: true };
+    }
+    return { ok: false, retryAfterSeconds: this.#retryAfterSeconds(counter, elapsed) };
+  }
+
+  /** Time until one more request fits: the earliest t with previous·(W − t) ≤ (max − 1 − current)·W. */
+  #retryAfterSeconds({ previous, current }: Counter, elapsed: number): number {
+    const windowMs = this.#windowMs;
+    const room = this.#max - 1;
+    let waitMs: number;
+    if (current <= room) {
+      // Fits later in this window, once enough of the previous window has slid out (previous > 0 here).
+      waitMs = windowMs - Math.floor(((room - current) * windowMs) / previous) - elapsed;
+    } else {
+      // Only after this window ends, when `current` becomes the weighted previous window.
+      waitMs = windowMs - elapsed + windowMs - Math.floor((room * windowMs) / current);
+    }
+    return Math.max(1, Math.ceil(waitMs / 1000));
+  }
+
+  /** Drop keys idle for two windows, at most once per window, so memory follows active keys only. */
+  #sweep(nowMs: number): void {
+    if (nowMs < this.#nextSweep) return;
+    this.#nextSweep = nowMs + this.#windowMs;
+    const horizon = nowMs - 2 * this.#windowMs;
+    for (const [key, counter] of this.#counters) {
+      if (counter.windowStart < horizon) this.#counters.delete(key);
+    }
+  }
+}

@@ -1,0 +1,6 @@
+export { ConfigStore, RELOAD_TRIGGERS, type EditPlan, type ReloadResult, type ReloadTrigger, type WriteResult } from './config-store.js';
+export { RESTART_SETTINGS, settingsNeedingRestart } from './restart-settings.js';
+export { compileConfig, type ConfigFiles, type LoadedConfig, type RuntimeConfig, type SourceRuntime } from './runtime.js';
+export { compileServingConfig, loadServingConfig, readConfigText, type ServingConfig } from './serving-config.js';
+export { watchConfigFiles, type ConfigWatcher } from './watch-config.js';
+export { resolvePaths, settingsPath, type GenHookPaths } from './paths.js';

@@ -1,0 +1,21 @@
+export {
+  createDeadLetterFile,
+  deadLetterKey,
+  deadLetterReasons,
+  toAlert,
+  toDeadLetterEntry,
+  type DeadLetterEntry,
+  type DeadLetterFile,
+  type DeadLetterFileOptions,
+  type DeadLetterOutcome,
+  type DeadLetterReason,
+} from './dead-letter-file.js';
+export {
+  parseDeadLetters,
+  readDeadLetters,
+  replayDeadLetters,
+  type DeadLetters,
+  type ReplayOptions,
+  type ReplayResult,
+  type SkippedLine,
+} from './replay.js';

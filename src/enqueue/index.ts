@@ -1,0 +1,12 @@
+export { alertIdFor } from './alert-id.js';
+export { openJournal } from './journal.js';
+export type { SkippedRecord } from './journal-record.js';
+export {
+  journalDurabilities,
+  type Journal,
+  type JournalDurability,
+  type JournalOptions,
+  type JournalRecovery,
+  type JournalStats,
+  type OpenedJournal,
+} from './journal-types.js';

@@ -1,0 +1,10 @@
+export { ConfigError, formatConfigIssue, type ConfigIssue } from './config-error.js';
+export {
+  BODY_ERROR_CODES,
+  BodyError,
+  SETTING_ERROR_CODES,
+  SettingError,
+  type BodyErrorCode,
+  type BodyPosition,
+  type SettingErrorCode,
+} from './input-errors.js';

@@ -1,0 +1,330 @@
+/**
+ * `POST /webhook[/:source]` and the CloudEvents `OPTIONS` probe: read the body within the limit, let the
+ * pure intake decide, then journal (fsync) before answering 2xx and hand the alerts to the dispatcher.
+ * Once this answers 202, the alert reaches SL1 or the dead-letter file, even across a crash.
+ */
+import type { IncomingMessage } from 'node:http';
+import { dirname, resolve } from 'node:path';
+import type { Context, Hono } from 'hono';
+import type { HttpBindings } from '@hono/node-server';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { RuntimeConfig } from '../config/runtime.js';
+import type { Dispatcher } from '../deliver/dispatcher.js';
+import { decideIntake, type IntakeDecision, type PlannedAlert, type Rejection, type SkippedItem } from '../intake/intake.js';
+import { lazyChild, type LazyLogger, type Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import { oncePerInterval, type OncePerInterval } from '../ops/once-per-interval.js';
+import type { DedupCache } from '../admit/index.js';
+import type { Journal } from '../enqueue/index.js';
+import { DeliveryClaims, type Claim, type ClaimFailure } from './delivery-claims.js';
+import { BodyAbortedError, BodyTooLargeError, readBody } from './read-body.js';
+import { requestIdFrom } from './request-id.js';
+import { sendError } from './respond.js';
+import type { SnsCertificateStore } from './sns-certificates.js';
+import { checkSubscribeUrl, confirmSnsSubscription } from './sns-confirm.js';
+
+export interface WebhookDeps {
+  readonly config: () => RuntimeConfig;
+  readonly dedup: DedupCache;
+  readonly journal: Journal;
+  readonly dispatcher: Dispatcher;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** True once shutdown began: new webhooks get 503 so providers retry elsewhere or later. */
+  readonly isDraining: () => boolean;
+  /** AWS SNS signing certificates: looked up by the verifier, loaded here when one is missing. */
+  readonly snsCertificates: SnsCertificateStore;
+}
+
+type Env = { Bindings: HttpBindings };
+
+/** A line that renders with holes is logged at info at most this often (the metric counts every one). */
+export const HOLE_LOG_INTERVAL_MS = 60_000;
+
+/** WebhookDeps plus what the routes share among their requests. */
+type RouteDeps = WebhookDeps & { readonly holeLog: OncePerInterval; readonly claims: DeliveryClaims };
+
+export function mountWebhookRoutes(app: Hono<Env>, deps: WebhookDeps): void {
+  const routeDeps: RouteDeps = { ...deps, holeLog: oncePerInterval(HOLE_LOG_INTERVAL_MS), claims: new DeliveryClaims() };
+  const handle = (c: Context<Env>) => receiveWebhook(c, routeDeps);
+  app.post('/webhook', handle);
+  app.post('/webhook/:source', handle);
+  app.options('/webhook', handle);
+  app.options('/webhook/:source', handle);
+}
+
+async function receiveWebhook(c: Context<Env>, deps: RouteDeps): Promise<Response> {
+  const incoming = c.env.incoming;
+  const requestId = requestIdFrom(headerValue(incoming, 'x-request-id'));
+  c.header('x-request-id', requestId);
+  const sourceParam = c.req.param('source');
+  const log = lazyChild(deps.logger, { reqId: requestId });
+
+  if (deps.isDraining()) {
+    c.header('connection', 'close');
+    return sendError(c, 503, 'shutting_down', 'GenHook is shutting down; retry shortly', { headers: { 'retry-after': '5' } });
+  }
+
+  const config = deps.config();
+  let rawBody: Buffer;
+  try {
+    rawBody = await readBody(incoming, config.settings.max_body_size);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError || error instanceof BodyAbortedError) {
+      const source = knownSource(config, sourceParam);
+      deps.metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: error.code });
+      log.warn({ source, code: error.code, limit: config.settings.max_body_size }, 'webhook refused: body too large or incomplete');
+      c.header('connection', 'close');
+      return sendError(c, error.status, error.code, error.message);
+    }
+    throw error;
+  }
+
+  const request = {
+    method: c.req.method,
+    sourceParam,
+    headers: flatHeaders(incoming),
+    rawBody,
+    remoteAddress: incoming.socket.remoteAddress,
+    requestId,
+  };
+  const decide = () => decideIntake(request, { config, dedup: deps.dedup, nowMs: deps.now(), snsCertificates: deps.snsCertificates });
+  let decision = decide();
+  if (decision.kind === 'certificate_needed') {
+    const refusal = await loadSnsCertificate(decision.source, decision.url, deps, log, config);
+    decision = refusal ?? decide();
+    // Loaded but already evicted again (more certificates in play than the cache holds): refuse, do not loop.
+    if (decision.kind === 'certificate_needed') decision = certificateUnavailable(decision.source, 'the certificate cache is full; retry');
+  }
+  return answer(c, decision, deps, log, config);
+}
+
+/** Loads the certificate into the store; a refusal when it cannot be had (logged, counted). */
+async function loadSnsCertificate(source: string, url: string, deps: RouteDeps, log: LazyLogger, config: RuntimeConfig): Promise<Rejection | undefined> {
+  const dir = config.settings.sns_cert_dir;
+  const certDir = dir === undefined ? undefined : resolve(dirname(resolve(config.settingsFile)), dir);
+  const loaded = await deps.snsCertificates.load(url, certDir);
+  deps.metrics.snsCertificates.inc({ outcome: loaded.ok ? loaded.source : 'failed' });
+  if (loaded.ok) {
+    if (loaded.source !== 'cache') log.info({ source, url, from: loaded.source === 'dir' ? certDir : 'https' }, 'SNS signing certificate loaded');
+    return undefined;
+  }
+  log.warn({ source, url, reason: loaded.reason }, 'SNS signing certificate could not be loaded; message refused');
+  return certificateUnavailable(source, loaded.reason);
+}
+
+function certificateUnavailable(source: string, reason: string): Rejection {
+  return {
+    kind: 'reject',
+    status: 401,
+    code: 'certificate_unavailable',
+    message: `the SNS signing certificate could not be loaded (${reason}), so the message cannot be verified`,
+    source,
+    details: { header: 'SigningCertURL' },
+  };
+}
+
+async function answer(c: Context<Env>, decision: IntakeDecision, deps: RouteDeps, log: LazyLogger, config: RuntimeConfig): Promise<Response> {
+  const { metrics } = deps;
+  switch (decision.kind) {
+    case 'reject':
+      return refuse(c, decision, deps, log, config);
+    case 'handshake': {
+      const source = knownSource(config, decision.source);
+      metrics.webhooksReceived.inc({ source, event: '', outcome: 'handshake', reason: decision.answer.kind });
+      log.info({ source, handshake: decision.answer.kind, ...decision.answer.log }, 'handshake answered; no alert');
+      if (decision.answer.kind === 'sns.subscription_confirmation') followSnsConfirmation(decision.answer.log ?? {}, config, log);
+      for (const [name, value] of Object.entries(decision.answer.headers ?? {})) c.header(name, value);
+      const body = decision.answer.body;
+      if (body === undefined) return c.body(null, decision.answer.status as ContentfulStatusCode);
+      if (typeof body === 'string') return c.text(body, decision.answer.status as ContentfulStatusCode);
+      return c.json(body as object, decision.answer.status as ContentfulStatusCode);
+    }
+    case 'accept':
+      return enqueue(c, decision.source, decision.alerts, decision.skipped, deps, log);
+    case 'certificate_needed':
+      return refuse(c, certificateUnavailable(decision.source, 'not loaded'), deps, log, config);
+  }
+}
+
+function refuse(c: Context<Env>, rejection: Rejection, deps: WebhookDeps, log: LazyLogger, config: RuntimeConfig): Response {
+  const source = knownSource(config, rejection.source);
+  deps.metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: rejection.code });
+  const level = rejection.status === 401 || rejection.status === 403 ? 'warn' : 'info';
+  log[level]({ source: rejection.source, status: rejection.status, code: rejection.code, reason: rejection.message }, 'webhook refused');
+  return sendError(c, rejection.status, rejection.code, rejection.message, {
+    ...(rejection.headers ? { headers: rejection.headers } : {}),
+    ...(rejection.details ? { details: rejection.details } : {}),
+  });
+}
+
+async function enqueue(
+  c: Context<Env>,
+  source: string,
+  planned: readonly PlannedAlert[],
+  skippedAtDoor: readonly SkippedItem[],
+  deps: RouteDeps,
+  log: LazyLogger,
+): Promise<Response> {
+  const { metrics, dispatcher } = deps;
+  const claimed = await claimDeliveries(planned, deps);
+  if ('failure' in claimed) return refuseUnstored(c, source, claimed.failure, deps, log, 'webhook refused: a concurrent delivery of the same id could not be stored');
+  const { alerts, claim } = claimed;
+  const skipped = [...skippedAtDoor, ...claimed.duplicates];
+  for (const item of skipped) {
+    metrics.webhooksReceived.inc({ source, event: item.ruleName ?? '', outcome: item.outcome, reason: '' });
+    log.info({ source, event: item.event, outcome: item.outcome, reason: item.reason, alertId: item.id }, `webhook ${item.outcome}`);
+  }
+  if (alerts.length === 0) {
+    claim.stored();
+    const first = skipped[0];
+    const status = skipped.every((item) => item.outcome === 'duplicate') && skipped.length > 0 ? 'duplicate' : 'ignored';
+    return c.json({ status, source, ...(first ? { event: first.event ?? null, reason: first.reason } : {}), ...(skipped.length > 1 ? { skipped } : {}) }, 200);
+  }
+
+  const reservation = dispatcher.reserve(alerts.length);
+  if (!reservation) {
+    metrics.queueFull.inc({ source });
+    log.warn({ source, waiting: dispatcher.size, inFlight: dispatcher.inFlight }, 'webhook refused: queue full');
+    return refuseUnstored(c, source, QUEUE_FULL, deps, log, undefined, claim);
+  }
+  try {
+    await deps.journal.append(alerts.map((planned) => planned.alert));
+  } catch (error) {
+    reservation.release();
+    log.error({ source, err: error }, 'webhook refused: the journal could not be written; nothing was accepted');
+    return refuseUnstored(c, source, JOURNAL_UNAVAILABLE, deps, log, undefined, claim);
+  }
+  // Durable now: from here a redelivery of these ids is a duplicate, and requests waiting on them can say so.
+  const storedAt = deps.now();
+  for (const { dedupKeys } of alerts) for (const key of dedupKeys) deps.dedup.record(key, storedAt);
+  claim.stored();
+  for (const planned of alerts) {
+    reservation.offer(planned.alert);
+    const { alert } = planned;
+    metrics.webhooksReceived.inc({ source, event: planned.ruleName, outcome: 'queued', reason: '' });
+    if (planned.warnings.length > 0) metrics.renderWarnings.inc({ source }, planned.warnings.length);
+    if (planned.missing.length > 0 || planned.warnings.length > 0) {
+      if (planned.missing.length > 0) metrics.missingFields.inc({ source }, planned.missing.length);
+      // A hole is an alert SL1 policies may mis-match: visible at info, but once a minute per line at most.
+      const held = deps.holeLog.take(planned.ruleName, deps.now());
+      const detail = { alertId: alert.id, source, event: alert.event, rule: planned.ruleName, missing: planned.missing, ...(planned.warnings.length > 0 ? { filterWarnings: planned.warnings } : {}) };
+      if (held) log.info({ ...detail, ...(held.suppressed > 0 ? { suppressedSinceLast: held.suppressed } : {}) }, 'alert rendered with fields missing from the payload');
+      else log.debug(detail, 'alert rendered with fields missing from the payload');
+    }
+    log.info({ alertId: alert.id, source, event: alert.event, rule: planned.ruleName }, 'webhook queued');
+  }
+  reservation.release();
+
+  const [first] = alerts;
+  if (alerts.length === 1 && first) {
+    const { alert } = first;
+    return c.json({ id: alert.id, source, event: alert.event ?? null, status: 'queued', ...(skipped.length > 0 ? { skipped } : {}) }, 202);
+  }
+  return c.json(
+    {
+      status: 'queued',
+      source,
+      alerts: alerts.map(({ alert }) => ({ id: alert.id, event: alert.event ?? null })),
+      ...(skipped.length > 0 ? { skipped } : {}),
+    },
+    202,
+  );
+}
+
+const QUEUE_FULL: ClaimFailure = {
+  status: 503,
+  code: 'queue_full',
+  message: 'the alert queue is full (queue_max_size); retry later',
+  headers: { 'retry-after': '30' },
+};
+const JOURNAL_UNAVAILABLE: ClaimFailure = {
+  status: 503,
+  code: 'journal_unavailable',
+  message: 'GenHook could not store the webhook durably; retry later',
+  headers: { 'retry-after': '10' },
+};
+
+/**
+ * Claims the alerts' delivery keys for this request. While another request holds one, waits for it: what it stored
+ * becomes a duplicate here, and its failure is this request's answer too.
+ */
+async function claimDeliveries(
+  planned: readonly PlannedAlert[],
+  deps: RouteDeps,
+): Promise<{ readonly claim: Claim; readonly alerts: readonly PlannedAlert[]; readonly duplicates: readonly SkippedItem[] } | { readonly failure: ClaimFailure }> {
+  let alerts = planned;
+  const duplicates: SkippedItem[] = [];
+  for (;;) {
+    const result = deps.claims.claim(alerts.flatMap((alert) => alert.dedupKeys));
+    if ('claim' in result) return { claim: result.claim, alerts, duplicates };
+    const outcomes = await result.wait;
+    const failed = outcomes.find((outcome) => !outcome.stored);
+    if (failed && !failed.stored) return { failure: failed.failure };
+    const nowMs = deps.now();
+    const fresh: PlannedAlert[] = [];
+    for (const planned of alerts) {
+      if (!planned.dedupKeys.some((key) => deps.dedup.has(key, nowMs))) {
+        fresh.push(planned);
+        continue;
+      }
+      const { alert } = planned;
+      duplicates.push({ outcome: 'duplicate', event: alert.event, reason: `delivery ${alert.id} was stored by a concurrent request`, ruleName: planned.ruleName, id: alert.id });
+    }
+    alerts = fresh;
+  }
+}
+
+/** A 503 for something not stored; the claim's waiters get the same answer. */
+function refuseUnstored(
+  c: Context<Env>,
+  source: string,
+  failure: ClaimFailure,
+  deps: RouteDeps,
+  log: LazyLogger,
+  logMessage?: string,
+  claim?: Claim,
+): Response {
+  claim?.failed(failure);
+  deps.metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: failure.code });
+  if (logMessage !== undefined) log.warn({ source, code: failure.code }, logMessage);
+  return sendError(c, failure.status, failure.code, failure.message, failure.headers ? { headers: failure.headers } : {});
+}
+
+/**
+ * `sns_auto_confirm = true`: GET the SubscribeURL once the answer is on its way, but only on an SNS
+ * endpoint (a refusal is logged before answering). Otherwise say that a person must confirm it.
+ */
+function followSnsConfirmation(facts: Readonly<Record<string, unknown>>, config: RuntimeConfig, log: LazyLogger): void {
+  if (!config.settings.sns_auto_confirm) {
+    log.warn(facts, 'SNS subscription not confirmed: sns_auto_confirm = false, so open its SubscribeURL to confirm it by hand');
+    return;
+  }
+  const checked = checkSubscribeUrl(facts['SubscribeURL']);
+  if (!checked.ok) {
+    log.warn({ ...facts, reason: checked.reason }, 'SNS subscription not confirmed: SubscribeURL refused; no request made');
+    return;
+  }
+  setImmediate(() => void confirmSnsSubscription(checked.url.href, facts, { logger: log.child() }));
+}
+
+/** A bounded metric label: configured sources by name, anything else as `unknown`. */
+function knownSource(config: RuntimeConfig, source: string | undefined): string {
+  const name = source?.toLowerCase();
+  return name !== undefined && config.sources.has(name) ? name : 'unknown';
+}
+
+function headerValue(incoming: IncomingMessage, name: string): string | undefined {
+  const value = incoming.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Node lower-cases names already; repeated headers are joined as RFC 9110 allows. */
+function flatHeaders(incoming: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}

@@ -1,0 +1,69 @@
+/** Step 3, build the app: the Hono edge over the running config, the journal, the dispatcher and the admission state. */
+import type { HttpBindings } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { createAdminOperations, mountAdminRoutes } from '../admin/index.js';
+import { DedupCache } from '../admit/index.js';
+import type { ConfigStore } from '../config/index.js';
+import type { Dispatcher } from '../deliver/dispatcher.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { RecentAlerts } from '../ops/recent-alerts.js';
+import { createApp, type ReadinessReport } from '../receive/app.js';
+import type { SnsCertificateStore } from '../receive/sns-certificates.js';
+import type { Storage } from './open-storage.js';
+
+export interface AppWiring {
+  readonly store: ConfigStore;
+  readonly journal: Storage['journal'];
+  readonly dispatcher: Dispatcher;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly recent: RecentAlerts;
+  /** AWS SNS signing certificates, fetched and cached for `aws_signature = sns`. */
+  readonly snsCertificates: SnsCertificateStore;
+  readonly deadLetterPath: string;
+  /** True once shutdown began: new webhooks get 503 and /ready fails. */
+  readonly isDraining: () => boolean;
+  /** When startGenHook began (ms since the epoch), for the admin status. */
+  readonly startedAt: number;
+}
+
+export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
+  const { store, journal, dispatcher, metrics, logger, isDraining } = wiring;
+  const { recent, snsCertificates, deadLetterPath, startedAt } = wiring;
+  // dedup_window and dedup_max_entries are restart-only settings: the cache is built once, here.
+  const { settings } = store.config;
+  const dedup = new DedupCache({ windowMs: settings.dedup_window, maxEntries: settings.dedup_max_entries });
+  return createApp({
+    config: () => store.config,
+    dedup,
+    journal,
+    dispatcher,
+    metrics,
+    logger,
+    now: Date.now,
+    isDraining,
+    snsCertificates,
+    readiness: (): ReadinessReport => {
+      const hasRoom = dispatcher.hasRoom();
+      const { config } = store;
+      return {
+        isReady: !isDraining() && journal.isWritable && hasRoom,
+        checks: {
+          draining: isDraining(),
+          config: { settings: config.settingsFile, webhooks: config.webhooksFile, sources: config.rules.sources().length },
+          journal: { writable: journal.isWritable, pending: journal.size },
+          queue: { waiting: dispatcher.size, inFlight: dispatcher.inFlight, capacity: config.settings.queue_max_size, hasRoom },
+          breaker: dispatcher.breakerState,
+          mode: config.settings.sl1_api_url ? 'sl1' : 'log',
+        },
+      };
+    },
+    mount: (routes) =>
+      mountAdminRoutes(routes, {
+        store,
+        logger,
+        operations: createAdminOperations({ store, dispatcher, journal, journalHealth: journal, metrics, recent, deadLetterPath, isDraining, startedAt }),
+      }),
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * Step 1, open storage: the data folder and its lock, the write-ahead journal (replayed) and the dead-letter
+ * file. The journal handed on reports whether its last append worked, which /ready shows.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { GenHookPaths } from '../config/index.js';
+import { createDeadLetterFile, type DeadLetterFile } from '../dead-letter/index.js';
+import { openJournal, type Journal, type JournalDurability } from '../enqueue/index.js';
+import type { Alert } from '../alert.js';
+import type { Logger } from '../ops/logger.js';
+import { acquireDataDirLock, type DataDirLock } from '../store/index.js';
+
+export interface Storage {
+  /** The journal, tracking its health: `isWritable` is false after a failed append until one succeeds. */
+  readonly journal: Journal & { readonly isWritable: boolean };
+  /** Alerts the journal still held at start, oldest first: they are delivered again. */
+  readonly pending: readonly Alert[];
+  readonly deadLetter: DeadLetterFile;
+  /** genhook.lock in data_dir: one GenHook per data_dir. Released last on shutdown. */
+  readonly dataDirLock: DataDirLock;
+}
+
+export interface StorageOptions {
+  readonly durability: JournalDurability;
+  readonly logger: Logger;
+  /** Called with the alerts of every append that reached the journal. */
+  readonly onAppended?: (alerts: readonly Alert[]) => void;
+}
+
+export async function openStorage(paths: GenHookPaths, { durability, logger, onAppended }: StorageOptions): Promise<Storage> {
+  await mkdir(paths.dataDir, { recursive: true });
+  // Before the journal is opened: a second GenHook on this data_dir would compact away the first one's alerts.
+  const dataDirLock = await acquireDataDirLock(paths.dataDir);
+  if (dataDirLock.tookOverFrom !== undefined) {
+    logger.warn({ file: dataDirLock.path, previous: dataDirLock.tookOverFrom }, 'data_dir lock of a GenHook that is gone taken over');
+  }
+  const { journal, pending, recovery } = await openJournal({ dir: paths.dataDir, durability, logger }).catch(async (error: unknown) => {
+    await dataDirLock.release();
+    throw error;
+  });
+  for (const skipped of recovery.skipped) {
+    logger.warn({ offset: skipped.offset, reason: skipped.reason, file: paths.journalFile }, 'journal record skipped (corrupt or torn)');
+  }
+  const deadLetter = createDeadLetterFile({ path: paths.deadLetterFile });
+  return { journal: trackWrites(journal, onAppended), pending, deadLetter, dataDirLock };
+}
+
+function trackWrites(journal: Journal, onAppended: StorageOptions['onAppended']): Journal & { readonly isWritable: boolean } {
+  let isWritable = true;
+  return {
+    get isWritable() {
+      return isWritable;
+    },
+    get size() {
+      return journal.size;
+    },
+    get stats() {
+      return journal.stats;
+    },
+    append: async (alerts) => {
+      try {
+        await journal.append(alerts);
+        isWritable = true;
+        onAppended?.(Array.isArray(alerts) ? alerts : [alerts as Alert]);
+      } catch (error) {
+        isWritable = false;
+        throw error;
+      }
+    },
+    complete: (id) => journal.complete(id),
+    close: () => journal.close(),
+  };
+}
