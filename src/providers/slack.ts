@@ -3,9 +3,10 @@ import { defineHandshake } from './handshake.js';
 import { hasString } from './helpers.js';
 import type { ProviderRow } from './provider-row.js';
 
-const SLACK_ENVELOPE_TYPES: ReadonlySet<string> = new Set(['url_verification', 'event_callback']);
+// app_rate_limited is posted to the same Request URL when Slack stops sending events for a while.
+const SLACK_ENVELOPE_TYPES: ReadonlySet<string> = new Set(['url_verification', 'event_callback', 'app_rate_limited']);
 
-/** Slack Events API envelope: `url_verification` or `event_callback` with a `token` or `team_id`. */
+/** Slack Events API envelope: `url_verification`, `event_callback` or `app_rate_limited` with a `token` or `team_id`. */
 export function isSlackEnvelope(body: unknown): boolean {
   const type = readString(body, 'type');
   return type !== undefined && SLACK_ENVELOPE_TYPES.has(type) && (hasString(body, 'token') || hasString(body, 'team_id'));

@@ -1,9 +1,10 @@
 import { readOwn, readString } from '../payload/index.js';
 import type { ProviderRow } from './provider-row.js';
 
-/** Stripe event object: `"object": "event"` and an `evt_` id. */
+/** Stripe event (`"object": "event"`) or thin event notification (`"object": "v2.core.event"`) with an `evt_` id. */
 export function isStripeEvent(body: unknown): boolean {
-  return readOwn(body, 'object') === 'event' && (readString(body, 'id')?.startsWith('evt_') ?? false);
+  const object = readOwn(body, 'object');
+  return (object === 'event' || object === 'v2.core.event') && (readString(body, 'id')?.startsWith('evt_') ?? false);
 }
 
 export const stripe: ProviderRow = {
