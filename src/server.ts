@@ -36,6 +36,8 @@ export interface GenHook {
   readonly metrics: Metrics;
   readonly dispatcher: Dispatcher;
   readonly logger: Logger;
+  /** The Hono app (its route table is what /openapi.json describes). */
+  readonly app: ReturnType<typeof buildApp>;
   /** Re-reads settings.ini and webhooks.ini; an invalid configuration is refused and the running one stays. */
   reload(trigger?: ReloadTrigger): Promise<ReloadResult>;
   /** SIGTERM: answer 503 to new webhooks, drain for up to `graceMs`, close. True when everything drained. */
@@ -98,6 +100,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     metrics,
     dispatcher,
     logger,
+    app,
     reload: (trigger = 'admin') => store.reload(trigger),
     async shutdown(graceMs = store.config.settings.shutdown_grace_period) {
       isDraining = true;

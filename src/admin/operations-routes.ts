@@ -5,6 +5,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, Hono } from 'hono';
 import { buildAlertBody } from '../deliver/sl1-client.js';
+import { describeRoute } from '../receive/openapi.js';
 import { sendError } from '../receive/respond.js';
 import type { Logger } from '../ops/logger.js';
 import { BodyError } from '../errors/index.js';
@@ -12,6 +13,7 @@ import { parseJsonSafe } from '../payload/index.js';
 import type { DeadLetterEntry } from '../dead-letter/index.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { AdminOperations } from './operations.js';
+import { ADMIN_DOCS } from './route-docs.js';
 
 type Env = { Bindings: HttpBindings };
 
@@ -19,11 +21,11 @@ type Env = { Bindings: HttpBindings };
 export const DEAD_LETTER_PAGE_MAX = 1000;
 
 export function mountOperationsRoutes(admin: Hono<Env>, ops: AdminOperations, store: ConfigStore, logger: Logger): void {
-  admin.get('/status', async (c) => c.json(await ops.status()));
+  admin.get('/status', describeRoute(ADMIN_DOCS.status), async (c) => c.json(await ops.status()));
 
-  admin.get('/alerts/recent', (c) => c.json(ops.recentAlerts()));
+  admin.get('/alerts/recent', describeRoute(ADMIN_DOCS.recentAlerts), (c) => c.json(ops.recentAlerts()));
 
-  admin.get('/dead-letters', async (c) => {
+  admin.get('/dead-letters', describeRoute(ADMIN_DOCS.deadLetters), async (c) => {
     const limit = pageLimit(c.req.query('limit'));
     if (limit === undefined) return sendError(c, 400, 'bad_limit', `limit must be a whole number from 1 to ${DEAD_LETTER_PAGE_MAX}`);
     const { entries, skipped } = await ops.readDeadLetters();
@@ -36,7 +38,7 @@ export function mountOperationsRoutes(admin: Hono<Env>, ops: AdminOperations, st
     });
   });
 
-  admin.get('/dead-letters/:id', async (c) => {
+  admin.get('/dead-letters/:id', describeRoute(ADMIN_DOCS.deadLetter), async (c) => {
     const id = c.req.param('id');
     const { entries } = await ops.readDeadLetters();
     const matching = entries.filter((entry) => entry.id === id);
@@ -54,7 +56,7 @@ export function mountOperationsRoutes(admin: Hono<Env>, ops: AdminOperations, st
     return c.json({ status: 'requeued', ...result }, result.requeued === 0 && result.refused > 0 ? 503 : 200);
   };
 
-  admin.post('/dead-letters/replay', async (c) => {
+  admin.post('/dead-letters/replay', describeRoute(ADMIN_DOCS.replayMany), async (c) => {
     let body: unknown;
     try {
       body = parseJsonSafe(await c.req.text(), { maxDepth: store.config.settings.max_json_depth });
@@ -73,14 +75,14 @@ export function mountOperationsRoutes(admin: Hono<Env>, ops: AdminOperations, st
     return replay(c, (entry) => ids.has(entry.id), [...ids].join(','));
   });
 
-  admin.post('/dead-letters/:id/replay', async (c) => {
+  admin.post('/dead-letters/:id/replay', describeRoute(ADMIN_DOCS.replayOne), async (c) => {
     const id = c.req.param('id');
     const { entries } = await ops.readDeadLetters();
     if (!entries.some((entry) => entry.id === id)) return sendError(c, 404, 'unknown_dead_letter', `no dead-lettered alert with id "${id}"`);
     return replay(c, (entry) => entry.id === id, id);
   });
 
-  admin.delete('/dead-letters/:id', async (c) => {
+  admin.delete('/dead-letters/:id', describeRoute(ADMIN_DOCS.deleteDeadLetter), async (c) => {
     const id = c.req.param('id');
     const result = await ops.remove((entry) => entry.id === id);
     if (result.removed === 0) return sendError(c, 404, 'unknown_dead_letter', `no dead-lettered alert with id "${id}"`);

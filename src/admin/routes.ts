@@ -8,6 +8,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { formatConfigIssue, type ConfigIssue, BodyError } from '../errors/index.js';
+import { describeRoute } from '../receive/openapi.js';
 import { sendError } from '../receive/respond.js';
 import type { Logger } from '../ops/logger.js';
 import { parseJsonSafe } from '../payload/index.js';
@@ -19,6 +20,7 @@ import { deleteLine, putLine, setSourceMarked } from './edit-webhooks.js';
 import type { AdminOperations } from './operations.js';
 import { mountOperationsRoutes } from './operations-routes.js';
 import { parseProposedLine, previewPayload, type PreviewRequest } from './preview.js';
+import { ADMIN_DOCS } from './route-docs.js';
 
 type Env = { Bindings: HttpBindings };
 
@@ -39,16 +41,16 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations }: 
     })(c, next),
   );
 
-  admin.get('/sources', async (c) => {
+  admin.get('/sources', describeRoute(ADMIN_DOCS.sources), async (c) => {
     const sources = describeSources(store.current);
     if (!operations) return c.json({ sources });
     const counts = await operations.sourceCounts();
     const zero = { received: 0, queued: 0, delivered: 0, deadLettered: 0, missingFields: 0 };
     return c.json({ sources: sources.map((source) => ({ ...source, counts: counts.get(source.name) ?? zero, lastError: operations.lastError(source.name) })) });
   });
-  admin.get('/lines', (c) => c.json({ file: store.config.webhooksFile, lines: describeLines(store.current) }));
+  admin.get('/lines', describeRoute(ADMIN_DOCS.lines), (c) => c.json({ file: store.config.webhooksFile, lines: describeLines(store.current) }));
 
-  admin.put('/lines/:name', async (c) => {
+  admin.put('/lines/:name', describeRoute(ADMIN_DOCS.putLine), async (c) => {
     const name = c.req.param('name');
     const body = await readJson(c, store);
     if (body instanceof Response) return body;
@@ -70,7 +72,7 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations }: 
     });
   });
 
-  admin.delete('/lines/:name', async (c) => {
+  admin.delete('/lines/:name', describeRoute(ADMIN_DOCS.deleteLine), async (c) => {
     const name = c.req.param('name');
     const target = keyOfLine(`${name}:`);
     const written = await store.editWebhooks<NonNullable<ReturnType<typeof deleteLine>>>((text) => {
@@ -85,7 +87,7 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations }: 
   });
 
   for (const action of ['enable', 'disable'] as const) {
-    admin.post(`/sources/:source/${action}`, async (c) => {
+    admin.post(`/sources/:source/${action}`, describeRoute(action === 'enable' ? ADMIN_DOCS.enableSource : ADMIN_DOCS.disableSource), async (c) => {
       const source = c.req.param('source').toLowerCase();
       const written = await store.editWebhooks<ReturnType<typeof setSourceMarked>>((text) => {
         const marked = setSourceMarked(text, source, action === 'disable');
@@ -100,7 +102,7 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations }: 
     });
   }
 
-  admin.post('/reload', async (c) => {
+  admin.post('/reload', describeRoute(ADMIN_DOCS.reload), async (c) => {
     const result = await store.reload('admin');
     if (!result.ok) return invalid(c, result.issues, 'the configuration on disk is not valid; the running configuration stays');
     return c.json({
@@ -112,7 +114,7 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations }: 
     });
   });
 
-  admin.post('/preview/:source', async (c) => {
+  admin.post('/preview/:source', describeRoute(ADMIN_DOCS.preview), async (c) => {
     const body = await readJson(c, store);
     if (body instanceof Response) return body;
     const request = previewRequestFrom(body);

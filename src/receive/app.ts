@@ -7,6 +7,7 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { mountConsoleRoutes } from './console-route.js';
+import { describeRoute, mountApiDocs, ROUTE_DOCS } from './openapi.js';
 import { sendError } from './respond.js';
 import { mountWebhookRoutes, type WebhookDeps } from './webhook-route.js';
 
@@ -33,20 +34,21 @@ export function createApp(deps: AppDeps): Hono<{ Bindings: HttpBindings }> {
 
   mountWebhookRoutes(app, deps);
 
-  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/health', describeRoute(ROUTE_DOCS.health), (c) => c.json({ status: 'ok' }));
 
-  app.get('/ready', (c) => {
+  app.get('/ready', describeRoute(ROUTE_DOCS.ready), (c) => {
     const report = deps.readiness();
     return c.json({ status: report.isReady ? 'ready' : 'not_ready', ...report.checks }, report.isReady ? 200 : 503);
   });
 
-  app.get('/metrics', async (c) => {
+  app.get('/metrics', describeRoute(ROUTE_DOCS.metrics), async (c) => {
     c.header('content-type', metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });
 
   mountConsoleRoutes(app, () => deps.config().settings.admin_token);
   deps.mount?.(app);
+  mountApiDocs(app);
 
   app.notFound((c) =>
     sendError(c, 404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}; webhooks go to POST /webhook/<source>`),

@@ -5,17 +5,18 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { fileURLToPath } from 'node:url';
+import { describeRoute, ROUTE_DOCS } from './openapi.js';
 import { sendError } from './respond.js';
 import { ASSET_HEADERS, StaticFiles } from './static-files.js';
 
-/** dist/src/http/console-route.js → dist/console/ */
+/** dist/src/receive/console-route.js → dist/console/ */
 export const CONSOLE_DIR = fileURLToPath(new URL('../../console/', import.meta.url));
 const CONSOLE_FILES = ['index.html', 'console.js', 'console.js.map', 'console.css'];
 
 export function mountConsoleRoutes(app: Hono<{ Bindings: HttpBindings }>, adminToken: () => string | undefined, dir = CONSOLE_DIR): void {
   const files = new StaticFiles(dir, CONSOLE_FILES);
-  app.get('/console', (c) => (adminToken() ? c.redirect('/console/', 301) : consoleOff(c)));
-  app.get('/console/:file{.*}', async (c) => {
+  app.get('/console', describeRoute(ROUTE_DOCS.console), (c) => (adminToken() ? c.redirect('/console/', 301) : consoleOff(c)));
+  app.get('/console/:file{.*}', describeRoute(ROUTE_DOCS.consoleFile), async (c) => {
     if (!adminToken()) return consoleOff(c);
     const name = c.req.param('file') || 'index.html';
     const file = await files.get(name);

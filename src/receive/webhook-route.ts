@@ -18,6 +18,7 @@ import type { DedupCache } from '../admit/index.js';
 import type { Journal } from '../enqueue/index.js';
 import { DeliveryClaims, type Claim, type ClaimFailure } from './delivery-claims.js';
 import { BodyAbortedError, BodyTooLargeError, readBody } from './read-body.js';
+import { describeRoute, ROUTE_DOCS } from './openapi.js';
 import { requestIdFrom } from './request-id.js';
 import { sendError } from './respond.js';
 import type { SnsCertificateStore } from './sns-certificates.js';
@@ -48,10 +49,10 @@ type RouteDeps = WebhookDeps & { readonly holeLog: OncePerInterval; readonly cla
 export function mountWebhookRoutes(app: Hono<Env>, deps: WebhookDeps): void {
   const routeDeps: RouteDeps = { ...deps, holeLog: oncePerInterval(HOLE_LOG_INTERVAL_MS), claims: new DeliveryClaims() };
   const handle = (c: Context<Env>) => receiveWebhook(c, routeDeps);
-  app.post('/webhook', handle);
-  app.post('/webhook/:source', handle);
-  app.options('/webhook', handle);
-  app.options('/webhook/:source', handle);
+  app.post('/webhook', describeRoute(ROUTE_DOCS.webhook), handle);
+  app.post('/webhook/:source', describeRoute(ROUTE_DOCS.webhookForSource), handle);
+  app.options('/webhook', describeRoute(ROUTE_DOCS.handshake), handle);
+  app.options('/webhook/:source', describeRoute(ROUTE_DOCS.handshakeForSource), handle);
 }
 
 async function receiveWebhook(c: Context<Env>, deps: RouteDeps): Promise<Response> {

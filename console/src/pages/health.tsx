@@ -65,10 +65,10 @@ export function Health() {
                 <dd>
                   <Badge tone={BREAKER_TONE[status.breaker.state]}>{status.breaker.state.replace('_', ' ')}</Badge>
                 </dd>
-                <dt>SL1 auth pause</dt>
+                <dt>{auth === undefined || auth === null ? 'Delivery paused' : 'SL1 auth pause'}</dt>
                 <dd>
                   {auth === undefined || auth === null ? (
-                    <Badge tone={status.delivery.paused ? 'bad' : 'ok'}>{status.delivery.paused ? 'delivery paused' : 'not paused'}</Badge>
+                    <Badge tone={status.delivery.paused ? 'bad' : 'ok'}>{status.delivery.paused ? 'paused' : 'no'}</Badge>
                   ) : (
                     <>
                       <Badge tone={auth.paused ? 'bad' : 'ok'}>{auth.paused ? 'paused: SL1 refused the credentials' : 'not paused'}</Badge>
