@@ -251,8 +251,8 @@ main(process.argv.slice(2)).then(
     if (error instanceof ConfigError) {
       for (const issue of error.issues) process.stderr.write(`${formatConfigIssue(issue)}\n`);
       process.stderr.write('GenHook did not start: fix the configuration above (run `genhook check` to validate)\n');
-    } else if (error instanceof StoreError && error.code === 'data_dir_locked') {
-      process.stderr.write(`GenHook did not start: ${error.message.replace(/^\[store\] /, '')}\n`);
+    } else if ((error instanceof StoreError && error.code === 'data_dir_locked') || (error instanceof Error && (error as { code?: unknown }).code === 'redis_unreachable')) {
+      process.stderr.write(`GenHook did not start: ${(error as Error).message.replace(/^\[store\] /, '')}\n`);
     } else {
       process.stderr.write(`genhook: ${(error as Error).stack ?? String(error)}\n`);
     }

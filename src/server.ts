@@ -14,6 +14,8 @@ import { buildApp } from './start/build-app.js';
 import { applyDeliverySettings, buildDispatcher, LOG_MODE_WARNING, replayPending } from './start/build-dispatcher.js';
 import { listen } from './start/listen.js';
 import { openStorage } from './start/open-storage.js';
+import { buildFeeder, moveToShared, openShared } from './start/open-shared-queue.js';
+import type { QueueFeeder } from './queue/feeder.js';
 import { watchConfig } from './start/watch.js';
 
 export interface GenHookOptions {
@@ -66,7 +68,13 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
       for (const alert of alerts) recent.queued(alert);
     },
   });
-  const dispatcher = buildDispatcher(config, { journal, deadLetter, metrics, logger, recent });
+  const shared = settings.redis_url === undefined ? undefined : await openShared(settings.redis_url, config, paths.dataDir, metrics).catch(async (error: unknown) => {
+    await dataDirLock.release();
+    throw error;
+  });
+  let feeder: QueueFeeder | undefined;
+  const dispatcher = buildDispatcher(config, { journal, deadLetter, metrics, logger, recent, feeder: () => feeder });
+  if (shared !== undefined) feeder = buildFeeder(shared, dispatcher, () => store.config, logger);
   metrics.attachProbes({
     queueDepth: () => new Map(Object.entries(dispatcher.perSource())),
     queueCapacity: () => store.config.settings.queue_max_size,
@@ -74,12 +82,13 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     workers: () => store.config.settings.max_worker_threads,
   });
   if (!settings.sl1_api_url) logger.warn(LOG_MODE_WARNING);
-  replayPending(dispatcher, pending, logger);
+  replayPending(dispatcher, shared === undefined ? pending : await moveToShared(shared, journal, pending, logger), logger);
+  await feeder?.start();
 
   let isDraining = false;
   const isDrainingNow = (): boolean => isDraining;
   const snsCertificates = new SnsCertificateStore(options.snsCertificateDispatcher ? { dispatcher: options.snsCertificateDispatcher } : {});
-  const app = buildApp({ store, journal, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt });
+  const app = buildApp({ store, journal, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt, shared: shared && feeder ? { backend: shared.backend, feeder } : undefined });
   const listener = await listen(app.fetch, config);
   logger.info({ url: listener.url, sources: config.rules.sources(), mode: settings.sl1_api_url ? 'sl1' : 'log' }, 'GenHook listening');
 
@@ -106,9 +115,12 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
       isDraining = true;
       watching.set(false);
       logger.info({ graceMs, waiting: dispatcher.size, inFlight: dispatcher.inFlight }, 'shutting down: draining queued alerts');
+      await feeder?.stop(); // no new alerts taken from Redis; what this replica holds is delivered or left for recovery
       const drained = await dispatcher.drain(graceMs);
       await listener.close();
       await dispatcher.close();
+      await feeder?.settle();
+      await shared?.backend.close();
       await snsCertificates.close();
       await journal.close();
       await deadLetter.close();

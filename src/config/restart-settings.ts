@@ -13,6 +13,7 @@ export const RESTART_SETTINGS = [
   'data_dir', 'dead_letter_file', 'journal_mode',
   'log_file', 'log_max_size', 'log_rotation', 'log_max_files', 'log_pretty',
   'dedup_window', 'dedup_max_entries',
+  'redis_url', 'redis_prefix', 'redis_claim_idle', 'workers',
 ] as const satisfies readonly SettingsKey[];
 
 /** Names of the restart-only settings that differ between two configs. */

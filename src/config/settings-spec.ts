@@ -73,6 +73,24 @@ export const recentAlertsKind: ValueKind<number> = {
   expected: 'a whole number from 1 to 10000',
 };
 
+export const redisUrlKind: ValueKind<string | undefined> = {
+  parse: (text) => {
+    if (text.trim() === '') return undefined;
+    try {
+      const url = new URL(text.trim());
+      return url.protocol === 'redis:' || url.protocol === 'rediss:' ? url.toString() : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  expected: 'a redis:// or rediss:// URL such as redis://redis.example.com:6379/0',
+};
+
+export const workersKind: ValueKind<number | 'auto'> = {
+  parse: (text) => (text.trim().toLowerCase() === 'auto' ? 'auto' : parsePositiveInt(text)),
+  expected: 'auto or a whole number above 0',
+};
+
 export function oneOf<const T extends string>(...words: readonly T[]): ValueKind<T> {
   return {
     parse: (text) => words.find((word) => word === text.trim().toLowerCase()),
@@ -114,6 +132,11 @@ export const SETTINGS_SPEC = {
   data_dir: setting(textKind, './data', 'Folder for the journal and, by default, the dead-letter file; created on start.'),
   dead_letter_file: setting(optionalTextKind, undefined, 'Dead-letter file path (default: dead-letter.jsonl inside data_dir).'),
   journal_mode: setting(oneOf('fsync', 'write', 'off'), 'fsync', 'fsync: every 2xx is on disk first (default); write: OS cache only; off: no journal (alerts can be lost on crash).'),
+
+  redis_url: setting(redisUrlKind, undefined, 'Redis shared by every replica (redis://host:6379/0, rediss:// for TLS); unset means this GenHook queues in its own journal. Better set as GENHOOK_REDIS_URL when it holds a password.', { isSecret: true }),
+  redis_prefix: setting(textKind, 'genhook:', 'Prefix of every Redis key GenHook uses; replicas of one GenHook must share it.'),
+  redis_claim_idle: setting(durationKind, 30_000, 'An alert a replica held this long without a sign of life (it died or froze) is taken over by another replica.'),
+  workers: setting(workersKind, 1, 'Processes serving the one port (auto: one per CPU core); more than 1 needs redis_url.'),
 
   log_level: setting(oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'), 'info', 'Lowest level logged.'),
   log_file: setting(optionalTextKind, undefined, 'Write JSON logs to this file (rotated) instead of stdout.'),

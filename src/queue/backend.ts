@@ -27,8 +27,8 @@ export type OfferResult =
 
 export interface OfferItem {
   readonly alert: Alert;
-  /** Provider delivery key; an alert whose key was stored within the dedup window is not stored again. */
-  readonly dedupKey?: string | undefined;
+  /** Provider delivery keys; an alert one of whose keys was stored within the dedup window is not stored again. */
+  readonly dedupKeys?: readonly string[] | undefined;
 }
 
 export interface QueueStats {

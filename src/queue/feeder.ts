@@ -42,6 +42,7 @@ export class QueueFeeder {
   #loop: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #maintaining = false;
+  readonly #recording = new Set<Promise<void>>();
 
   constructor(options: FeederOptions) {
     this.#o = options;
@@ -62,12 +63,23 @@ export class QueueFeeder {
     this.#timer.unref();
   }
 
-  async complete(alert: Alert): Promise<void> {
-    await this.#finish(alert, (item) => this.#o.backend.complete(item));
+  complete(alert: Alert): Promise<void> {
+    return this.#track(this.#finish(alert, (item) => this.#o.backend.complete(item)));
   }
 
-  async deadLetter(alert: Alert, entry: DeadLetterEntry): Promise<void> {
-    await this.#finish(alert, (item) => this.#o.backend.deadLetter(item, entry));
+  deadLetter(alert: Alert, entry: DeadLetterEntry): Promise<void> {
+    return this.#track(this.#finish(alert, (item) => this.#o.backend.deadLetter(item, entry)));
+  }
+
+  /** Waits until every complete/deadLetter begun so far is recorded (or given up on). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#recording]);
+  }
+
+  #track(recording: Promise<void>): Promise<void> {
+    this.#recording.add(recording);
+    void recording.finally(() => this.#recording.delete(recording));
+    return recording;
   }
 
   /** No more reserves or claims; what is held stays held (delivered by the drain, or recovered/claimed later). */

@@ -52,11 +52,11 @@ class JournalBackend implements QueueBackend {
     const duplicates = new Set<string>();
     const fresh: Alert[] = [];
     const keys: string[] = [];
-    for (const { alert, dedupKey } of items) {
-      if (dedupKey !== undefined && (this.#seen.has(dedupKey) || keys.includes(dedupKey))) duplicates.add(alert.id);
+    for (const { alert, dedupKeys = [] } of items) {
+      if (dedupKeys.some((key) => this.#seen.has(key) || keys.includes(key))) duplicates.add(alert.id);
       else {
         fresh.push(alert);
-        if (dedupKey !== undefined) keys.push(dedupKey);
+        keys.push(...dedupKeys);
       }
     }
     if (fresh.length > 0) await this.#o.journal.append(fresh);

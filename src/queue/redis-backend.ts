@@ -37,17 +37,33 @@ export interface RedisBackendOptions {
   readonly observer?: RedisObserver;
 }
 
-/** Returns `{-1}` when full, otherwise per alert its stream id or '' for a duplicate. */
+/**
+ * ARGV: max size, dedup window ms, alert count, then per alert its number of dedup keys and its payload;
+ * KEYS: the stream, then each alert's dedup keys in order. Returns `{-1}` when full, otherwise per alert
+ * its stream id, or '' when one of its keys was already set (a duplicate; nothing stored for it).
+ */
 const OFFER_SCRIPT = `
-local n = (#ARGV - 2) / 2
 local max = tonumber(ARGV[1])
-if max > 0 and redis.call('XLEN', KEYS[1]) + n > max then return {-1} end
+local count = tonumber(ARGV[3])
+if max > 0 and redis.call('XLEN', KEYS[1]) + count > max then return {-1} end
 local out = {}
-for i = 0, n - 1 do
-  local keyIndex = tonumber(ARGV[3 + i * 2])
-  local fresh = true
-  if keyIndex > 0 then fresh = redis.call('SET', KEYS[keyIndex], '1', 'NX', 'PX', ARGV[2]) end
-  if fresh then out[#out + 1] = redis.call('XADD', KEYS[1], '*', 'a', ARGV[4 + i * 2]) else out[#out + 1] = '' end
+local arg = 4
+local key = 2
+for i = 1, count do
+  local keys = tonumber(ARGV[arg])
+  local payload = ARGV[arg + 1]
+  arg = arg + 2
+  local duplicate = false
+  for j = 0, keys - 1 do
+    if redis.call('EXISTS', KEYS[key + j]) == 1 then duplicate = true end
+  end
+  if duplicate then
+    out[#out + 1] = ''
+  else
+    for j = 0, keys - 1 do redis.call('SET', KEYS[key + j], '1', 'PX', ARGV[2]) end
+    out[#out + 1] = redis.call('XADD', KEYS[1], '*', 'a', payload)
+  end
+  key = key + keys
 end
 return out
 `;
@@ -120,6 +136,15 @@ export class RedisBackend implements QueueBackend {
     return this.redis as unknown as Scripts;
   }
 
+  get url(): string {
+    return this.#o.url;
+  }
+
+  /** Entries this consumer reserved or claimed and has not completed. */
+  get heldCount(): number {
+    return this.#held.size;
+  }
+
   get isConnected(): boolean {
     return this.redis.status === 'ready';
   }
@@ -132,14 +157,10 @@ export class RedisBackend implements QueueBackend {
   async offer(items: readonly OfferItem[]): Promise<OfferResult> {
     if (items.length === 0) return { kind: 'stored', duplicates: new Set() };
     const keys = [this.keys.stream];
-    const args: (string | number)[] = [this.#o.maxSize, this.#o.dedupWindowMs];
-    for (const { alert, dedupKey } of items) {
-      let keyIndex = 0;
-      if (dedupKey !== undefined) {
-        keys.push(this.keys.dedup(dedupKey));
-        keyIndex = keys.length;
-      }
-      args.push(keyIndex, JSON.stringify(alert));
+    const args: (string | number)[] = [this.#o.maxSize, this.#o.dedupWindowMs, items.length];
+    for (const { alert, dedupKeys = [] } of items) {
+      for (const key of dedupKeys) keys.push(this.keys.dedup(key));
+      args.push(dedupKeys.length, JSON.stringify(alert));
     }
     const reply = (await this.#timed('offer', () => this.#scripts.genhookOffer(keys.length, ...keys, ...args))) as (string | number)[];
     if (reply[0] === -1) return { kind: 'full' };

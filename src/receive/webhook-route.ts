@@ -20,6 +20,7 @@ import { DeliveryClaims, type Claim, type ClaimFailure } from './delivery-claims
 import { BodyAbortedError, BodyTooLargeError, readBody } from './read-body.js';
 import { describeRoute, ROUTE_DOCS } from './openapi.js';
 import { requestIdFrom } from './request-id.js';
+import { enqueueShared, type SharedQueue } from './enqueue-shared.js';
 import { sendError } from './respond.js';
 import type { SnsCertificateStore } from './sns-certificates.js';
 import { checkSubscribeUrl, confirmSnsSubscription } from './sns-confirm.js';
@@ -36,6 +37,8 @@ export interface WebhookDeps {
   readonly isDraining: () => boolean;
   /** AWS SNS signing certificates: looked up by the verifier, loaded here when one is missing. */
   readonly snsCertificates: SnsCertificateStore;
+  /** Set with redis_url: alerts go to the queue shared by every replica instead of this one's journal. */
+  readonly sharedQueue?: SharedQueue | undefined;
 }
 
 type Env = { Bindings: HttpBindings };
@@ -182,6 +185,13 @@ async function enqueue(
     const first = skipped[0];
     const status = skipped.every((item) => item.outcome === 'duplicate') && skipped.length > 0 ? 'duplicate' : 'ignored';
     return c.json({ status, source, ...(first ? { event: first.event ?? null, reason: first.reason } : {}), ...(skipped.length > 1 ? { skipped } : {}) }, 200);
+  }
+  if (deps.sharedQueue !== undefined) {
+    const record = (keys: readonly string[]): void => {
+      const at = deps.now();
+      for (const key of keys) deps.dedup.record(key, at);
+    };
+    return enqueueShared(c, source, alerts, skipped, { queue: deps.sharedQueue, metrics, record, settle: claim }, log);
   }
 
   const reservation = dispatcher.reserve(alerts.length);

@@ -10,6 +10,9 @@ import type { Metrics } from '../ops/metrics.js';
 import type { RecentAlerts } from '../ops/recent-alerts.js';
 import { createApp, type ReadinessReport } from '../receive/app.js';
 import type { SnsCertificateStore } from '../receive/sns-certificates.js';
+import type { QueueFeeder } from '../queue/feeder.js';
+import type { RedisBackend } from '../queue/redis-backend.js';
+import { redactUrl } from '../queue/shared-queue.js';
 import type { Storage } from './open-storage.js';
 
 export interface AppWiring {
@@ -26,11 +29,13 @@ export interface AppWiring {
   readonly isDraining: () => boolean;
   /** When startGenHook began (ms since the epoch), for the admin status. */
   readonly startedAt: number;
+  /** Set with redis_url: webhooks are stored in the queue every replica shares, and /ready reports Redis. */
+  readonly shared?: { readonly backend: RedisBackend; readonly feeder: QueueFeeder } | undefined;
 }
 
 export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
   const { store, journal, dispatcher, metrics, logger, isDraining } = wiring;
-  const { recent, snsCertificates, deadLetterPath, startedAt } = wiring;
+  const { recent, snsCertificates, deadLetterPath, startedAt, shared } = wiring;
   // dedup_window and dedup_max_entries are restart-only settings: the cache is built once, here.
   const { settings } = store.config;
   const dedup = new DedupCache({ windowMs: settings.dedup_window, maxEntries: settings.dedup_max_entries });
@@ -44,11 +49,13 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
     now: Date.now,
     isDraining,
     snsCertificates,
+    sharedQueue: shared?.backend,
     readiness: (): ReadinessReport => {
       const hasRoom = dispatcher.hasRoom();
       const { config } = store;
+      const isRedisUp = shared === undefined || shared.backend.isConnected;
       return {
-        isReady: !isDraining() && journal.isWritable && hasRoom,
+        isReady: !isDraining() && journal.isWritable && hasRoom && isRedisUp,
         checks: {
           draining: isDraining(),
           config: { settings: config.settingsFile, webhooks: config.webhooksFile, sources: config.rules.sources().length },
@@ -56,6 +63,7 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
           queue: { waiting: dispatcher.size, inFlight: dispatcher.inFlight, capacity: config.settings.queue_max_size, hasRoom },
           breaker: dispatcher.breakerState,
           mode: config.settings.sl1_api_url ? 'sl1' : 'log',
+          ...(shared === undefined ? {} : { redis: { connected: shared.backend.isConnected, held: shared.feeder.held, url: redactUrl(shared.backend.url) } }),
         },
       };
     },

@@ -11,6 +11,7 @@ import type { Alert } from '../alert.js';
 import type { Logger } from '../ops/logger.js';
 import { statusClass, type Metrics } from '../ops/metrics.js';
 import type { RecentAlerts } from '../ops/recent-alerts.js';
+import type { QueueFeeder } from '../queue/feeder.js';
 
 export interface DeliveryWiring {
   readonly journal: Journal;
@@ -18,6 +19,8 @@ export interface DeliveryWiring {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly recent: RecentAlerts;
+  /** Set with redis_url: outcomes are recorded in the shared queue instead of the local journal. */
+  readonly feeder?: () => QueueFeeder | undefined;
 }
 
 export const LOG_MODE_WARNING = 'sl1_api_url is not set: log mode, alerts are written to the log and not sent to SL1';
@@ -78,23 +81,35 @@ function toDispatcherOptions(config: RuntimeConfig, logger: Logger): DispatcherO
   };
 }
 
-function deliveryHooks({ journal, deadLetter, metrics, logger, recent }: DeliveryWiring): DispatcherHooks {
+function deliveryHooks({ journal, deadLetter, metrics, logger, recent, feeder = () => undefined }: DeliveryWiring): DispatcherHooks {
+  const complete = (alert: Alert): void => {
+    const shared = feeder();
+    if (shared === undefined) journal.complete(alert.id);
+    else void shared.complete(alert);
+  };
   return {
     onDelivered: ({ alert, attempts, status }) => {
       recent.settled(alert.id, 'delivered', { attempts, status });
-      journal.complete(alert.id);
+      complete(alert);
       metrics.delivered.inc({ source: alert.source, mode: 'sl1' });
       metrics.deliveryLatency.observe({ source: alert.source }, (Date.now() - alert.receivedAt) / 1000);
     },
     onLogged: ({ alert }) => {
       recent.settled(alert.id, 'logged');
-      journal.complete(alert.id);
+      complete(alert);
       metrics.delivered.inc({ source: alert.source, mode: 'log' });
     },
     onDeadLetter: async (event) => {
       const { alert } = event;
       recent.settled(alert.id, 'dead_lettered', { attempts: event.attempts, status: event.status, reason: `${event.reason}: ${event.error}` });
       recent.failed(alert.source, alert.id, `dead-lettered (${event.reason}): ${event.error}`);
+      const shared = feeder();
+      if (shared !== undefined) {
+        // One MULTI moves it to the dead-letter stream and out of the queue; unrecorded, it is claimed again later.
+        await shared.deadLetter(alert, toDeadLetterEntry(alert, event));
+        metrics.deadLetters.inc({ source: alert.source, reason: event.reason });
+        return;
+      }
       try {
         await deadLetter.append(toDeadLetterEntry(alert, event));
       } catch (error) {

@@ -1,0 +1,74 @@
+/**
+ * Step 1b, with redis_url: the queue shared by every replica (Redis Streams), its genhook_redis_* metrics,
+ * and the feeder that moves its alerts into this replica's dispatcher. Without redis_url nothing happens
+ * here and the local journal is the queue.
+ */
+import type { Alert } from '../alert.js';
+import type { RuntimeConfig } from '../config/index.js';
+import type { Dispatcher } from '../deliver/dispatcher.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import { createRedisMetrics, type RedisMetrics } from '../ops/redis-metrics.js';
+import type { QueueFeeder } from '../queue/feeder.js';
+import type { RedisBackend } from '../queue/redis-backend.js';
+import { createFeeder, openSharedQueue } from '../queue/shared-queue.js';
+import type { Storage } from './open-storage.js';
+
+export interface SharedQueueRuntime {
+  readonly backend: RedisBackend;
+  readonly metrics: RedisMetrics;
+}
+
+export async function openShared(url: string, config: RuntimeConfig, dataDir: string, metrics: Metrics): Promise<SharedQueueRuntime> {
+  const { settings } = config;
+  let redisMetrics: RedisMetrics | undefined;
+  const backend = await openSharedQueue({
+    url,
+    prefix: settings.redis_prefix,
+    claimIdleMs: settings.redis_claim_idle,
+    dataDir,
+    maxSize: settings.queue_max_size,
+    dedupWindowMs: settings.dedup_window,
+    observer: {
+      onCommand: (command, seconds, isOk) => {
+        redisMetrics?.commandSeconds.observe({ command }, seconds);
+        if (!isOk) redisMetrics?.errors.inc({ command });
+      },
+      onClaimed: (count) => redisMetrics?.claimed.inc(count),
+    },
+  });
+  redisMetrics = createRedisMetrics(metrics.registry, {
+    isConnected: () => backend.isConnected,
+    pending: async () => (await backend.stats()).pending,
+    held: () => backend.heldCount,
+  });
+  return { backend, metrics: redisMetrics };
+}
+
+/** The feeder of this replica: holds a few alerts beyond its delivery slots, the rest stays in Redis for any replica. */
+export function buildFeeder(shared: SharedQueueRuntime, dispatcher: Dispatcher, config: () => RuntimeConfig, logger: Logger): QueueFeeder {
+  return createFeeder(shared.backend, {
+    deliver: (alert) => dispatcher.offer(alert),
+    holdMax: () => Math.min(config().settings.queue_max_size, config().settings.max_worker_threads * 2),
+    claimIdleMs: config().settings.redis_claim_idle,
+    logger,
+    onRedelivery: (count) => shared.metrics.redelivered.inc(count),
+    onLost: (count) => shared.metrics.lost.inc(count),
+  });
+}
+
+/**
+ * Alerts the local journal held from a run without redis_url go to the shared queue, then leave the
+ * journal; returns what is left to deliver locally (all of it when Redis refused them as too many).
+ */
+export async function moveToShared(shared: SharedQueueRuntime, journal: Storage['journal'], pending: readonly Alert[], logger: Logger): Promise<readonly Alert[]> {
+  if (pending.length === 0) return pending;
+  const moved = await shared.backend.offer(pending.map((alert) => ({ alert })));
+  if (moved.kind !== 'stored') {
+    logger.warn({ count: pending.length }, 'the shared Redis queue is full: alerts the local journal held are delivered from here');
+    return pending;
+  }
+  for (const alert of pending) journal.complete(alert.id);
+  logger.info({ count: pending.length }, 'alerts the local journal still held moved to the shared Redis queue');
+  return [];
+}
