@@ -129,24 +129,29 @@ for (const driver of drivers) {
     test('.offer() - a dedup key stored within the window is reported duplicate and not stored again', async () => {
       const h = await driver.create();
       const backend = await h.open();
-      await backend.offer([{ alert: alert('a'), dedupKey: 'gh:1' }]);
-      const again = await backend.offer([{ alert: alert('a2'), dedupKey: 'gh:1' }, { alert: alert('b'), dedupKey: 'gh:2' }, { alert: alert('b2'), dedupKey: 'gh:2' }, { alert: alert('c') }]);
+      await backend.offer([{ alert: alert('a'), dedupKeys: ['gh:1'] }]);
+      const again = await backend.offer([{ alert: alert('a2'), dedupKeys: ['gh:1'] }, { alert: alert('b'), dedupKeys: ['gh:2'] }, { alert: alert('b2'), dedupKeys: ['gh:2'] }, { alert: alert('c') }]);
       assert.deepEqual(again, { kind: 'stored', duplicates: new Set(['a2', 'b2']) });
       assert.deepEqual(ids(await reserveAll(backend, 3)), ['a', 'b', 'c']);
+      // Several keys (delivery id and body digest): any one seen makes a duplicate; all are recorded.
+      const keyed = await backend.offer([{ alert: alert('d'), dedupKeys: ['gh:3', 'digest:x'] }, { alert: alert('e'), dedupKeys: ['digest:y', 'gh:1'] }]);
+      assert.deepEqual(keyed, { kind: 'stored', duplicates: new Set(['e']) });
+      assert.deepEqual(await backend.offer([{ alert: alert('f'), dedupKeys: ['digest:x'] }]), { kind: 'stored', duplicates: new Set(['f']) });
+      assert.deepEqual(await backend.offer([{ alert: alert('g'), dedupKeys: ['digest:y'] }]), { kind: 'stored', duplicates: new Set() }, 'a duplicate records none of its keys');
     });
 
     test('.offer() - beyond maxSize it answers full and stores nothing of the batch', async () => {
       const h = await driver.create();
       const backend = await h.open();
       await backend.offer([1, 2, 3].map((n) => ({ alert: alert(`x${n}`) })));
-      assert.deepEqual(await backend.offer([4, 5, 6].map((n) => ({ alert: alert(`x${n}`), dedupKey: `k${n}` }))), { kind: 'full' });
+      assert.deepEqual(await backend.offer([4, 5, 6].map((n) => ({ alert: alert(`x${n}`), dedupKeys: [`k${n}`] }))), { kind: 'full' });
       assert.equal((await backend.stats()).pending, 3);
       // The refused batch set no dedup marks: the provider's retry is accepted once there is room.
       const [first] = await reserveAll(backend, 1);
       assert.ok(first);
       await backend.complete(first);
-      assert.equal((await backend.offer([{ alert: alert('x4'), dedupKey: 'k4' }])).kind, 'stored');
-      assert.deepEqual(await backend.offer([{ alert: alert('x4b'), dedupKey: 'k4' }]), { kind: 'stored', duplicates: new Set(['x4b']) });
+      assert.equal((await backend.offer([{ alert: alert('x4'), dedupKeys: ['k4'] }])).kind, 'stored');
+      assert.deepEqual(await backend.offer([{ alert: alert('x4b'), dedupKeys: ['k4'] }]), { kind: 'stored', duplicates: new Set(['x4b']) });
     });
 
     test('.complete() and .deadLetter() - the alert leaves the queue; a dead letter is readable with its reason', async () => {
