@@ -84,6 +84,17 @@ async function claimedBy(replicas: readonly ServingChild[]): Promise<number> {
   return total;
 }
 
+/** Waits until a replica holds at least one alert from Redis. */
+async function heldSome(replica: ServingChild, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ready = await send(`${replica.url}/ready`, '', {}, 'GET');
+    if (Number(ready.json['redis']?.['held']) > 0) return;
+    if (Date.now() > deadline) throw new Error('replica never held an alert');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** Waits until a replica holds nothing from Redis any more (its held alerts delivered or found claimed). */
 async function heldNothing(replica: ServingChild, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -144,13 +155,10 @@ describe('three GenHook processes on one Redis', { skip: redisSkip }, () => {
     try {
       const [frozen] = cluster.replicas;
       assert.ok(frozen);
-      const accepted: number[] = [];
-      for (let n = 1; n <= 90; n++) {
-        const ok = await post(cluster.replicas[n % 3]!.url, n);
-        if (ok !== undefined) accepted.push(ok);
-      }
-      // Frozen while it holds alerts: some in flight at SL1, some waiting for one of its slots.
-      await sl1.waitForRequests(12);
+      const answers = await Promise.all(Array.from({ length: 90 }, (_, i) => post(cluster.replicas[(i + 1) % 3]!.url, i + 1)));
+      const accepted = answers.filter((n): n is number => n !== undefined);
+      // Frozen while it holds alerts (in flight at SL1, or waiting for one of its slots): its /ready says how many.
+      await heldSome(frozen);
       frozen.child.kill('SIGSTOP');
       // Survivors claim what it held once it has been silent for redis_claim_idle.
       await allDelivered(sl1, accepted);
