@@ -70,8 +70,9 @@ const sourceLevelFixtures = new Set([
   'datadog/service-check-triggered-test',
 ]);
 
-function render(rule: Rule, item: unknown): { message: string; missing: string[] } {
-  const { message, missing } = renderMessage(rule.template, extractFields(item, rule.fields), { missingValue });
+/** Renders as intake does: fields from the item, `$^path$` from the whole body (the envelope of a split item). */
+function render(rule: Rule, item: unknown, envelope: unknown = item): { message: string; missing: string[] } {
+  const { message, missing } = renderMessage(rule.template, extractFields(item, rule.fields), { missingValue }, envelope);
   return { message, missing };
 }
 
@@ -137,7 +138,7 @@ test('fixtures - each alert finds its line, event-specific where one exists, and
       if (match.kind !== 'matched') continue;
       const isSourceLevel = sourceLevelFixtures.has(`${fixture.source}/${fixture.name}`);
       assert.equal(match.rule.event === undefined, isSourceLevel, `${id}: matched ${match.rule.name} (line ${match.rule.line})`);
-      const result = render(match.rule, item);
+      const result = render(match.rule, item, fixture.body);
       assert.deepEqual(result.missing, [], `${id}: ${result.message}`);
       assert.ok(!result.message.includes(missingValue), id);
       usedRules.add(match.rule);
@@ -244,7 +245,7 @@ test('fixtures - every alert renders with nothing missing, through its event lin
         assert.equal(match.kind, 'matched', `${id}: no ${via}`);
         if (match.kind !== 'matched') continue;
         if (via === 'source line') assert.equal(match.rule.event, undefined, `${id}: ${match.rule.name}`);
-        const result = render(match.rule, item);
+        const result = render(match.rule, item, fixture.body);
         assert.deepEqual(result.missing, [], `${id} via ${via} ${match.rule.name} (line ${match.rule.line}): ${result.message}`);
       }
       rendered++;
