@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -29,6 +29,11 @@ async function withBrowser(fn: (context: BrowserContext) => Promise<void>): Prom
     await context.close();
     await rm(profile, { recursive: true, force: true });
   }
+}
+
+/** The browser reports the answer and its console line separately; wait for both (a guard, not a timing check). */
+async function waitForCount(list: readonly unknown[], count: number): Promise<void> {
+  for (let waited = 0; list.length < count && waited < 250; waited++) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 async function deadLetterCount(server: TestGenHook): Promise<number> {
@@ -129,6 +134,14 @@ test('console in headless Chromium: sign in, preview a line with a missing field
         await page.getByTestId('preview').click();
         await page.getByTestId('message').filter({ hasText: 'Deploy of  done' }).waitFor();
         assert.match((await page.getByTestId('missing').textContent()) ?? '', /service\.name/);
+        // Save: a valid line is written to webhooks.ini (the refusal of an invalid one is checked last).
+        await page.getByTestId('line').fill('acme.deploy[phase=done]: phase,service{name}::Deploy of $service.name$ $phase$');
+        await page.getByRole('button', { name: 'Save line' }).click();
+        await page.getByText('Saved acme.deploy[phase=done]: replaced at line 3 of webhooks.ini.').waitFor();
+        assert.match(await readFile(join(server.dir, 'webhooks.ini'), 'utf8'), /^acme\.deploy\[phase=done\]: phase,service\{name\}::Deploy of \$service\.name\$ \$phase\$$/m);
+        await page.getByTestId('preview').click();
+        await page.getByTestId('message').filter({ hasText: 'Deploy of  done' }).waitFor();
+
         const shot = process.env['GENHOOK_CONSOLE_SCREENSHOT'];
         if (shot) await page.screenshot({ path: shot, fullPage: true });
 
@@ -162,6 +175,20 @@ test('console in headless Chromium: sign in, preview a line with a missing field
 
         assert.deepEqual(consoleErrors, [], 'the browser console logged errors');
         assert.deepEqual(offsite, [], 'the console requested something from another origin');
+
+        // Last, on purpose: an invalid line is refused (422) and the page lists the problem as file:line:column.
+        // Chromium logs every 4xx answer as a console error, so exactly that answer is expected here, nothing else.
+        await page.getByRole('link', { name: 'Playground' }).click();
+        await page.getByTestId('line').fill('acme.deploy[phase=done]: phase::Deploy $phase');
+        await page.getByRole('button', { name: 'Save line' }).click();
+        const refusal = page.getByRole('alert');
+        await refusal.waitFor();
+        assert.match((await refusal.textContent()) ?? '', /not valid.*request line:1:\d+/s);
+        await waitForCount(consoleErrors, 2);
+        assert.deepEqual([...consoleErrors].sort(), [
+          `422 for PUT ${server.url}/admin/lines/acme.deploy%5Bphase%3Ddone%5D`,
+          'Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)',
+        ]);
       });
     } finally {
       await server.close();

@@ -15,6 +15,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { COMMANDS } from '../src/completion.js';
 import { runCli } from './support/child.js';
 
 const run = promisify(execFile);
@@ -226,8 +227,15 @@ test('genhook completion prints scripts that parse, and bash completes commands,
   assert.deepEqual(await complete(['genhook', 'dlq', '']), ['list', 'replay']);
   assert.deepEqual(await complete(['genhook', 'dlq', 'replay', '--a']), ['--all']);
   assert.deepEqual(await complete(['genhook', 'serve', '--settings', 'settings.i']), ['settings.ini']);
-  const usage = await runCli(['--help']);
-  for (const command of ['serve', 'check', 'render', 'dlq', 'completion']) assert.match(usage.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+  // The completion table follows the CLI: every command and flag `genhook --help` names is in it.
+  const usage = (await runCli(['--help'])).stdout;
+  const commandsSection = usage.slice(usage.indexOf('Commands:'), usage.indexOf('Options:'));
+  const commands = [...new Set([...commandsSection.matchAll(/^  ([a-z][a-z-]*)\b/gm)].map((match) => match[1] ?? ''))];
+  assert.ok(commands.length >= 5, `commands read from --help: ${commands.join(', ')}`);
+  assert.deepEqual(commands.filter((command) => !(command in COMMANDS)), [], 'commands missing from src/completion.ts');
+  const known = new Set(Object.values(COMMANDS).flatMap((spec) => spec.flags));
+  const flags = [...new Set([...usage.matchAll(/--[a-z][a-z-]*/g)].map((match) => match[0]))].filter((flag) => flag !== '--help' && flag !== '--version');
+  assert.deepEqual(flags.filter((flag) => !known.has(flag)), [], 'flags missing from src/completion.ts');
 
   const zshPath = which('zsh');
   if (!zshPath) {
