@@ -68,12 +68,12 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
       for (const alert of alerts) recent.queued(alert);
     },
   });
-  const shared = settings.redis_url === undefined ? undefined : await openShared(settings.redis_url, config, paths.dataDir, metrics).catch(async (error: unknown) => {
+  const shared = settings.redis_url === undefined ? undefined : await openShared(settings.redis_url, config, paths.dataDir, metrics, logger).catch(async (error: unknown) => {
     await dataDirLock.release();
     throw error;
   });
   let feeder: QueueFeeder | undefined;
-  const dispatcher = buildDispatcher(config, { journal, deadLetter, metrics, logger, recent, feeder: () => feeder });
+  const dispatcher = buildDispatcher(config, { journal, deadLetter, metrics, logger, recent, feeder: () => feeder, sourceLeases: shared?.leases });
   if (shared !== undefined) feeder = buildFeeder(shared, dispatcher, () => store.config, logger);
   metrics.attachProbes({
     queueDepth: () => new Map(Object.entries(dispatcher.perSource())),

@@ -177,6 +177,27 @@ describe('three GenHook processes on one Redis', { skip: redisSkip }, () => {
     }
   });
 
+  test('a source limited to 4 concurrent never has more than 4 in flight at SL1 across three replicas, even after one of them dies mid-burst', async () => {
+    const sl1 = await startFakeSl1();
+    sl1.respondWith(201, { delayMs: 100 });
+    // Each replica alone would allow 4: without shared leases SL1 would see up to 12 at once.
+    const cluster = await startReplicas(redis, sl1, 3, { app_max_concurrent: 4, max_worker_threads: 8, sl1_timeout: '1s' });
+    try {
+      const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => post(cluster.replicas[i % 3]!.url, i + 1)));
+      const accepted = answers.filter((n): n is number => n !== undefined);
+      assert.equal(accepted.length, 60);
+      await sl1.waitForRequests(8);
+      // One dies mid-burst: any lease it held expires (sl1_timeout + 5 s) and the others go on, still never above 4.
+      cluster.replicas[0]!.child.kill('SIGKILL');
+      await allDelivered(sl1, accepted);
+      console.log(`max_concurrent 4 across 3 replicas: SL1 saw at most ${sl1.maxConcurrent} at once over ${sl1.requests.length} requests`);
+      assert.equal(sl1.maxConcurrent, 4, 'the limit was reached (so the test could fail) and never passed');
+    } finally {
+      await cluster.close();
+      await sl1.close();
+    }
+  });
+
   test('kill -9 of Redis and a restart from its AOF: nothing answered 2xx is lost', async () => {
     const own = await startTestRedis();
     const sl1 = await startFakeSl1();

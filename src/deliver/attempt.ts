@@ -162,6 +162,14 @@ export class AttemptRunner {
     if (this.#o.now() >= this.#expiresAt(entry)) return { kind: 'expired' };
     if (this.#sl1 === undefined) return { kind: 'log' };
     if (this.#paused || this.breaker.state === 'open') return { kind: 'held', rejected: false };
+    // Across replicas (redis_url) a limited source also needs one of its shared leases; this process's own
+    // limit already holds, so waiting here keeps at most that many global slots.
+    const limit = this.#o.perSourceConcurrency.get(entry.source);
+    const lease = limit === undefined ? undefined : await this.#o.sourceLeases?.acquire(entry.source, limit, this.#signal);
+    if (this.#signal.aborted) {
+      lease?.release();
+      return { kind: 'closed' };
+    }
     this.#onInFlight(entry, 1);
     try {
       const response = await this.breaker.run((isProbe) => this.#send(entry, isProbe));
@@ -176,6 +184,7 @@ export class AttemptRunner {
       throw err;
     } finally {
       this.#onInFlight(entry, -1);
+      lease?.release();
     }
   }
 

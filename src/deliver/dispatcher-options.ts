@@ -54,6 +54,17 @@ export interface DispatcherOptions {
   readonly random?: () => number;
   /** @default a logger that drops everything */
   readonly logger?: DeliveryLogger;
+  /**
+   * Leases that hold a source's perSourceConcurrency across every GenHook sharing one Redis; without them
+   * the limit holds in this process only. Wiring, not a setting. @default undefined
+   */
+  readonly sourceLeases?: SourceLeases | undefined;
+}
+
+/** A lease per delivery of a limited source, shared by replicas; a holder that dies loses its lease when it expires. */
+export interface SourceLeases {
+  /** Resolves once one of the source's `limit` leases is this attempt's (or `signal` aborted: then `release` does nothing). */
+  acquire(source: string, limit: number, signal: AbortSignal): Promise<{ release(): void }>;
 }
 
 export type DeadLetterReason = 'permanent' | 'retries_exhausted' | 'expired';
@@ -112,6 +123,7 @@ export interface ResolvedOptions {
   readonly now: () => number;
   readonly random: () => number;
   readonly logger: DeliveryLogger;
+  readonly sourceLeases: SourceLeases | undefined;
 }
 
 const silentLogger: DeliveryLogger = {
@@ -141,6 +153,7 @@ export function resolveDispatcherOptions(options: DispatcherOptions): ResolvedOp
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
     logger: options.logger ?? silentLogger,
+    sourceLeases: options.sourceLeases,
   };
   assertPositiveInteger('maxConcurrent', resolved.maxConcurrent);
   assertPositiveInteger('queueMaxSize', resolved.queueMaxSize);

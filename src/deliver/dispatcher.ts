@@ -171,7 +171,7 @@ class AlertDispatcher implements Dispatcher {
 
   reconfigure(options: DispatcherOptions): Reconfiguration {
     const previous = this.#o;
-    const next = resolveDispatcherOptions({ logger: previous.logger, now: previous.now, random: previous.random, ...options });
+    const next = resolveDispatcherOptions({ logger: previous.logger, now: previous.now, random: previous.random, sourceLeases: previous.sourceLeases, ...options });
     const change = diffDispatcherOptions(previous, next);
     if (this.#closed) return { changed: [], isClientReplaced: false, isBreakerReset: false, mode: previous.url === undefined ? 'log' : 'sl1' };
     // Everything that can throw is built before anything changes.

@@ -3,7 +3,7 @@ import type { BreakerOptions } from './breaker.js';
 import type { ResolvedOptions } from './dispatcher-options.js';
 
 /** Options that are settings; `now`, `random` and `logger` are wiring and never count as a change. */
-export type DeliverySetting = Exclude<keyof ResolvedOptions, 'now' | 'random' | 'logger'>;
+export type DeliverySetting = Exclude<keyof ResolvedOptions, 'now' | 'random' | 'logger' | 'sourceLeases'>;
 
 /**
  * What a {@link Dispatcher.reconfigure} changed: option names only, never values (the password is one).

@@ -22,6 +22,12 @@ export function createRedisMetrics(registry: Registry, probes: RedisProbes) {
     errors: new Counter({ name: 'genhook_redis_errors_total', help: 'Redis operations that failed (unreachable, timeout, error reply), by operation', labelNames: ['command'] as const, registers }),
     claimed: new Counter({ name: 'genhook_redis_claimed_total', help: 'Alerts this replica took over from a replica silent longer than redis_claim_idle', registers }),
     redelivered: new Counter({ name: 'genhook_redis_redelivered_total', help: 'Alerts handed to delivery that may have reached SL1 already (claimed, or recovered after a restart)', registers }),
+    leaseWaits: new Counter({
+      name: 'genhook_redis_lease_waits_total',
+      help: 'Deliveries that waited for a <source>_max_concurrent lease because the source was at its limit across replicas',
+      labelNames: ['source'] as const,
+      registers,
+    }),
     lost: new Counter({ name: 'genhook_redis_lost_claims_total', help: 'Alerts this replica held that another replica claimed while this one was unresponsive', registers }),
     connected: new Gauge({
       name: 'genhook_redis_connected',

@@ -5,7 +5,7 @@
 import type { RuntimeConfig } from '../config/index.js';
 import { toDeadLetterEntry, type DeadLetterFile } from '../dead-letter/index.js';
 import { createDispatcher, type Dispatcher } from '../deliver/dispatcher.js';
-import type { DispatcherHooks, DispatcherOptions } from '../deliver/dispatcher-options.js';
+import type { DispatcherHooks, DispatcherOptions, SourceLeases } from '../deliver/dispatcher-options.js';
 import type { Journal } from '../enqueue/index.js';
 import type { Alert } from '../alert.js';
 import type { Logger } from '../ops/logger.js';
@@ -21,12 +21,14 @@ export interface DeliveryWiring {
   readonly recent: RecentAlerts;
   /** Set with redis_url: outcomes are recorded in the shared queue instead of the local journal. */
   readonly feeder?: () => QueueFeeder | undefined;
+  /** Set with redis_url: <source>_max_concurrent holds across replicas. */
+  readonly sourceLeases?: SourceLeases | undefined;
 }
 
 export const LOG_MODE_WARNING = 'sl1_api_url is not set: log mode, alerts are written to the log and not sent to SL1';
 
 export function buildDispatcher(config: RuntimeConfig, wiring: DeliveryWiring): Dispatcher {
-  return createDispatcher(toDispatcherOptions(config, wiring.logger), deliveryHooks(wiring));
+  return createDispatcher({ ...toDispatcherOptions(config, wiring.logger), sourceLeases: wiring.sourceLeases }, deliveryHooks(wiring));
 }
 
 /** Offers the alerts the journal still held; what does not fit waits in the journal for the next start. */

@@ -11,15 +11,17 @@ import type { Metrics } from '../ops/metrics.js';
 import { createRedisMetrics, type RedisMetrics } from '../ops/redis-metrics.js';
 import type { QueueFeeder } from '../queue/feeder.js';
 import type { RedisBackend } from '../queue/redis-backend.js';
+import { RedisLeases } from '../queue/redis-leases.js';
 import { createFeeder, openSharedQueue } from '../queue/shared-queue.js';
 import type { Storage } from './open-storage.js';
 
 export interface SharedQueueRuntime {
   readonly backend: RedisBackend;
   readonly metrics: RedisMetrics;
+  readonly leases: RedisLeases;
 }
 
-export async function openShared(url: string, config: RuntimeConfig, dataDir: string, metrics: Metrics): Promise<SharedQueueRuntime> {
+export async function openShared(url: string, config: RuntimeConfig, dataDir: string, metrics: Metrics, logger: Logger): Promise<SharedQueueRuntime> {
   const { settings } = config;
   let redisMetrics: RedisMetrics | undefined;
   const backend = await openSharedQueue({
@@ -42,7 +44,16 @@ export async function openShared(url: string, config: RuntimeConfig, dataDir: st
     pending: async () => (await backend.stats()).pending,
     held: () => backend.heldCount,
   });
-  return { backend, metrics: redisMetrics };
+  const metricsNow = redisMetrics;
+  const leases = new RedisLeases({
+    redis: backend.redis,
+    keys: backend.keys,
+    // The longest one attempt may take, plus a margin: a lease of a replica that died frees itself after this.
+    ttlMs: () => Math.min(settings.processing_timeout, settings.sl1_timeout) + 5000,
+    logger,
+    onWait: (source) => metricsNow.leaseWaits.inc({ source }),
+  });
+  return { backend, metrics: redisMetrics, leases };
 }
 
 /** The feeder of this replica: holds a few alerts beyond its delivery slots, the rest stays in Redis for any replica. */
