@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `genhook serve | check | render | dlq list | dlq replay`. Flags --settings/--webhooks, or the environment
+ * `genhook serve | check | test | render | dlq list | dlq replay`. Flags --settings/--webhooks, or the environment
  * variables GENHOOK_SETTINGS/GENHOOK_WEBHOOKS; defaults ./settings.ini and ./webhooks.ini.
  */
 import { readFile } from 'node:fs/promises';
@@ -14,6 +14,7 @@ import { type RequestView, parseJsonSafe } from './payload/index.js';
 import { resolveItem } from './intake/intake.js';
 import { escapeForTerminal, renderOptionsFrom } from './render/index.js';
 import { completionScript, SHELLS, type Shell } from './completion.js';
+import { goldenTestCommand } from './golden/test-command.js';
 import { startGenHook } from './server.js';
 import { readDeadLetters, replayDeadLetters, toAlert } from './dead-letter/index.js';
 import { StoreError } from './store/index.js';
@@ -23,6 +24,9 @@ const USAGE = `Usage: genhook <command> [options]
 Commands:
   serve                         run the webhook receiver (what ./start.sh runs)
   check                         validate settings.ini and webhooks.ini; exit 1 on any error
+  test [--update] [dir]         render every fixture in dir (default ./fixtures: <source>/<name>.json, headers in
+                                <name>.meta.json) as the server does and compare the SL1 request bodies with
+                                <name>.expected.json; exit 1 with a diff on any difference; --update writes them
   render <name> <payload.json>  print the message a payload renders to (name: github or github.push)
   render <payload.json> --header 'X-GitHub-Event: push'
                                 identify the source and event from headers/body like the server does
@@ -47,6 +51,7 @@ async function main(argv: readonly string[]): Promise<number> {
       id: { type: 'string', multiple: true },
       all: { type: 'boolean' },
       json: { type: 'boolean' },
+      update: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -66,6 +71,11 @@ async function main(argv: readonly string[]): Promise<number> {
       return serveCommand(files);
     case 'check':
       return checkCommand(files);
+    case 'test':
+      return goldenTestCommand(await loadServingConfig(files).then((loaded) => loaded.config), args[0] ?? 'fixtures', values.update === true, {
+        out: (text) => process.stdout.write(text),
+        err: (text) => process.stderr.write(text),
+      });
     case 'render':
       return renderCommand(await loadServingConfig(files).then((loaded) => loaded.config), args, values.header ?? []);
     case 'dlq':

@@ -7,6 +7,7 @@
 export const COMMANDS: Readonly<Record<string, { readonly sub?: readonly string[]; readonly flags: readonly string[] }>> = {
   serve: { flags: ['--settings', '--webhooks'] },
   check: { flags: ['--settings', '--webhooks'] },
+  test: { flags: ['--settings', '--webhooks', '--update'] },
   render: { flags: ['--settings', '--webhooks', '--header'] },
   dlq: { sub: ['list', 'replay'], flags: ['--settings', '--webhooks', '--json', '--id', '--all'] },
   completion: { sub: ['bash', 'zsh'], flags: [] },

@@ -21,7 +21,7 @@ async function loadFixtures(): Promise<Fixture[]> {
   const fixtures: Fixture[] = [];
   for (const source of (await readdir('fixtures')).sort()) {
     for (const file of (await readdir(join('fixtures', source))).sort()) {
-      if (!file.endsWith('.json') || file.endsWith('.meta.json')) continue;
+      if (!file.endsWith('.json') || file.endsWith('.meta.json') || file.endsWith('.expected.json')) continue;
       const name = file.slice(0, -'.json'.length);
       const meta = JSON.parse(await readFile(join('fixtures', source, `${name}.meta.json`), 'utf8')) as {
         headers: Record<string, string>;

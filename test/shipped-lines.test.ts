@@ -41,7 +41,7 @@ function loadFixtures(): Fixture[] {
   const base = join(root, 'fixtures');
   for (const source of readdirSync(base).sort()) {
     for (const file of readdirSync(join(base, source)).sort()) {
-      if (!file.endsWith('.json') || file.endsWith('.meta.json')) continue;
+      if (!file.endsWith('.json') || file.endsWith('.meta.json') || file.endsWith('.expected.json')) continue;
       const name = file.slice(0, -'.json'.length);
       const meta = JSON.parse(readFileSync(join(base, source, `${name}.meta.json`), 'utf8')) as {
         headers: Record<string, string>;
