@@ -18,3 +18,16 @@ export interface Alert {
   /** When GenHook accepted the webhook, epoch milliseconds. */
   readonly receivedAt: number;
 }
+
+/** Roughly what an alert costs in memory besides its strings: the entry, its logger and map slots. */
+const ALERT_OVERHEAD_BYTES = 256;
+
+/**
+ * The size an alert counts for against `queue_max_bytes`: its strings' lengths (V8 keeps most as one byte per
+ * character) plus a fixed overhead. O(number of fields), so it is cheap enough for every offer and release.
+ */
+export function alertBytes(alert: Alert): number {
+  let bytes = ALERT_OVERHEAD_BYTES + alert.id.length + alert.requestId.length + alert.source.length + (alert.event?.length ?? 0) + alert.message.length;
+  for (const key in alert.fields) bytes += key.length + (alert.fields[key]?.length ?? 0);
+  return bytes;
+}

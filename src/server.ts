@@ -16,6 +16,7 @@ import { listen } from './start/listen.js';
 import { openStorage } from './start/open-storage.js';
 import { buildFeeder, moveToShared, openShared } from './start/open-shared-queue.js';
 import type { QueueFeeder } from './queue/feeder.js';
+import { feedBacklog } from './enqueue/backlog-feeder.js';
 import { watchConfig } from './start/watch.js';
 
 export interface GenHookOptions {
@@ -61,8 +62,9 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   const store = new ConfigStore({ files, initial, logger, metrics });
 
   const recent = new RecentAlerts(settings.recent_alerts);
-  const { journal, pending, deadLetter, dataDirLock } = await openStorage(paths, {
+  const { journal, pending, backlog, deadLetter, dataDirLock } = await openStorage(paths, {
     durability: settings.journal_mode,
+    pendingMax: { count: settings.queue_max_size, bytes: settings.queue_max_bytes },
     logger,
     onAppended: (alerts) => {
       for (const alert of alerts) recent.queued(alert);
@@ -78,17 +80,24 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   metrics.attachProbes({
     queueDepth: () => new Map(Object.entries(dispatcher.perSource())),
     queueCapacity: () => store.config.settings.queue_max_size,
+    queueBytes: () => dispatcher.bytes,
+    queueCapacityBytes: () => store.config.settings.queue_max_bytes,
     journalPending: () => journal.size,
     workers: () => store.config.settings.max_worker_threads,
   });
   if (!settings.sl1_api_url) logger.warn(LOG_MODE_WARNING);
   replayPending(dispatcher, shared === undefined ? pending : await moveToShared(shared, journal, pending, logger), logger);
   await feeder?.start();
+  // Alerts recovered beyond the queue's bounds are delivered from here as room frees (in memory or not, they were accepted here).
+  if (backlog.length > 0) {
+    logger.warn({ count: backlog.length, queueMaxSize: settings.queue_max_size, queueMaxBytes: settings.queue_max_bytes }, 'journal: alerts beyond queue_max_size or queue_max_bytes stay journaled and are fed in as room frees');
+  }
+  const backlogFeeder = feedBacklog(backlog, journal, dispatcher, logger);
 
   let isDraining = false;
   const isDrainingNow = (): boolean => isDraining;
   const snsCertificates = new SnsCertificateStore(options.snsCertificateDispatcher ? { dispatcher: options.snsCertificateDispatcher } : {});
-  const app = buildApp({ store, journal, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt, shared: shared && feeder ? { backend: shared.backend, feeder } : undefined });
+  const app = buildApp({ store, journal, backlog: backlogFeeder, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt, shared: shared && feeder ? { backend: shared.backend, feeder } : undefined });
   const listener = await listen(app.fetch, config);
   logger.info({ url: listener.url, sources: config.rules.sources(), mode: settings.sl1_api_url ? 'sl1' : 'log' }, 'GenHook listening');
 
@@ -113,6 +122,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     reload: (trigger = 'admin') => store.reload(trigger),
     async shutdown(graceMs = store.config.settings.shutdown_grace_period) {
       isDraining = true;
+      backlogFeeder.stop();
       watching.set(false);
       logger.info({ graceMs, waiting: dispatcher.size, inFlight: dispatcher.inFlight }, 'shutting down: draining queued alerts');
       await feeder?.stop(); // no new alerts taken from Redis; what this replica holds is delivered or left for recovery

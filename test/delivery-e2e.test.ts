@@ -90,7 +90,7 @@ test('queue full: new webhooks get 503 with Retry-After; nothing accepted is dro
     const ready = await fetch(`${server.url}/ready`);
     assert.equal(ready.status, 503, '/ready reports the full queue');
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    assert.match(metrics, /genhook_queue_full_total\{source="app"\} 3/);
+    assert.match(metrics, /genhook_queue_full_total\{source="app",limit="count"\} 3/);
     assert.equal(server.genhook.dispatcher.size + server.genhook.dispatcher.inFlight, 5);
   } finally {
     await server.genhook.shutdown(100);

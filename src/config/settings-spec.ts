@@ -117,6 +117,7 @@ export const SETTINGS_SPEC = {
 
   max_worker_threads: setting(positiveIntKind, 50, 'Deliveries to SL1 in flight at once, across all sources.', { aliases: ['max_threads'] }),
   queue_max_size: setting(positiveIntKind, 10_000, 'Alerts that may wait for SL1; when full, webhooks get 503 with Retry-After.', { aliases: ['queue_size'] }),
+  queue_max_bytes: setting(sizeKind, 64 * 1024 ** 2, 'Bytes of alerts (message and fields) that may wait in memory for SL1; past it webhooks get 503 with Retry-After, and alerts recovered from the journal beyond it wait there.'),
   processing_timeout: setting(durationKind, 60_000, 'Upper bound for one delivery attempt end to end.', { aliases: ['thread_timeout'] }),
   retry_max_attempts: setting(positiveIntKind, 3, 'Delivery attempts per alert before it is dead-lettered.', { aliases: ['sl1_retry_attempts'] }),
   retry_base_delay: setting(durationKind, 1000, 'First retry delay; it doubles each attempt, with jitter.'),
@@ -146,6 +147,7 @@ export const SETTINGS_SPEC = {
   log_pretty: setting(oneOf('auto', 'true', 'false'), 'auto', 'Human-readable logs; auto means when stdout is a terminal.'),
 
   missing_value: setting(textKind, '', 'Text rendered for a field the payload lacks (or holds null).'),
+  message_max_length: setting(positiveIntKind, 8192, 'Longest SL1 message in characters; a longer one is cut and ends in … (a payload field cannot grow an alert without bound).'),
   message_control_characters: setting(oneOf('replace', 'keep'), 'replace', 'replace: control characters other than newline and tab in the SL1 message become U+FFFD (CR line ends become newlines); keep: sent as the payload had them.'),
   max_body_size: setting(sizeKind, 1024 ** 2, 'Largest webhook body accepted; larger ones get 413.'),
   max_json_depth: setting(positiveIntKind, 64, 'Deepest JSON nesting accepted; deeper bodies get 400.'),

@@ -34,6 +34,12 @@ export interface DispatcherOptions {
   readonly perSourceConcurrency?: Readonly<Record<string, number>>;
   /** Alerts held at once, waiting plus in flight plus reserved; `offer` refuses beyond it. @default 10000 */
   readonly queueMaxSize?: number;
+  /**
+   * Bytes of alerts held at once (see `alertBytes`), waiting plus in flight plus reserved; `offer` refuses beyond it,
+   * except that an empty dispatcher always takes one alert, so an alert bigger than the bound is not stuck forever.
+   * @default 67108864 (64 MiB)
+   */
+  readonly queueMaxBytes?: number;
   /** Bound on one attempt, connect to last byte of the answer. @default 10000 */
   readonly processingTimeoutMs?: number;
   /** Real attempts per alert before it is dead-lettered as `retries_exhausted`. @default 3 */
@@ -113,6 +119,7 @@ export interface ResolvedOptions {
   readonly maxConcurrent: number;
   readonly perSourceConcurrency: ReadonlyMap<string, number>;
   readonly queueMaxSize: number;
+  readonly queueMaxBytes: number;
   readonly processingTimeoutMs: number;
   readonly retryMaxAttempts: number;
   readonly backoff: Omit<BackoffOptions, 'random'>;
@@ -143,6 +150,7 @@ export function resolveDispatcherOptions(options: DispatcherOptions): ResolvedOp
     maxConcurrent: options.maxConcurrent ?? 50,
     perSourceConcurrency: new Map(Object.entries(options.perSourceConcurrency ?? {})),
     queueMaxSize: options.queueMaxSize ?? 10_000,
+    queueMaxBytes: options.queueMaxBytes ?? 64 * 1024 ** 2,
     processingTimeoutMs: options.processingTimeoutMs ?? 10_000,
     retryMaxAttempts: options.retryMaxAttempts ?? 3,
     backoff: options.backoff ?? {},
@@ -157,6 +165,7 @@ export function resolveDispatcherOptions(options: DispatcherOptions): ResolvedOp
   };
   assertPositiveInteger('maxConcurrent', resolved.maxConcurrent);
   assertPositiveInteger('queueMaxSize', resolved.queueMaxSize);
+  assertPositiveInteger('queueMaxBytes', resolved.queueMaxBytes);
   assertPositiveInteger('processingTimeoutMs', resolved.processingTimeoutMs);
   assertPositiveInteger('retryMaxAttempts', resolved.retryMaxAttempts);
   assertPositiveInteger('maxAlertAgeMs', resolved.maxAlertAgeMs);

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import pRetry, { AbortError } from 'p-retry';
-import type { Alert } from '../alert.js';
+import { alertBytes, type Alert } from '../alert.js';
 import type { BreakerState } from './breaker.js';
 import { AlertExpiredError, DispatcherClosedError } from './errors.js';
 import { diffDispatcherOptions, type Reconfiguration } from './options-diff.js';
@@ -30,11 +30,18 @@ export interface Reservation {
 }
 
 export interface Dispatcher {
-  /** False when full (`queueMaxSize` waiting + in flight + reserved) or closed: answer 503 + Retry-After. */
+  /** False when full (`queueMaxSize` or `queueMaxBytes` held: waiting + in flight + reserved) or closed: answer 503 + Retry-After. */
   offer(alert: Alert): boolean;
-  hasRoom(n?: number): boolean;
-  /** Sets room aside for `n` alerts, or undefined when there is none. */
-  reserve(n?: number): Reservation | undefined;
+  /** Room for `n` more alerts of `bytes` in all (see `alertBytes`). */
+  hasRoom(n?: number, bytes?: number): boolean;
+  /** Which bound `n` alerts of `bytes` would cross, or undefined when they fit. */
+  fullBy(n?: number, bytes?: number): 'count' | 'bytes' | 'closed' | undefined;
+  /** Sets room aside for `n` alerts of `bytes` in all, or undefined when there is none. */
+  reserve(n?: number, bytes?: number): Reservation | undefined;
+  /** Bytes held (waiting + in flight + reserved), as counted against `queueMaxBytes`. */
+  readonly bytes: number;
+  /** Called whenever an alert leaves (delivered, logged, dead-lettered): room may have freed. */
+  onRoom(listener: () => void): void;
   /** Alerts waiting (not in flight). */
   readonly size: number;
   readonly inFlight: number;
@@ -83,7 +90,10 @@ class AlertDispatcher implements Dispatcher {
   #total = 0;
   #inFlight = 0;
   #reserved = 0;
+  #bytes = 0;
+  #reservedBytes = 0;
   #closed = false;
+  readonly #roomListeners: (() => void)[] = [];
 
   constructor(options: ResolvedOptions, hooks: DispatcherHooks) {
     this.#o = options;
@@ -113,32 +123,61 @@ class AlertDispatcher implements Dispatcher {
     return this.#runner.isPaused;
   }
 
-  hasRoom(n = 1): boolean {
-    return !this.#closed && this.#total + this.#reserved + n <= this.#o.queueMaxSize;
+  get bytes(): number {
+    return this.#bytes + this.#reservedBytes;
+  }
+
+  hasRoom(n = 1, bytes = 0): boolean {
+    return this.fullBy(n, bytes) === undefined;
+  }
+
+  fullBy(n = 1, bytes = 0): 'count' | 'bytes' | 'closed' | undefined {
+    if (this.#closed) return 'closed';
+    if (this.#total + this.#reserved + n > this.#o.queueMaxSize) return 'count';
+    const isEmpty = this.#total + this.#reserved === 0;
+    if (!isEmpty && this.#bytes + this.#reservedBytes + bytes > this.#o.queueMaxBytes) return 'bytes';
+    return undefined;
+  }
+
+  onRoom(listener: () => void): void {
+    this.#roomListeners.push(listener);
   }
 
   offer(alert: Alert): boolean {
-    if (!this.hasRoom(1)) return false;
+    if (!this.hasRoom(1, alertBytes(alert))) return false;
     this.#admit(alert);
     return true;
   }
 
-  reserve(n = 1): Reservation | undefined {
-    if (!this.hasRoom(n)) return undefined;
+  reserve(n = 1, bytes = 0): Reservation | undefined {
+    if (!this.hasRoom(n, bytes)) return undefined;
     this.#reserved += n;
+    this.#reservedBytes += bytes;
     let left = n;
+    let leftBytes = bytes;
     return {
       offer: (alert) => {
         if (left <= 0) throw new RangeError(`Reservation of ${n} already used: call reserve() again`);
         left--;
         this.#reserved--;
+        const used = Math.min(leftBytes, alertBytes(alert));
+        leftBytes -= used;
+        this.#reservedBytes -= used;
         this.#admit(alert);
       },
       release: () => {
+        const isReturning = left > 0 || leftBytes > 0;
         this.#reserved -= left;
+        this.#reservedBytes -= leftBytes;
         left = 0;
+        leftBytes = 0;
+        if (isReturning) this.#notifyRoom();
       },
     };
+  }
+
+  #notifyRoom(): void {
+    for (const listener of this.#roomListeners) listener();
   }
 
   perSource(): Record<string, SourceStats> {
@@ -215,6 +254,7 @@ class AlertDispatcher implements Dispatcher {
 
   #admit(alert: Alert): void {
     this.#total++;
+    this.#bytes += alertBytes(alert);
     const stats = this.#stats.get(alert.source) ?? { total: 0, inFlight: 0 };
     stats.total++;
     this.#stats.set(alert.source, stats);
@@ -230,7 +270,7 @@ class AlertDispatcher implements Dispatcher {
     if (this.#closed) {
       // What p-retry would do at once for an alert started after close(): nothing, it stays in the journal.
       release();
-      this.#release(entry.alert.source);
+      this.#release(entry.alert);
       return;
     }
     this.#track(entry, this.#runTaken(entry, release));
@@ -257,7 +297,7 @@ class AlertDispatcher implements Dispatcher {
       .catch((err: unknown) => this.#o.logger.error({ err, alertId: entry.alert.id }, 'delivery bookkeeping failed'))
       .finally(() => {
         this.#runs.delete(run);
-        this.#release(entry.alert.source);
+        this.#release(entry.alert);
       });
     this.#runs.add(run);
   }
@@ -360,11 +400,13 @@ class AlertDispatcher implements Dispatcher {
     if (stats !== undefined) stats.inFlight += delta;
   }
 
-  #release(source: string): void {
+  #release(alert: Alert): void {
     this.#total--;
-    const stats = this.#stats.get(source);
-    if (stats !== undefined && --stats.total === 0) this.#stats.delete(source);
+    this.#bytes -= alertBytes(alert);
+    const stats = this.#stats.get(alert.source);
+    if (stats !== undefined && --stats.total === 0) this.#stats.delete(alert.source);
     if (this.#total === 0) for (const wake of [...this.#idleWaiters]) wake();
+    this.#notifyRoom();
   }
 }
 

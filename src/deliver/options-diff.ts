@@ -40,6 +40,7 @@ const COMPARED: Readonly<Record<DeliverySetting, (a: ResolvedOptions, b: Resolve
   maxConcurrent: (a, b) => a.maxConcurrent === b.maxConcurrent,
   perSourceConcurrency: (a, b) => isSameMap(a.perSourceConcurrency, b.perSourceConcurrency),
   queueMaxSize: (a, b) => a.queueMaxSize === b.queueMaxSize,
+  queueMaxBytes: (a, b) => a.queueMaxBytes === b.queueMaxBytes,
   processingTimeoutMs: (a, b) => a.processingTimeoutMs === b.processingTimeoutMs,
   retryMaxAttempts: (a, b) => a.retryMaxAttempts === b.retryMaxAttempts,
   backoff: (a, b) => isSameBackoff(a.backoff, b.backoff),

@@ -1,14 +1,19 @@
 /**
  * The journal on disk: group-committed appends to one O_APPEND file, and compaction that rewrites the live records
  * into a new file while appends go on, then renames it over the old one at a batch boundary.
+ * In memory it keeps only where each live record sits (id → offset, length), never the alert: alerts beyond the
+ * queue's bounds stay in the file and are read back when there is room, and compaction copies bytes file to file.
+ * After each batch it checks that its file is still the one at its path: a journal deleted or replaced under it is
+ * rewritten in place from the open descriptor before the batch is acknowledged, so no 2xx lands in an unlinked file.
  */
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import type { Alert } from '../alert.js';
 import { StoreError, type StoreLogger } from '../store/errors.js';
-import { fsyncDirectory, writeAll } from '../store/fs-util.js';
+import { fsyncDirectory, isNotFound, writeAll } from '../store/fs-util.js';
 import { GroupCommit } from '../store/group-commit.js';
-import { encodeJournalRecord } from './journal-record.js';
-import type { Journal, JournalStats } from './journal-types.js';
+import { decodeAddRecord, encodeJournalRecord, type RecordPlace } from './journal-record.js';
+import { copyRecords, readAt } from './record-copy.js';
+import type { Journal, JournalHealth, JournalStats } from './journal-types.js';
 
 interface Item {
   readonly op: 'add' | 'done';
@@ -17,6 +22,11 @@ interface Item {
 }
 
 interface Compaction {
+  /** Live records at the snapshot, and where the snapshot put them in the new file. */
+  readonly entries: readonly (readonly [string, RecordPlace])[];
+  readonly snapshotAt: number;
+  places?: Map<string, RecordPlace>;
+  snapshotBytes: number;
   /** Batches written to the old file after the snapshot; copied to the new file before the switch. */
   readonly tail: Buffer[];
   settled: boolean;
@@ -28,13 +38,18 @@ interface Compaction {
 export interface FileJournalInit {
   readonly path: string;
   readonly dir: string;
+  /** Opened `a+`: appends go to the end, reads are positional. */
   readonly handle: FileHandle;
   readonly isSync: boolean;
-  readonly live: Map<string, string>;
+  readonly live: Map<string, RecordPlace>;
   readonly fileBytes: number;
   readonly compactAfterBytes: number;
   readonly logger: StoreLogger | undefined;
 }
+
+/** While writes fail, one probe record (a done for no alert: ignored on recovery) is tried this often. */
+const PROBE_INTERVAL_MS = 1000;
+const PROBE_ID = '\u0000probe';
 
 export class FileJournal implements Journal {
   readonly #path: string;
@@ -43,16 +58,22 @@ export class FileJournal implements Journal {
   readonly #compactAfterBytes: number;
   readonly #logger: StoreLogger | undefined;
   readonly #committer: GroupCommit<Item>;
-  // id -> its encoded add line: compaction writes these without re-encoding.
-  readonly #live: Map<string, string>;
+  readonly #live: Map<string, RecordPlace>;
+  readonly #reads = new Set<Promise<unknown>>();
   #handle: FileHandle;
   #liveBytes = 0;
   #fileBytes: number;
   #nextCompactionAt: number;
   #compaction: Compaction | undefined;
   #state: 'open' | 'failed' | 'closing' | 'closed' = 'open';
+  /** The last write's error while writes fail; undefined while they succeed. */
+  #failure: unknown;
+  #probe: NodeJS.Timeout | undefined;
+  /** The file was found deleted or replaced and could not be rewritten yet: the next batch tries again first. */
+  #isDisplaced = false;
   #syncs = 0;
   #compactions = 0;
+  #rehomes = 0;
   #closed: Promise<void> | undefined;
 
   constructor(init: FileJournalInit) {
@@ -61,7 +82,7 @@ export class FileJournal implements Journal {
     this.#handle = init.handle;
     this.#isSync = init.isSync;
     this.#live = init.live;
-    for (const line of init.live.values()) this.#liveBytes += Buffer.byteLength(line);
+    for (const place of init.live.values()) this.#liveBytes += place.length;
     this.#fileBytes = init.fileBytes;
     this.#compactAfterBytes = init.compactAfterBytes;
     this.#nextCompactionAt = init.compactAfterBytes;
@@ -78,11 +99,16 @@ export class FileJournal implements Journal {
 
   get stats(): JournalStats {
     const { batches } = this.#committer;
-    return { batches, syncs: this.#syncs, compactions: this.#compactions, fileBytes: this.#fileBytes, liveBytes: this.#liveBytes };
+    return { batches, syncs: this.#syncs, compactions: this.#compactions, rehomes: this.#rehomes, fileBytes: this.#fileBytes, liveBytes: this.#liveBytes };
+  }
+
+  get health(): JournalHealth {
+    if (this.#state === 'open' && this.#failure === undefined && !this.#isDisplaced) return { writable: true };
+    return { writable: false, error: this.#failure === undefined ? this.#unavailable().message : String(this.#failure) };
   }
 
   append(alerts: Alert | readonly Alert[]): Promise<void> {
-    if (this.#state !== 'open') return Promise.reject(this.#unavailable());
+    if (this.#state === 'closing' || this.#state === 'closed') return Promise.reject(this.#unavailable());
     const list: readonly Alert[] = 'id' in alerts ? [alerts as Alert] : (alerts as readonly Alert[]);
     // Pushed in one tick, so they share one batch and one promise.
     let written = Promise.resolve();
@@ -94,11 +120,20 @@ export class FileJournal implements Journal {
 
   complete(id: string): void {
     // After close a lost done only means one redelivery on the next start (at-least-once).
-    if (this.#state !== 'open') return;
+    if (this.#state === 'closing' || this.#state === 'closed') return;
     // Not durable on its own: it rides along with the next add's fsync, or close()'s.
     this.#committer.push({ op: 'done', id, line: encodeJournalRecord({ op: 'done', id }) }, false).catch((error: unknown) => {
       this.#logger?.warn({ err: error, alertId: id }, 'journal: could not record a delivered alert; it will be redelivered after a restart');
     });
+  }
+
+  read(id: string): Promise<Alert | undefined> {
+    const place = this.#live.get(id);
+    if (place === undefined || this.#state === 'closed') return Promise.resolve(undefined);
+    const reading = readAt(this.#handle, place.offset, place.length).then((data) => decodeAddRecord(data));
+    this.#reads.add(reading);
+    void reading.catch(() => undefined).finally(() => this.#reads.delete(reading));
+    return reading;
   }
 
   close(): Promise<void> {
@@ -107,8 +142,9 @@ export class FileJournal implements Journal {
   }
 
   async #close(): Promise<void> {
-    const wasFailed = this.#state === 'failed';
+    const wasFailed = this.#state === 'failed' || this.#failure !== undefined;
     this.#state = 'closing';
+    this.#stopProbe();
     await this.#committer.drain();
     const compaction = this.#compaction;
     this.#compaction = undefined;
@@ -116,6 +152,7 @@ export class FileJournal implements Journal {
       await compaction.written;
       await this.#discard(compaction);
     }
+    await Promise.allSettled([...this.#reads]);
     try {
       if (this.#isSync && !wasFailed) await this.#handle.datasync();
     } finally {
@@ -125,13 +162,14 @@ export class FileJournal implements Journal {
   }
 
   #unavailable(): StoreError {
-    return this.#state === 'failed'
-      ? new StoreError('journal_failed', `journal ${this.#path} failed to write earlier; restart GenHook to recover from it`)
-      : new StoreError('journal_closed', `journal ${this.#path} is closed; append before close()`);
+    if (this.#state === 'failed') return new StoreError('journal_failed', `journal ${this.#path} failed to write and could not be rolled back; retrying`);
+    if (this.#isDisplaced) return new StoreError('journal_failed', `journal ${this.#path} was deleted or replaced and could not be rewritten yet; retrying`);
+    return new StoreError('journal_closed', `journal ${this.#path} is closed; append before close()`);
   }
 
   async #flush(items: readonly Item[], isDurable: boolean): Promise<void> {
-    if (this.#state === 'failed') throw this.#unavailable();
+    if (this.#state === 'failed') await this.#repair();
+    if (this.#isDisplaced) await this.#rehomeOrThrow();
     const data = Buffer.from(items.map((item) => item.line).join(''), 'utf8');
     try {
       await writeAll(this.#handle, data);
@@ -141,22 +179,50 @@ export class FileJournal implements Journal {
       }
     } catch (error) {
       await this.#rollBack();
+      this.#failing(error);
       throw new StoreError('journal_write_failed', `could not write journal ${this.#path}: ${String(error)}; check disk space and permissions`, { cause: error });
     }
+    const batchStart = this.#fileBytes;
     this.#fileBytes += data.length;
     this.#compaction?.tail.push(data);
+    let offset = batchStart;
+    const added: string[] = [];
     for (const item of items) {
+      const length = Buffer.byteLength(item.line);
       if (item.op === 'add') {
-        if (this.#live.has(item.id)) continue;
-        this.#live.set(item.id, item.line);
-        this.#liveBytes += Buffer.byteLength(item.line);
+        if (!this.#live.has(item.id)) {
+          this.#live.set(item.id, { offset, length });
+          this.#liveBytes += length;
+          added.push(item.id);
+        }
       } else {
-        const line = this.#live.get(item.id);
-        if (line === undefined) continue;
-        this.#live.delete(item.id);
-        this.#liveBytes -= Buffer.byteLength(line);
+        const place = this.#live.get(item.id);
+        if (place !== undefined) {
+          this.#live.delete(item.id);
+          this.#liveBytes -= place.length;
+        }
+      }
+      offset += length;
+    }
+    // Acknowledged only once it is in the file at our path: a deleted or replaced journal is rewritten first.
+    if (await this.#displacement()) {
+      this.#isDisplaced = true;
+      try {
+        await this.#rehomeOrThrow();
+      } catch (error) {
+        // These alerts are answered 503, so they must not come back from a later rewrite either.
+        for (const id of added) this.#forget(id);
+        throw error;
       }
     }
+    this.#healthy();
+  }
+
+  #forget(id: string): void {
+    const place = this.#live.get(id);
+    if (place === undefined) return;
+    this.#live.delete(id);
+    this.#liveBytes -= place.length;
   }
 
   /** Cuts a partly written batch off so the next batch does not land after half a record; fail-stop if we cannot. */
@@ -166,8 +232,114 @@ export class FileJournal implements Journal {
       await this.#handle.datasync();
     } catch (error) {
       this.#state = 'failed';
-      this.#logger?.warn({ err: error, file: this.#path }, 'journal: cannot roll back a failed write; refusing further appends');
+      this.#logger?.warn({ err: error, file: this.#path }, 'journal: cannot roll back a failed write; refusing appends until it can');
     }
+  }
+
+  /** A failed roll back is tried again before the next batch: only a clean end of file may take new records. */
+  async #repair(): Promise<void> {
+    try {
+      await this.#handle.truncate(this.#fileBytes);
+      await this.#handle.datasync();
+    } catch (error) {
+      this.#failing(error);
+      throw new StoreError('journal_failed', `journal ${this.#path} cannot be rolled back to its last good record: ${String(error)}`, { cause: error });
+    }
+    this.#state = 'open';
+  }
+
+  #failing(error: unknown): void {
+    const wasHealthy = this.#failure === undefined;
+    this.#failure = error;
+    if (wasHealthy) this.#logger?.warn({ err: error, file: this.#path }, 'journal: writes fail; webhooks get 503 until a probe write succeeds');
+    // Nobody may send (a load balancer reads /ready): probe on our own so the journal comes back by itself.
+    this.#probe ??= setInterval(() => {
+      if (this.#state === 'closing' || this.#state === 'closed') return this.#stopProbe();
+      if (this.#committer.queued > 0) return;
+      this.#committer.push({ op: 'done', id: PROBE_ID, line: encodeJournalRecord({ op: 'done', id: PROBE_ID }) }, this.#isSync).catch(() => undefined);
+    }, PROBE_INTERVAL_MS);
+    this.#probe.unref();
+  }
+
+  #healthy(): void {
+    if (this.#failure !== undefined) this.#logger?.warn({ file: this.#path }, 'journal: writes succeed again; accepting webhooks');
+    this.#failure = undefined;
+    this.#stopProbe();
+  }
+
+  #stopProbe(): void {
+    if (this.#probe !== undefined) clearInterval(this.#probe);
+    this.#probe = undefined;
+  }
+
+  /** Whether the open file is still the one at the path: `deleted` (nlink 0 or nothing there) or `replaced`. */
+  async #displacement(): Promise<'deleted' | 'replaced' | undefined> {
+    const own = await this.#handle.stat();
+    if (own.nlink === 0) return 'deleted';
+    try {
+      const there = await stat(this.#path);
+      return there.ino === own.ino && there.dev === own.dev ? undefined : 'replaced';
+    } catch (error) {
+      if (isNotFound(error)) return 'deleted';
+      throw error;
+    }
+  }
+
+  /** Rewrites every live record from the open descriptor into a new file at the path (keeping a foreign one aside). */
+  async #rehomeOrThrow(): Promise<void> {
+    const how = (await this.#displacement().catch(() => 'deleted' as const)) ?? 'deleted';
+    try {
+      const compaction = this.#compaction;
+      this.#compaction = undefined;
+      if (compaction) {
+        await compaction.written;
+        await this.#discard(compaction, false);
+      }
+      let keptAside: string | undefined;
+      if (how === 'replaced') {
+        keptAside = `${this.#path}.replaced-${Date.now()}`;
+        await rename(this.#path, keptAside);
+      }
+      const entries = [...this.#live];
+      const tempPath = `${this.#path}.compact`;
+      await rm(tempPath, { force: true });
+      const handle = await open(tempPath, 'a+');
+      try {
+        const { places, bytes } = await copyRecords(this.#handle, handle, entries);
+        await handle.datasync();
+        await rename(tempPath, this.#path);
+        await fsyncDirectory(this.#dir);
+        this.#switchTo(handle, bytes, (id) => places.get(id));
+      } catch (error) {
+        await handle.close().catch(() => undefined);
+        throw error;
+      }
+      this.#isDisplaced = false;
+      this.#rehomes++;
+      this.#logger?.warn(
+        { file: this.#path, alerts: entries.length, ...(keptAside ? { keptAside } : {}) },
+        how === 'deleted'
+          ? 'journal: journal file was deleted; rewrote the alerts it held into a new one'
+          : 'journal: journal file was replaced by another file; kept that one aside and rewrote the alerts it held',
+      );
+    } catch (error) {
+      this.#failing(error);
+      throw new StoreError('journal_write_failed', `journal ${this.#path} was ${how} and could not be rewritten: ${String(error)}`, { cause: error });
+    }
+  }
+
+  /** Makes `handle` the journal: every live record's place is mapped into it, the old file closed once reads settle. */
+  #switchTo(handle: FileHandle, fileBytes: number, placeOf: (id: string, old: RecordPlace) => RecordPlace | undefined): void {
+    for (const [id, place] of this.#live) {
+      const moved = placeOf(id, place);
+      if (moved === undefined) this.#forget(id);
+      else this.#live.set(id, moved);
+    }
+    const old = this.#handle;
+    this.#handle = handle;
+    this.#fileBytes = fileBytes;
+    const reads = [...this.#reads];
+    void Promise.allSettled(reads).then(() => old.close().catch(() => undefined));
   }
 
   async #maintain(): Promise<void> {
@@ -176,7 +348,7 @@ export class FileJournal implements Journal {
       if (compaction.settled) await this.#finishCompaction(compaction);
       return;
     }
-    if (this.#state !== 'open' || this.#fileBytes < this.#nextCompactionAt) return;
+    if (this.#state !== 'open' || this.#isDisplaced || this.#fileBytes < this.#nextCompactionAt) return;
     if (this.#liveBytes * 2 >= this.#fileBytes) return;
     this.#startCompaction();
   }
@@ -187,9 +359,9 @@ export class FileJournal implements Journal {
    * reads back to the same live set.
    */
   #startCompaction(): void {
-    const snapshot = Buffer.from([...this.#live.values()].join(''), 'utf8');
-    const compaction: Compaction = { tail: [], settled: false, written: Promise.resolve() };
-    compaction.written = this.#writeSnapshot(compaction, snapshot)
+    const compaction: Compaction = { entries: [...this.#live], snapshotAt: this.#fileBytes, snapshotBytes: 0, tail: [], settled: false, written: Promise.resolve() };
+    const source = this.#handle;
+    compaction.written = this.#writeSnapshot(compaction, source)
       .catch((error: unknown) => void (compaction.error = error))
       .finally(() => {
         compaction.settled = true;
@@ -198,19 +370,21 @@ export class FileJournal implements Journal {
     this.#compaction = compaction;
   }
 
-  async #writeSnapshot(compaction: Compaction, snapshot: Buffer): Promise<void> {
+  async #writeSnapshot(compaction: Compaction, source: FileHandle): Promise<void> {
     const tempPath = `${this.#path}.compact`;
     await rm(tempPath, { force: true });
-    const handle = await open(tempPath, 'a');
+    const handle = await open(tempPath, 'a+');
     compaction.handle = handle;
-    await writeAll(handle, snapshot);
+    const { places, bytes } = await copyRecords(source, handle, compaction.entries);
+    compaction.places = places;
+    compaction.snapshotBytes = bytes;
     await handle.datasync();
   }
 
   async #finishCompaction(compaction: Compaction): Promise<void> {
     this.#compaction = undefined;
-    const { handle } = compaction;
-    if (compaction.error !== undefined || !handle || this.#state !== 'open') return this.#discard(compaction);
+    const { handle, places } = compaction;
+    if (compaction.error !== undefined || !handle || !places || this.#state !== 'open' || this.#isDisplaced) return this.#discard(compaction);
     const tail = Buffer.concat(compaction.tail);
     const tempPath = `${this.#path}.compact`;
     try {
@@ -222,19 +396,19 @@ export class FileJournal implements Journal {
       return this.#discard(compaction);
     }
     // Renamed: the new file is the journal now, whatever happens next.
-    const old = this.#handle;
-    this.#handle = handle;
-    this.#fileBytes = (await handle.stat()).size;
+    const { snapshotAt, snapshotBytes } = compaction;
+    this.#switchTo(handle, snapshotBytes + tail.length, (id, old) =>
+      old.offset >= snapshotAt ? { offset: snapshotBytes + (old.offset - snapshotAt), length: old.length } : places.get(id),
+    );
     this.#nextCompactionAt = this.#compactAfterBytes;
     this.#compactions++;
-    await old.close().catch(() => undefined);
     await fsyncDirectory(this.#dir).catch((error: unknown) => {
       this.#logger?.warn({ err: error, dir: this.#dir }, 'journal: could not fsync the directory after compaction');
     });
   }
 
-  async #discard(compaction: Compaction): Promise<void> {
-    if (compaction.error !== undefined) {
+  async #discard(compaction: Compaction, isFailure = true): Promise<void> {
+    if (isFailure && compaction.error !== undefined) {
       this.#logger?.warn({ err: compaction.error, file: this.#path }, 'journal: compaction failed; will retry after more growth');
     }
     this.#nextCompactionAt = this.#fileBytes + this.#compactAfterBytes;

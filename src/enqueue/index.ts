@@ -3,7 +3,9 @@ export { openJournal } from './journal.js';
 export type { SkippedRecord } from './journal-record.js';
 export {
   journalDurabilities,
+  type BacklogEntry,
   type Journal,
+  type JournalHealth,
   type JournalDurability,
   type JournalOptions,
   type JournalRecovery,

@@ -77,36 +77,83 @@ export function decodeJournalLine(line: Uint8Array): JournalRecord | string {
   return 'unknown record type';
 }
 
+/** Where a live add record sits in the file: the journal keeps this, never the alert, in memory. */
+export interface RecordPlace {
+  readonly offset: number;
+  /** Bytes of the line, newline included. */
+  readonly length: number;
+}
+
 /**
- * Reads a whole journal: good records anywhere are kept, bad lines are skipped and reported, and everything after
- * the last good record is the tail to cut so new appends never follow garbage.
+ * Reads a journal line by line as it streams past (so a journal far bigger than memory can be recovered): good
+ * records anywhere are kept, bad lines are skipped and reported, and everything after the last good record is the
+ * tail to cut so new appends never follow garbage. Only the places of live add records are kept.
  */
-export function scanJournal(data: Uint8Array): JournalScan {
-  const live = new Map<string, Alert>();
-  const skipped: SkippedRecord[] = [];
-  let records = 0;
-  let goodEnd = 0;
-  let offset = 0;
-  while (offset < data.length) {
-    const newline = data.indexOf(NEWLINE, offset);
-    if (newline === -1) {
-      skipped.push({ offset, reason: 'torn record: no final newline' });
-      break;
-    }
-    const result = decodeJournalLine(data.subarray(offset, newline));
+export class JournalScanner {
+  records = 0;
+  /** Alert id → where its add record is, in the order first added. */
+  readonly live = new Map<string, RecordPlace>();
+  readonly skipped: SkippedRecord[] = [];
+  #goodEnd = 0;
+  #end = 0;
+
+  /** One line, without its newline, that starts at `offset`. */
+  line(line: Uint8Array, offset: number): void {
+    this.#end = offset + line.length + 1;
+    const result = decodeJournalLine(line);
     if (typeof result === 'string') {
-      skipped.push({ offset, reason: result });
-    } else {
-      records++;
-      goodEnd = newline + 1;
-      // A redelivered id keeps its first position; a done removes it whatever number of adds preceded it.
-      if (result.op === 'add') {
-        if (!live.has(result.alert.id)) live.set(result.alert.id, result.alert);
-      } else {
-        live.delete(result.id);
-      }
+      this.skipped.push({ offset, reason: result });
+      return;
     }
+    this.records++;
+    this.#goodEnd = this.#end;
+    // A redelivered id keeps its first position; a done removes it whatever number of adds preceded it.
+    if (result.op === 'add') {
+      if (!this.live.has(result.alert.id)) this.live.set(result.alert.id, { offset, length: line.length + 1 });
+    } else {
+      this.live.delete(result.id);
+    }
+  }
+
+  /** Bytes at `offset` up to the end of the file with no final newline. */
+  torn(offset: number, length: number): void {
+    this.skipped.push({ offset, reason: 'torn record: no final newline' });
+    this.#end = offset + length;
+  }
+
+  /** End of the last good record when bytes follow it; undefined when the file is clean. */
+  get truncatedAt(): number | undefined {
+    return this.#goodEnd < this.#end ? this.#goodEnd : undefined;
+  }
+}
+
+/** Feeds every line of `data` to `scanner`; `base` is the file offset of data[0]. Returns the bytes not ending in a newline. */
+export function scanLines(scanner: JournalScanner, data: Uint8Array, base: number, end: number): number {
+  let offset = 0;
+  while (offset < end) {
+    const newline = data.indexOf(NEWLINE, offset);
+    if (newline === -1 || newline >= end) break;
+    scanner.line(data.subarray(offset, newline), base + offset);
     offset = newline + 1;
   }
-  return { records, live, skipped, truncatedAt: goodEnd < data.length ? goodEnd : undefined };
+  return offset;
+}
+
+/** Decodes the add record at `place` of a journal held in memory (or read back from the file). */
+export function decodeAddRecord(data: Uint8Array): Alert | undefined {
+  const record = decodeJournalLine(data[data.length - 1] === NEWLINE ? data.subarray(0, data.length - 1) : data);
+  return typeof record !== 'string' && record.op === 'add' ? record.alert : undefined;
+}
+
+/** Reads a whole journal held in memory (tests, tools); openJournal streams the file instead. */
+export function scanJournal(data: Uint8Array): JournalScan {
+  const scanner = new JournalScanner();
+  const consumed = scanLines(scanner, data, 0, data.length);
+  if (consumed < data.length) scanner.torn(consumed, data.length - consumed);
+  const live = new Map<string, Alert>();
+  for (const [id, place] of scanner.live) {
+    const alert = decodeAddRecord(data.subarray(place.offset, place.offset + place.length));
+    if (alert) live.set(id, alert);
+  }
+  return { records: scanner.records, live, skipped: scanner.skipped, truncatedAt: scanner.truncatedAt };
 }

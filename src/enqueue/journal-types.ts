@@ -17,6 +17,11 @@ export interface JournalOptions {
   readonly durability?: JournalDurability;
   /** Rewrite the file once it is this big and less than half of it is live. @default 67108864 (64 MiB) */
   readonly compactAfterBytes?: number;
+  /**
+   * Most alerts `pending` holds, by count and bytes (the queue's bounds): the rest stay in the file, listed in
+   * `backlog`, to be read with `journal.read()` as the queue makes room. @default no bound
+   */
+  readonly pendingMax?: { readonly count: number; readonly bytes: number };
   readonly logger?: StoreLogger;
 }
 
@@ -26,17 +31,28 @@ export interface JournalStats {
   /** fsyncs done for batches; with group commit far fewer than appends. */
   readonly syncs: number;
   readonly compactions: number;
+  /** Times the file was found deleted or replaced and rewritten from the open descriptor. */
+  readonly rehomes?: number;
   readonly fileBytes: number;
   readonly liveBytes: number;
+}
+
+export interface JournalHealth {
+  /** False while writes fail (full disk, file deleted and not yet rewritten); a probe retries every second. */
+  readonly writable: boolean;
+  readonly error?: string;
 }
 
 export interface Journal {
   /** Resolves once the alerts are on disk (fsync'ed under durability `fsync`). Rejects with a StoreError otherwise. */
   append(alerts: Alert | readonly Alert[]): Promise<void>;
+  /** Reads a journaled alert back from the file (one in `backlog`); undefined when it is no longer journaled. */
+  read(id: string): Promise<Alert | undefined>;
   /** Records that an alert was delivered or dead-lettered; not awaited (a lost done means one redelivery). */
   complete(id: string): void;
   /** Alerts in the journal and not completed. */
   readonly size: number;
+  readonly health: JournalHealth;
   readonly stats: JournalStats;
   /** Writes and fsyncs what is queued, then closes the file. */
   close(): Promise<void>;
@@ -53,7 +69,15 @@ export interface JournalRecovery {
 
 export interface OpenedJournal {
   readonly journal: Journal;
-  /** Alerts accepted before the last stop and never completed, oldest first: deliver them again. */
+  /** Alerts accepted before the last stop and never completed, oldest first, within `pendingMax`: deliver them again. */
   readonly pending: Alert[];
+  /** The others, oldest first, still only in the file: read each with `journal.read(id)` once there is room. */
+  readonly backlog: readonly BacklogEntry[];
   readonly recovery: JournalRecovery;
+}
+
+export interface BacklogEntry {
+  readonly id: string;
+  /** Size of its journal record, close to what it will count for in the queue. */
+  readonly bytes: number;
 }

@@ -1,23 +1,25 @@
 /**
  * Write-ahead journal: an accepted alert is on disk (fsync'ed) before GenHook answers 2xx, and leaves the journal
- * only when delivered or dead-lettered. On start, `openJournal` hands back what it still holds.
+ * only when delivered or dead-lettered. On start, `openJournal` hands back what it still holds, streaming the file.
  */
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Alert } from '../alert.js';
 import { assertPositiveNumber, StoreError, type StoreLogger } from '../store/errors.js';
 import { FileJournal } from './file-journal.js';
 import {
   journalDurabilities,
+  type BacklogEntry,
   type Journal,
   type JournalDurability,
+  type JournalHealth,
   type JournalOptions,
   type JournalRecovery,
   type JournalStats,
   type OpenedJournal,
 } from './journal-types.js';
-import { fsyncDirectory, isNotFound } from '../store/fs-util.js';
-import { encodeJournalRecord, scanJournal } from './journal-record.js';
+import { fsyncDirectory } from '../store/fs-util.js';
+import { JournalScanner, scanLines } from './journal-record.js';
 
 /** Durability `off`: nothing touches the disk, so benchmarks can measure what the journal costs. */
 class NullJournal implements Journal {
@@ -28,12 +30,18 @@ class NullJournal implements Journal {
   get stats(): JournalStats {
     return { batches: 0, syncs: 0, compactions: 0, fileBytes: 0, liveBytes: 0 };
   }
+  get health(): JournalHealth {
+    return { writable: true };
+  }
   append(alerts: Alert | readonly Alert[]): Promise<void> {
     for (const alert of 'id' in alerts ? [alerts as Alert] : (alerts as readonly Alert[])) this.#live.add(alert.id);
     return Promise.resolve();
   }
   complete(id: string): void {
     this.#live.delete(id);
+  }
+  read(): Promise<Alert | undefined> {
+    return Promise.resolve(undefined);
   }
   close(): Promise<void> {
     return Promise.resolve();
@@ -59,10 +67,10 @@ export async function openJournal(options: JournalOptions): Promise<OpenedJourna
   }
   assertPositiveNumber('compactAfterBytes', compactAfterBytes);
   const durability = resolveDurability(options);
-  if (durability === 'off') return { journal: new NullJournal(), pending: [], recovery: { records: 0, skipped: [] } };
+  if (durability === 'off') return { journal: new NullJournal(), pending: [], backlog: [], recovery: { records: 0, skipped: [] } };
   const path = join(dir, fileName);
   try {
-    return await recoverJournal(path, dir, durability, compactAfterBytes, logger);
+    return await recoverJournal(path, dir, durability, compactAfterBytes, logger, options.pendingMax);
   } catch (error) {
     throw new StoreError('journal_open_failed', `cannot open journal ${path}: ${String(error)}; check that its directory is writable`, { cause: error });
   }
@@ -74,38 +82,77 @@ async function recoverJournal(
   durability: JournalDurability,
   compactAfterBytes: number,
   logger: StoreLogger | undefined,
+  pendingMax: JournalOptions['pendingMax'],
 ): Promise<OpenedJournal> {
   await mkdir(dir, { recursive: true });
   // A compaction a crash interrupted: the rename never happened, so the journal itself is intact.
   await rm(`${path}.compact`, { force: true });
-  const data = await readFile(path).catch((error: unknown) => {
-    if (isNotFound(error)) return Buffer.alloc(0);
-    throw error;
-  });
-  const scan = scanJournal(data);
-  const handle = await open(path, 'a');
-  let fileBytes = data.length;
+  // Readable as well: alerts beyond the queue's bounds are read back from the file when there is room.
+  const handle = await open(path, 'a+');
+  let scan: { scanner: JournalScanner; size: number };
+  let fileBytes: number;
   try {
-    if (scan.truncatedAt !== undefined) {
-      await handle.truncate(scan.truncatedAt);
+    scan = await scanFile(handle);
+    fileBytes = scan.size;
+    const { truncatedAt } = scan.scanner;
+    if (truncatedAt !== undefined) {
+      await handle.truncate(truncatedAt);
       await handle.datasync();
-      fileBytes = scan.truncatedAt;
+      fileBytes = truncatedAt;
     }
     await fsyncDirectory(dir);
   } catch (error) {
     await handle.close();
     throw error;
   }
-  if (scan.skipped.length > 0) {
-    logger?.warn({ file: path, skipped: scan.skipped, truncatedAt: scan.truncatedAt }, 'journal: skipped unreadable records while recovering');
+  const { scanner } = scan;
+  if (scanner.skipped.length > 0) {
+    logger?.warn({ file: path, skipped: scanner.skipped, truncatedAt: scanner.truncatedAt }, 'journal: skipped unreadable records while recovering');
   }
-  const live = new Map<string, string>();
-  for (const [id, alert] of scan.live) live.set(id, encodeJournalRecord({ op: 'add', alert }));
-  const journal = new FileJournal({ path, dir, handle, isSync: durability === 'fsync', live, fileBytes, compactAfterBytes, logger });
+  const journal = new FileJournal({ path, dir, handle, isSync: durability === 'fsync', live: scanner.live, fileBytes, compactAfterBytes, logger });
+  const pending: Alert[] = [];
+  const backlog: BacklogEntry[] = [];
+  let heldBytes = 0;
+  for (const [id, place] of scanner.live) {
+    const fits = pendingMax === undefined || (pending.length < pendingMax.count && (pending.length === 0 || heldBytes + place.length <= pendingMax.bytes));
+    if (fits && backlog.length === 0) {
+      const alert = await journal.read(id);
+      if (alert) {
+        pending.push(alert);
+        heldBytes += place.length;
+        continue;
+      }
+    }
+    backlog.push({ id, bytes: place.length });
+  }
   const recovery: JournalRecovery = {
-    records: scan.records,
-    skipped: scan.skipped,
-    ...(scan.truncatedAt === undefined ? {} : { truncatedAt: scan.truncatedAt }),
+    records: scanner.records,
+    skipped: scanner.skipped,
+    ...(scanner.truncatedAt === undefined ? {} : { truncatedAt: scanner.truncatedAt }),
   };
-  return { journal, pending: [...scan.live.values()], recovery };
+  return { journal, pending, backlog, recovery };
+}
+
+/** Streams the file through a scanner in 1 MiB reads; a longer line grows the buffer to fit it. */
+async function scanFile(handle: FileHandle): Promise<{ scanner: JournalScanner; size: number }> {
+  const scanner = new JournalScanner();
+  let buffer = Buffer.allocUnsafe(1024 * 1024);
+  let filled = 0;
+  let base = 0;
+  for (;;) {
+    if (filled === buffer.length) {
+      const bigger = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(bigger, 0, 0, filled);
+      buffer = bigger;
+    }
+    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, base + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+    const consumed = scanLines(scanner, buffer, base, filled);
+    buffer.copy(buffer, 0, consumed, filled);
+    base += consumed;
+    filled -= consumed;
+  }
+  if (filled > 0) scanner.torn(base, filled);
+  return { scanner, size: base + filled };
 }

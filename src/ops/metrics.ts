@@ -13,6 +13,9 @@ const BREAKER_STATE_VALUE: Readonly<Record<BreakerStateName, number>> = { closed
 export interface MetricsProbes {
   readonly queueDepth: () => ReadonlyMap<string, { waiting: number; inFlight: number }>;
   readonly queueCapacity: () => number;
+  /** Bytes of alerts held in memory, and queue_max_bytes. */
+  readonly queueBytes?: () => number;
+  readonly queueCapacityBytes?: () => number;
   readonly journalPending: () => number;
   /** max_worker_threads: with genhook_deliveries_in_flight, the workers' utilisation. */
   readonly workers: () => number;
@@ -80,6 +83,24 @@ export function createMetrics() {
         if (current) this.set(current.queueCapacity());
       },
     }),
+    queueBytes: new Gauge({
+      name: 'genhook_queue_bytes',
+      help: 'Bytes of alerts held in memory for SL1 (waiting, in flight, being accepted), as counted against queue_max_bytes',
+      registers,
+      collect(this: Gauge) {
+        const current = probes?.queueBytes;
+        if (current) this.set(current());
+      },
+    }),
+    queueCapacityBytes: new Gauge({
+      name: 'genhook_queue_capacity_bytes',
+      help: 'Bytes of alerts that may be held before webhooks get 503 (queue_max_bytes)',
+      registers,
+      collect(this: Gauge) {
+        const current = probes?.queueCapacityBytes;
+        if (current) this.set(current());
+      },
+    }),
     workers: new Gauge({
       name: 'genhook_delivery_workers',
       help: 'Deliveries to SL1 allowed in flight at once, all sources together (max_worker_threads)',
@@ -100,8 +121,8 @@ export function createMetrics() {
     }),
     queueFull: new Counter({
       name: 'genhook_queue_full_total',
-      help: 'Webhooks refused with 503 because the queue was full',
-      labelNames: ['source'] as const,
+      help: 'Webhooks refused with 503 because the queue was full, by source and the bound it met (count: queue_max_size, bytes: queue_max_bytes)',
+      labelNames: ['source', 'limit'] as const,
       registers,
     }),
     sl1Requests: initialized(

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import type { Context, Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { alertBytes } from '../alert.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { Dispatcher } from '../deliver/dispatcher.js';
 import { decideIntake, type IntakeDecision, type PlannedAlert, type Rejection, type SkippedItem } from '../intake/intake.js';
@@ -194,11 +195,14 @@ async function enqueue(
     return enqueueShared(c, source, alerts, skipped, { queue: deps.sharedQueue, metrics, record, settle: claim }, log);
   }
 
-  const reservation = dispatcher.reserve(alerts.length);
+  const bytes = alerts.reduce((sum, planned) => sum + alertBytes(planned.alert), 0);
+  const reservation = dispatcher.reserve(alerts.length, bytes);
   if (!reservation) {
-    metrics.queueFull.inc({ source });
-    log.warn({ source, waiting: dispatcher.size, inFlight: dispatcher.inFlight }, 'webhook refused: queue full');
-    return refuseUnstored(c, source, QUEUE_FULL, deps, log, undefined, claim);
+    const limit = dispatcher.fullBy(alerts.length, bytes) === 'bytes' ? 'bytes' : 'count';
+    metrics.queueFull.inc({ source, limit });
+    const setting = limit === 'bytes' ? 'queue_max_bytes' : 'queue_max_size';
+    log.warn({ source, limit: setting, waiting: dispatcher.size, inFlight: dispatcher.inFlight, heldBytes: dispatcher.bytes, bytes }, `webhook refused: queue full (${setting})`);
+    return refuseUnstored(c, source, limit === 'bytes' ? QUEUE_BYTES_FULL : QUEUE_FULL, deps, log, undefined, claim);
   }
   try {
     await deps.journal.append(alerts.map((planned) => planned.alert));
@@ -248,6 +252,12 @@ const QUEUE_FULL: ClaimFailure = {
   status: 503,
   code: 'queue_full',
   message: 'the alert queue is full (queue_max_size); retry later',
+  headers: { 'retry-after': '30' },
+};
+const QUEUE_BYTES_FULL: ClaimFailure = {
+  status: 503,
+  code: 'queue_full',
+  message: 'the alert queue holds as many bytes as it may (queue_max_bytes); retry later',
   headers: { 'retry-after': '30' },
 };
 const JOURNAL_UNAVAILABLE: ClaimFailure = {

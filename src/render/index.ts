@@ -1,4 +1,4 @@
-export { formatValue, renderMessage, renderOptionsFrom, type RenderOptions, type RenderResult } from './render-message.js';
+export { cutMessage, formatValue, renderMessage, renderOptionsFrom, type RenderOptions, type RenderResult } from './render-message.js';
 export { escapeForTerminal, replaceControlCharacters } from './control-characters.js';
 export {
   SL1_TEMPLATE_FIELDS,

@@ -18,11 +18,30 @@ export interface RenderOptions {
    * @default 'replace'
    */
   readonly controlCharacters?: 'replace' | 'keep';
+  /** Longest message in characters (the `message_max_length` setting); longer ones are cut and end in `…`. */
+  readonly maxLength?: number;
 }
 
 /** The render options the settings ask for. */
-export function renderOptionsFrom(settings: { readonly missing_value: string; readonly message_control_characters: 'replace' | 'keep' }): RenderOptions {
-  return { missingValue: settings.missing_value, controlCharacters: settings.message_control_characters };
+export function renderOptionsFrom(settings: {
+  readonly missing_value: string;
+  readonly message_control_characters: 'replace' | 'keep';
+  readonly message_max_length?: number;
+}): RenderOptions {
+  return {
+    missingValue: settings.missing_value,
+    controlCharacters: settings.message_control_characters,
+    ...(settings.message_max_length === undefined ? {} : { maxLength: settings.message_max_length }),
+  };
+}
+
+/** Cuts `message` to `maxLength` characters ending in `…`, never between the two halves of a surrogate pair. */
+export function cutMessage(message: string, maxLength: number | undefined): string {
+  if (maxLength === undefined || message.length <= maxLength) return message;
+  let end = Math.max(0, maxLength - 1);
+  const last = message.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${message.slice(0, end)}…`;
 }
 
 /** What {@link renderMessage} produced. */
@@ -66,7 +85,8 @@ export function renderMessage(
       message += text;
     }
   }
-  return { message: options.controlCharacters === 'keep' ? message : replaceControlCharacters(message), missing, warnings };
+  const cut = cutMessage(message, options.maxLength);
+  return { message: options.controlCharacters === 'keep' ? cut : replaceControlCharacters(cut), missing, warnings };
 }
 
 function renderFiltered(token: VarToken, root: unknown, warnings: string[]): string | undefined {

@@ -18,6 +18,8 @@ import type { Storage } from './open-storage.js';
 export interface AppWiring {
   readonly store: ConfigStore;
   readonly journal: Storage['journal'];
+  /** Alerts recovered beyond the queue's bounds, still waiting in the journal file. */
+  readonly backlog: { readonly size: number };
   readonly dispatcher: Dispatcher;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -59,8 +61,15 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
         checks: {
           draining: isDraining(),
           config: { settings: config.settingsFile, webhooks: config.webhooksFile, sources: config.rules.sources().length },
-          journal: { writable: journal.isWritable, pending: journal.size },
-          queue: { waiting: dispatcher.size, inFlight: dispatcher.inFlight, capacity: config.settings.queue_max_size, hasRoom },
+          journal: { writable: journal.isWritable, pending: journal.size, backlog: wiring.backlog.size, ...(journal.health.error ? { error: journal.health.error } : {}) },
+          queue: {
+            waiting: dispatcher.size,
+            inFlight: dispatcher.inFlight,
+            capacity: config.settings.queue_max_size,
+            bytes: dispatcher.bytes,
+            capacityBytes: config.settings.queue_max_bytes,
+            hasRoom,
+          },
           breaker: dispatcher.breakerState,
           mode: config.settings.sl1_api_url ? 'sl1' : 'log',
           ...(shared === undefined ? {} : { redis: { connected: shared.backend.isConnected, held: shared.feeder.held, url: redactUrl(shared.backend.url) } }),

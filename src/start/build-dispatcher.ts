@@ -36,7 +36,7 @@ export function replayPending(dispatcher: Dispatcher, pending: readonly Alert[],
   if (pending.length === 0) return;
   logger.info({ count: pending.length }, 'replaying alerts the journal still holds');
   const refused = pending.filter((alert) => !dispatcher.offer(alert)).length;
-  if (refused > 0) logger.warn({ count: refused }, 'journal holds more alerts than queue_max_size; the rest wait in the journal for the next start');
+  if (refused > 0) logger.warn({ count: refused }, 'journal: recovered alerts refused by the queue; they stay journaled for the next start');
 }
 
 /** SL1 target, credentials, retries, breaker and concurrency follow a reload; queued alerts stay queued. */
@@ -69,6 +69,7 @@ function toDispatcherOptions(config: RuntimeConfig, logger: Logger): DispatcherO
     maxConcurrent: settings.max_worker_threads,
     perSourceConcurrency,
     queueMaxSize: settings.queue_max_size,
+    queueMaxBytes: settings.queue_max_bytes,
     processingTimeoutMs: Math.min(settings.processing_timeout, settings.sl1_timeout),
     retryMaxAttempts: settings.retry_max_attempts,
     backoff: { baseMs: settings.retry_base_delay, maxMs: settings.retry_max_delay },

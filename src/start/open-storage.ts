@@ -1,20 +1,22 @@
 /**
  * Step 1, open storage: the data folder and its lock, the write-ahead journal (replayed) and the dead-letter
- * file. The journal handed on reports whether its last append worked, which /ready shows.
+ * file. The journal handed on reports whether it can write (it probes while it cannot), which /ready shows.
  */
 import { mkdir } from 'node:fs/promises';
 import type { GenHookPaths } from '../config/index.js';
 import { createDeadLetterFile, type DeadLetterFile } from '../dead-letter/index.js';
-import { openJournal, type Journal, type JournalDurability } from '../enqueue/index.js';
+import { openJournal, type BacklogEntry, type Journal, type JournalDurability } from '../enqueue/index.js';
 import type { Alert } from '../alert.js';
 import type { Logger } from '../ops/logger.js';
 import { acquireDataDirLock, type DataDirLock } from '../store/index.js';
 
 export interface Storage {
-  /** The journal, tracking its health: `isWritable` is false after a failed append until one succeeds. */
+  /** The journal; `isWritable` is its health (false while writes fail; it probes and comes back by itself). */
   readonly journal: Journal & { readonly isWritable: boolean };
-  /** Alerts the journal still held at start, oldest first: they are delivered again. */
+  /** Alerts the journal still held at start, oldest first, within the queue's bounds: they are delivered again. */
   readonly pending: readonly Alert[];
+  /** The rest, only in the file: fed in as room frees (see enqueue/backlog-feeder.ts). */
+  readonly backlog: readonly BacklogEntry[];
   readonly deadLetter: DeadLetterFile;
   /** genhook.lock in data_dir: one GenHook per data_dir. Released last on shutdown. */
   readonly dataDirLock: DataDirLock;
@@ -22,19 +24,21 @@ export interface Storage {
 
 export interface StorageOptions {
   readonly durability: JournalDurability;
+  /** Recovery holds no more in memory than the queue may (queue_max_size, queue_max_bytes). */
+  readonly pendingMax: { readonly count: number; readonly bytes: number };
   readonly logger: Logger;
   /** Called with the alerts of every append that reached the journal. */
   readonly onAppended?: (alerts: readonly Alert[]) => void;
 }
 
-export async function openStorage(paths: GenHookPaths, { durability, logger, onAppended }: StorageOptions): Promise<Storage> {
+export async function openStorage(paths: GenHookPaths, { durability, pendingMax, logger, onAppended }: StorageOptions): Promise<Storage> {
   await mkdir(paths.dataDir, { recursive: true });
   // Before the journal is opened: a second GenHook on this data_dir would compact away the first one's alerts.
   const dataDirLock = await acquireDataDirLock(paths.dataDir);
   if (dataDirLock.tookOverFrom !== undefined) {
     logger.warn({ file: dataDirLock.path, previous: dataDirLock.tookOverFrom }, 'data_dir lock of a GenHook that is gone taken over');
   }
-  const { journal, pending, recovery } = await openJournal({ dir: paths.dataDir, durability, logger }).catch(async (error: unknown) => {
+  const { journal, pending, backlog, recovery } = await openJournal({ dir: paths.dataDir, durability, pendingMax, logger }).catch(async (error: unknown) => {
     await dataDirLock.release();
     throw error;
   });
@@ -42,14 +46,16 @@ export async function openStorage(paths: GenHookPaths, { durability, logger, onA
     logger.warn({ offset: skipped.offset, reason: skipped.reason, file: paths.journalFile }, 'journal record skipped (corrupt or torn)');
   }
   const deadLetter = createDeadLetterFile({ path: paths.deadLetterFile });
-  return { journal: trackWrites(journal, onAppended), pending, deadLetter, dataDirLock };
+  return { journal: trackWrites(journal, onAppended), pending, backlog, deadLetter, dataDirLock };
 }
 
 function trackWrites(journal: Journal, onAppended: StorageOptions['onAppended']): Journal & { readonly isWritable: boolean } {
-  let isWritable = true;
   return {
     get isWritable() {
-      return isWritable;
+      return journal.health.writable;
+    },
+    get health() {
+      return journal.health;
     },
     get size() {
       return journal.size;
@@ -58,15 +64,10 @@ function trackWrites(journal: Journal, onAppended: StorageOptions['onAppended'])
       return journal.stats;
     },
     append: async (alerts) => {
-      try {
-        await journal.append(alerts);
-        isWritable = true;
-        onAppended?.(Array.isArray(alerts) ? alerts : [alerts as Alert]);
-      } catch (error) {
-        isWritable = false;
-        throw error;
-      }
+      await journal.append(alerts);
+      onAppended?.(Array.isArray(alerts) ? alerts : [alerts as Alert]);
     },
+    read: (id) => journal.read(id),
     complete: (id) => journal.complete(id),
     close: () => journal.close(),
   };
