@@ -5,6 +5,8 @@
 
 # Build stage: dev dependencies, TypeScript and the console bundle; only dist/ and production modules leave it.
 FROM node:20-bookworm-slim AS build
+# swagger-ui-dist depends on a package that reports installs over the network; say no.
+ENV SCARF_ANALYTICS=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund

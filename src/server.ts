@@ -76,7 +76,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   });
   let feeder: QueueFeeder | undefined;
   const dispatcher = buildDispatcher(config, { journal, deadLetter, metrics, logger, recent, feeder: () => feeder, sourceLeases: shared?.leases });
-  if (shared !== undefined) feeder = buildFeeder(shared, dispatcher, () => store.config, logger);
+  if (shared !== undefined) feeder = buildFeeder(shared, dispatcher, () => store.config, logger, (alert) => recent.queued(alert));
   metrics.attachProbes({
     queueDepth: () => new Map(Object.entries(dispatcher.perSource())),
     queueCapacity: () => store.config.settings.queue_max_size,

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { SL1_DEFAULT_BODY } from '../src/deliver/sl1-client.js';
 import { withFakeSl1 } from './support/fake-sl1.js';
 import { send, startTestGenHook, type TestGenHook, type TestResponse } from './support/genhook.js';
+import { redisSkip, startTestRedis } from './support/redis-server.js';
 
 const TOKEN = 'ops-token-123';
 const WEBHOOKS = 'acme: status,service{name}::Acme $service.name$ is $status$\n';
@@ -127,5 +128,44 @@ test('GET /admin/status: breaker, queue, journal, dead letters and the last relo
     assert.equal(replay.json['error']['code'], 'log_mode');
   } finally {
     await server.close();
+  }
+});
+
+test('with redis_url the dead letters are the shared stream: listed, replayed through the shared queue, deleted', { skip: redisSkip }, async () => {
+  const redis = await startTestRedis();
+  try {
+    await withFakeSl1(async (fake) => {
+      fake.reject(400, { error: 'bad' });
+      const server = await startTestGenHook({
+        webhooks: WEBHOOKS,
+        settings: { admin_token: TOKEN, sl1_api_url: fake.url, sl1_username: 'u', sl1_password: 'p', redis_url: `redis://127.0.0.1:${redis.port}/0`, redis_claim_idle: '1s', retry_base_delay: '10ms' },
+      });
+      try {
+        const first = await server.post('/webhook/acme', { status: 'down', service: { name: 'api' } });
+        const second = await server.post('/webhook/acme', { status: 'slow', service: { name: 'db' } });
+        assert.deepEqual([first.status, second.status], [202, 202]);
+        const list = await until('two dead letters in Redis', () => admin(server, 'GET', '/dead-letters'), (answer) => answer.json['total'] === 2);
+        assert.match(String(list.json['file']), /^redis stream .*dead/);
+        assert.deepEqual(list.json['entries'].map((row: { message: string }) => row.message).sort(), ['Acme api is down', 'Acme db is slow']);
+        const status = await admin(server, 'GET', '/status');
+        assert.equal(status.json['deadLetters']['count'], 2);
+        const recent = await admin(server, 'GET', '/alerts/recent');
+        assert.deepEqual(recent.json['alerts'].map((alert: { outcome: string }) => alert.outcome), ['dead_lettered', 'dead_lettered'], 'the replica that delivered records them');
+
+        fake.respondWith(200);
+        const before = fake.received.length;
+        const replayed = await admin(server, 'POST', `/dead-letters/${encodeURIComponent(String(first.json['id']))}/replay`);
+        assert.deepEqual(replayed.json, { status: 'requeued', requeued: 1, refused: 0, remaining: 1 });
+        await fake.waitFor(before + 1);
+        assert.equal(fake.received.at(-1)?.body?.['message'], 'Acme api is down');
+        const deleted = await admin(server, 'DELETE', `/dead-letters/${encodeURIComponent(String(second.json['id']))}`);
+        assert.deepEqual(deleted.json, { status: 'deleted', id: String(second.json['id']), removed: 1, remaining: 0 });
+        assert.equal((await admin(server, 'GET', '/dead-letters')).json['total'], 0);
+      } finally {
+        await server.close();
+      }
+    });
+  } finally {
+    await redis.stop();
   }
 });

@@ -7,8 +7,9 @@ import { formatConfigIssue } from '../errors/config-error.js';
 import type { Dispatcher } from '../deliver/dispatcher.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { RecentAlert, RecentAlerts, SourceError } from '../ops/recent-alerts.js';
-import { readDeadLetters, replayDeadLetters, toAlert, type DeadLetterEntry, type DeadLetters } from '../dead-letter/index.js';
-import { type Journal } from '../enqueue/index.js';
+import type { DeadLetterEntry, DeadLetters } from '../dead-letter/index.js';
+import type { Journal } from '../enqueue/index.js';
+import type { DeadLetterStore, RequeueResult } from './dead-letter-stores.js';
 import type { ConfigStore } from '../config/config-store.js';
 
 export interface SourceCounts {
@@ -21,19 +22,12 @@ export interface SourceCounts {
   readonly missingFields: number;
 }
 
-export interface RequeueResult {
-  /** Handed to the queue again (journaled first) and removed from the dead-letter file. */
-  readonly requeued: number;
-  /** Left in the file: the queue had no room. */
-  readonly refused: number;
-  readonly remaining: number;
-}
-
 export interface AdminOperations {
   status(): Promise<Record<string, unknown>>;
   sourceCounts(): Promise<ReadonlyMap<string, SourceCounts>>;
   lastError(source: string): SourceError | null;
   recentAlerts(): { readonly limit: number; readonly alerts: readonly RecentAlert[] };
+  /** The dead-letter file, or the Redis stream in Redis mode. */
   readonly deadLetterPath: string;
   readDeadLetters(): Promise<DeadLetters>;
   /** Puts the selected dead letters back in the live queue, through the breaker, retries and concurrency limits. */
@@ -48,18 +42,18 @@ export interface AdminOperationsDeps {
   readonly journalHealth: { readonly isWritable: boolean };
   readonly metrics: Metrics;
   readonly recent: RecentAlerts;
-  readonly deadLetterPath: string;
+  readonly deadLetters: DeadLetterStore;
   readonly isDraining: () => boolean;
   readonly startedAt: number;
 }
 
 export function createAdminOperations(deps: AdminOperationsDeps): AdminOperations {
-  const { store, dispatcher, journal, journalHealth, metrics, recent, deadLetterPath } = deps;
+  const { store, dispatcher, journal, journalHealth, metrics, recent, deadLetters: dead } = deps;
   return {
-    deadLetterPath,
+    deadLetterPath: dead.where,
     async status() {
       const { settings } = store.config;
-      const deadLetters = await readDeadLetters(deadLetterPath);
+      const deadLetters = await dead.read();
       const reload = store.lastReload;
       return {
         mode: settings.sl1_api_url ? 'sl1' : 'log',
@@ -75,7 +69,7 @@ export function createAdminOperations(deps: AdminOperationsDeps): AdminOperation
           perSource: dispatcher.perSource(),
         },
         journal: { writable: journalHealth.isWritable, pending: journal.size, mode: settings.journal_mode, fileBytes: journal.stats.fileBytes, liveBytes: journal.stats.liveBytes },
-        deadLetters: { file: deadLetterPath, count: deadLetters.entries.length, unreadableLines: deadLetters.skipped.length },
+        deadLetters: { file: dead.where, count: deadLetters.entries.length, unreadableLines: deadLetters.skipped.length },
         config: { settings: store.config.settingsFile, webhooks: store.config.webhooksFile, sources: store.config.rules.sources() },
         lastReload: { ...reload, issues: reload.issues.map((issue) => ({ ...issue, text: formatConfigIssue(issue) })) },
       };
@@ -99,37 +93,8 @@ export function createAdminOperations(deps: AdminOperationsDeps): AdminOperation
     },
     lastError: (source) => recent.lastError(source),
     recentAlerts: () => ({ limit: recent.limit, alerts: recent.list() }),
-    readDeadLetters: () => readDeadLetters(deadLetterPath),
-    async requeue(select) {
-      let refused = 0;
-      const result = await replayDeadLetters({
-        path: deadLetterPath,
-        select,
-        send: async (entry) => {
-          const alert = toAlert(entry);
-          const reservation = dispatcher.reserve(1);
-          if (!reservation) {
-            refused += 1;
-            return false;
-          }
-          try {
-            // Journaled before it leaves the dead-letter file: a crash now means one redelivery, never a loss.
-            await journal.append([alert]);
-          } catch (error) {
-            reservation.release();
-            throw error;
-          }
-          reservation.offer(alert);
-          reservation.release();
-          recent.queued(alert);
-          return true;
-        },
-      });
-      return { requeued: result.accepted, refused, remaining: result.remaining };
-    },
-    async remove(select) {
-      const result = await replayDeadLetters({ path: deadLetterPath, select, send: async () => true });
-      return { removed: result.accepted, remaining: result.remaining };
-    },
+    readDeadLetters: () => dead.read(),
+    requeue: (select) => dead.requeue(select),
+    remove: (select) => dead.remove(select),
   };
 }

@@ -1,7 +1,7 @@
 /** Step 3, build the app: the Hono edge over the running config, the journal, the dispatcher and the admission state. */
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { createAdminOperations, mountAdminRoutes } from '../admin/index.js';
+import { createAdminOperations, fileDeadLetters, mountAdminRoutes, redisDeadLetters } from '../admin/index.js';
 import { DedupCache } from '../admit/index.js';
 import type { ConfigStore } from '../config/index.js';
 import type { Dispatcher } from '../deliver/dispatcher.js';
@@ -80,7 +80,18 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
       mountAdminRoutes(routes, {
         store,
         logger,
-        operations: createAdminOperations({ store, dispatcher, journal, journalHealth: journal, metrics, recent, deadLetterPath, isDraining, startedAt }),
+        operations: createAdminOperations({
+          store,
+          dispatcher,
+          journal,
+          journalHealth: journal,
+          metrics,
+          recent,
+          // With redis_url dead letters go to the stream every replica shares; otherwise to this GenHook's file.
+          deadLetters: shared === undefined ? fileDeadLetters(deadLetterPath, dispatcher, journal, recent) : redisDeadLetters(shared.backend, shared.backend.keys.deadLetters),
+          isDraining,
+          startedAt,
+        }),
       }),
   });
 }

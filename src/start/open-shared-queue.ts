@@ -57,9 +57,20 @@ export async function openShared(url: string, config: RuntimeConfig, dataDir: st
 }
 
 /** The feeder of this replica: holds a few alerts beyond its delivery slots, the rest stays in Redis for any replica. */
-export function buildFeeder(shared: SharedQueueRuntime, dispatcher: Dispatcher, config: () => RuntimeConfig, logger: Logger): QueueFeeder {
+export function buildFeeder(
+  shared: SharedQueueRuntime,
+  dispatcher: Dispatcher,
+  config: () => RuntimeConfig,
+  logger: Logger,
+  /** Told of each alert this replica takes for delivery (the console's recent alerts). */
+  onTaken: (alert: Alert) => void = () => undefined,
+): QueueFeeder {
   return createFeeder(shared.backend, {
-    deliver: (alert) => dispatcher.offer(alert),
+    deliver: (alert) => {
+      const isTaken = dispatcher.offer(alert);
+      if (isTaken) onTaken(alert);
+      return isTaken;
+    },
     holdMax: () => Math.min(config().settings.queue_max_size, config().settings.max_worker_threads * 2),
     claimIdleMs: config().settings.redis_claim_idle,
     logger,
