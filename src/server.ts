@@ -84,6 +84,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     queueCapacityBytes: () => store.config.settings.queue_max_bytes,
     journalPending: () => journal.size,
     workers: () => store.config.settings.max_worker_threads,
+    sl1AuthPaused: () => dispatcher.authState.phase === 'paused',
   });
   if (!settings.sl1_api_url) logger.warn(LOG_MODE_WARNING);
   replayPending(dispatcher, shared === undefined ? pending : await moveToShared(shared, journal, pending, logger), logger);
@@ -102,11 +103,13 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   logger.info({ url: listener.url, sources: config.rules.sources(), mode: settings.sl1_api_url ? 'sl1' : 'log' }, 'GenHook listening');
 
   const watching = watchConfig(files, store, logger);
-  store.onApply((next) => {
+  store.onApply((next, _previous, trigger) => {
     metrics.prepareSources(next.config.rules.sources());
     logger.level = next.config.settings.log_level;
     recent.setLimit(next.config.settings.recent_alerts);
     applyDeliverySettings(dispatcher, next.config, logger);
+    // SIGHUP and POST /admin/reload are an operator saying "try again"; a file save alone is not.
+    if (trigger === 'sighup' || trigger === 'admin') dispatcher.resumeAuth('operator');
     if (!isDraining) watching.set(next.config.settings.watch_config);
   });
   watching.set(settings.watch_config);

@@ -180,29 +180,26 @@ test('dispatcher - 400: dead-lettered at once after one request, body excerpt ke
   }));
 
 for (const status of [401, 403]) {
-  test(`dispatcher - ${status}: exactly one request, isAuth, error log names sl1_username/sl1_password`, () =>
+  test(`dispatcher - ${status}: one request for five alerts, none dead-lettered, breaker closed, one error log naming sl1_username/sl1_password`, () =>
     withFakeSl1(async (fake) => {
       fake.reject(status, 'locked', { 'x-em7-status-message': 'Authentication failed due to lock' });
       const { logger, lines } = memoryLogger();
-      // Enough alerts to trip a breaker if 401s counted as failures; none may be retried.
       const h = harness(fake, { logger, retryMaxAttempts: 5, breaker: { volumeThreshold: 2 } });
       await closing(h.dispatcher, async () => {
         for (let i = 0; i < 5; i++) h.dispatcher.offer(makeTestAlert());
-        await h.settled(5);
-        assert.equal(fake.requests.length, 5, 'one request per alert, never a retry');
+        await h.until('the auth pause', () => h.dispatcher.authState.phase === 'paused');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.equal(fake.requests.length, 1, 'SL1 refused the login: nothing more is sent');
+        assert.equal(h.deadLetters.length, 0, 'held, not dead-lettered');
         assert.equal(h.dispatcher.breakerState, 'closed', '401/403 do not trip the breaker');
-        for (const dl of h.deadLetters) {
-          assert.equal(dl.reason, 'permanent');
-          assert.equal(dl.isAuth, true);
-          assert.equal(dl.attempts, 1);
-          assert.equal(dl.em7Headers?.['x-em7-status-message'], 'Authentication failed due to lock');
-        }
+        assert.equal(h.dispatcher.authState.detail, 'Authentication failed due to lock');
         const errors = lines.filter((l) => l.level === 50);
-        assert.equal(errors.length, 5);
-        assert.match(String(errors[0]!.msg), /sl1_username and sl1_password/);
-        assert.equal(typeof errors[0]!.reqId, 'string');
-        assert.equal(typeof errors[0]!.alertId, 'string');
-        assert.equal(errors[0]!.source, 'github');
+        assert.equal(errors.length, 1);
+        assert.match(String(errors[0]!.msg), /sl1_username \/ sl1_password/);
+        const held = lines.find((l) => l.msg === 'SL1 refused the credentials; alert held until delivery resumes');
+        assert.equal(typeof held?.['reqId'], 'string');
+        assert.equal(typeof held?.['alertId'], 'string');
+        assert.equal(held?.['source'], 'github');
       });
     }));
 }
@@ -326,6 +323,9 @@ test('dispatcher - per-source limit: source A (1000 queued, limit 2) does not st
     });
     const h = harness(fake, { maxConcurrent: 10, perSourceConcurrency: { a: 2 }, queueMaxSize: 2000, processingTimeoutMs: 30_000 });
     await closing(h.dispatcher, async () => {
+      // SL1 accepts the credentials first (until then one request goes at a time).
+      h.dispatcher.offer(makeTestAlert({ source: 'c' }));
+      await h.until('the first delivered', () => h.delivered.length === 1);
       for (let i = 0; i < 1000; i++) h.dispatcher.offer(makeTestAlert({ source: 'a', fields: { force_yname: 'a' } }));
       for (let i = 0; i < 30; i++) h.dispatcher.offer(makeTestAlert({ source: 'b', fields: { force_yname: 'b' } }));
       await h.until('all of B delivered', () => h.delivered.filter((d) => d.alert.source === 'b').length === 30);
@@ -336,7 +336,7 @@ test('dispatcher - per-source limit: source A (1000 queued, limit 2) does not st
       assert.equal(stats.b, undefined);
       releaseA();
       assert.equal(await h.dispatcher.drain(30_000), true);
-      assert.equal(fake.received.length, 1030);
+      assert.equal(fake.received.length, 1031);
       const max = fake.maxConcurrentBy((r) => r.body?.force_yname as string | undefined);
       assert.equal(max.get('a'), 2);
       assert.ok((max.get('b') ?? 0) <= 10);

@@ -95,17 +95,20 @@ test('dispatcher - log_level warn: delivered alerts make no child logger; a dead
 
 test('dispatcher - close() with thousands waiting for a slot: resolves, nothing more sent, delivered or dead-lettered', () =>
   withFakeSl1(async (fake) => {
-    fake.hang();
     const h = harness({ url: fake.url, maxConcurrent: 2, queueMaxSize: 5000, processingTimeoutMs: 60_000 });
+    // SL1 accepts the credentials once (until then one request goes at a time), then hangs.
+    h.dispatcher.offer(makeTestAlert());
+    await h.until('the first delivered', () => h.delivered.length === 1);
+    fake.hang();
     for (let i = 0; i < 3000; i++) assert.equal(h.dispatcher.offer(makeTestAlert()), true);
-    await fake.waitForRequests(2);
+    await fake.waitForRequests(3);
     assert.equal(h.dispatcher.inFlight, 2);
     assert.equal(h.dispatcher.size, 2998);
     const drained = h.dispatcher.drain(60_000);
     await h.dispatcher.close();
     assert.equal(await drained, false, 'emptied by close() is not drained');
-    assert.equal(fake.requests.length, 2);
-    assert.equal(h.delivered.length, 0);
+    assert.equal(fake.requests.length, 3);
+    assert.equal(h.delivered.length, 1);
     assert.equal(h.deadLetters.length, 0);
     assert.equal(h.dispatcher.size, 0);
     assert.deepEqual(h.dispatcher.perSource(), {});
@@ -115,21 +118,23 @@ test('.reconfigure() - per-source limit removed live: that source\'s waiting ale
   withFakeSl1(async (fake) => {
     let answer!: () => void;
     const mayAnswer = new Promise<void>((resolve) => (answer = resolve));
-    fake.behave(async () => {
-      await mayAnswer;
+    fake.behave(async (_req, n) => {
+      if (n > 1) await mayAnswer; // the first proves the credentials (until then one request goes at a time)
       return { status: 201 };
     });
     const options = { url: fake.url, maxConcurrent: 10, processingTimeoutMs: 30_000 };
     const h = harness({ ...options, perSourceConcurrency: { a: 1 } });
     try {
+      h.dispatcher.offer(makeTestAlert({ source: 'b' }));
+      await h.until('the first delivered', () => h.delivered.length === 1);
       for (let i = 0; i < 6; i++) h.dispatcher.offer(makeTestAlert({ source: 'a' }));
-      await fake.waitForRequests(1);
+      await fake.waitForRequests(2);
       assert.deepEqual(h.dispatcher.perSource(), { a: { waiting: 5, inFlight: 1 } });
       h.dispatcher.reconfigure(options);
-      await fake.waitForRequests(6); // would time out if the removed limit still held them
+      await fake.waitForRequests(7); // would time out if the removed limit still held them
       answer();
       assert.equal(await h.dispatcher.drain(10_000), true);
-      assert.equal(h.delivered.length, 6);
+      assert.equal(h.delivered.length, 7);
     } finally {
       answer();
       await h.dispatcher.close();

@@ -123,7 +123,7 @@ test('.reconfigure() - new password: later requests carry it; the request in fli
       h.dispatcher.offer(first);
       await fake.waitForRequests(1);
       const change = h.dispatcher.reconfigure({ ...BASE, url: fake.url, maxConcurrent: 4, password: 'new-pass' });
-      assert.deepEqual(change, { changed: ['password'], isClientReplaced: true, isBreakerReset: false, mode: 'sl1' });
+      assert.deepEqual(change, { changed: ['password'], isClientReplaced: true, isBreakerReset: false, isAuthReset: true, mode: 'sl1' });
       h.dispatcher.offer(makeTestAlert());
       await fake.waitForRequests(2);
       held.release();
@@ -161,18 +161,21 @@ test('.reconfigure() - new url with the breaker open: a fresh closed breaker, he
 
 test('.reconfigure() - maxConcurrent lowered: attempts in flight finish, then one at a time', () =>
   withFakeSl1s(1, async (fake) => {
-    const held = gate(fake);
     const h = harness({ url: fake.url, maxConcurrent: 3 });
     try {
+      // SL1 accepts the credentials first (until then one request goes at a time).
+      h.dispatcher.offer(makeTestAlert());
+      await h.until('the first delivered', () => h.delivered.length === 1);
+      const held = gate(fake);
       for (let i = 0; i < 6; i++) h.dispatcher.offer(makeTestAlert());
-      await fake.waitForRequests(3);
+      await fake.waitForRequests(4);
       h.dispatcher.reconfigure({ ...BASE, url: fake.url, maxConcurrent: 1 });
       fake.respondWith(201);
       held.release();
-      await h.until('six delivered', () => h.delivered.length === 6);
-      assert.deepEqual(h.inFlightAtAttempt.slice(0, 3), [1, 2, 3]);
+      await h.until('six delivered', () => h.delivered.length === 7);
+      assert.deepEqual(h.inFlightAtAttempt.slice(1, 4), [1, 2, 3]);
       // Counted by the dispatcher, not at the fake: the new pool's single socket alone would serialize requests there.
-      assert.deepEqual(h.inFlightAtAttempt.slice(3), [1, 1, 1]);
+      assert.deepEqual(h.inFlightAtAttempt.slice(4), [1, 1, 1]);
     } finally {
       await h.dispatcher.close();
     }

@@ -45,6 +45,12 @@ async function postMany(server: TestGenHook, source: string, count: number): Pro
   return ids;
 }
 
+/** SL1 accepts one alert first: until credentials are proven, GenHook sends one request at a time. */
+async function proveCredentials(server: TestGenHook, fake: FakeSl1): Promise<void> {
+  await postMany(server, 'beta', 1);
+  await fake.waitFor(1);
+}
+
 const messages = (fake: FakeSl1) => fake.received.map((r) => String(r.body?.['message'])).sort();
 
 async function withServer(settings: Record<string, string | number>, fakes: number, fn: (server: TestGenHook, ...fakes: FakeSl1[]) => Promise<void>): Promise<void> {
@@ -60,14 +66,15 @@ async function withServer(settings: Record<string, string | number>, fakes: numb
 
 test('reload - new sl1_api_url while SL1 hangs: queued alerts reach the second SL1, none lost, none to the first after the switch', () =>
   withServer({ max_worker_threads: 2, retry_base_delay: '10ms', retry_max_delay: '20ms' }, 2, async (server, first, second) => {
+    await proveCredentials(server, first);
     const held = gate(first);
     await postMany(server, 'acme', 5);
-    await first.waitForRequests(2); // both workers stuck on the first SL1; three alerts wait behind them
+    await first.waitForRequests(3); // both workers stuck on the first SL1; three alerts wait behind them
     await reloadWith(server, { sl1_api_url: second.url });
     held.release({ status: 503 }); // the two stuck ones fail and are retried: to the second SL1
     await second.waitFor(5);
     assert.deepEqual(messages(second), ['Acme 0', 'Acme 1', 'Acme 2', 'Acme 3', 'Acme 4']);
-    assert.equal(first.requests.length, 2, 'nothing reached the first SL1 after the switch');
+    assert.equal(first.requests.length, 3, 'nothing reached the first SL1 after the switch');
     await waitUntil(() => server.genhook.dispatcher.size + server.genhook.dispatcher.inFlight === 0, 'the queue to empty');
     assert.ok(server.logs.some((line) => line['msg'] === 'delivery settings applied' && (line['changed'] as string[]).includes('url')));
     assert.ok(!server.logs.some((line) => /takes effect after a restart/.test(String(line['msg']))));
@@ -85,18 +92,19 @@ test('reload - new sl1_api_url while SL1 refuses connections and the breaker is 
     assert.equal(ready.json['breaker'], 'closed');
   }));
 
-test('reload - rotated sl1_password: the next requests carry the new Basic credentials', () =>
+test('reload - rotated sl1_password: the held alert and the next ones carry the new Basic credentials', () =>
   withServer({ sl1_username: 'genhook', sl1_password: 'old-pass' }, 1, async (server, sl1) => {
     // SL1's side was rotated first: it takes only the new password.
     sl1.behave((req) => ({ status: req.auth?.password === 'new-pass' ? 201 : 401 }));
     await postMany(server, 'acme', 1);
-    await sl1.waitForRequests(1);
-    await waitUntil(() => server.genhook.dispatcher.size + server.genhook.dispatcher.inFlight === 0, 'the refused alert to be dead-lettered');
-    await reloadWith(server, { sl1_password: 'new-pass' });
+    await waitUntil(() => server.genhook.dispatcher.authState.phase === 'paused', 'the auth pause');
     await postMany(server, 'acme', 2);
-    await sl1.waitFor(2);
+    assert.equal(sl1.requests.length, 1, 'paused: the alerts after the refusal wait');
+    await reloadWith(server, { sl1_password: 'new-pass' });
+    await sl1.waitFor(3);
     assert.deepEqual(sl1.requests.map((r) => r.auth), [
       { username: 'genhook', password: 'old-pass' },
+      { username: 'genhook', password: 'new-pass' },
       { username: 'genhook', password: 'new-pass' },
       { username: 'genhook', password: 'new-pass' },
     ]);
@@ -121,14 +129,15 @@ test('reload - the request in flight on the old connection pool completes; it is
 
 test('reload - lower max_worker_threads live: once the requests in flight finish, the fake sees one at a time', () =>
   withServer({ max_worker_threads: 3 }, 1, async (server, sl1) => {
+    await proveCredentials(server, sl1);
     const held = gate(sl1);
     await postMany(server, 'acme', 6);
-    await sl1.waitForRequests(3);
+    await sl1.waitForRequests(4);
     await reloadWith(server, { max_worker_threads: 1 });
     sl1.respondWith(201, { delayMs: 30 });
     held.release();
-    await sl1.waitFor(6);
-    const byPhase = sl1.maxConcurrentBy((r) => (r.n <= 3 ? 'before' : 'after'));
+    await sl1.waitFor(7);
+    const byPhase = sl1.maxConcurrentBy((r) => (r.n === 1 ? undefined : r.n <= 4 ? 'before' : 'after'));
     assert.equal(byPhase.get('before'), 3, 'three at once before the reload (so the check below can fail)');
     assert.equal(byPhase.get('after'), 1);
     const metrics = await server.genhook.metrics.registry.getSingleMetricAsString('genhook_delivery_workers');
@@ -137,15 +146,16 @@ test('reload - lower max_worker_threads live: once the requests in flight finish
 
 test('reload - lower <source>_max_concurrent live: that source drops to its new limit, others keep theirs', () =>
   withServer({ max_worker_threads: 20, acme_max_concurrent: 3 }, 1, async (server, sl1) => {
+    await proveCredentials(server, sl1);
     const held = gate(sl1);
     await postMany(server, 'acme', 6);
-    await sl1.waitForRequests(3);
+    await sl1.waitForRequests(4);
     await reloadWith(server, { acme_max_concurrent: 1 });
     sl1.respondWith(201, { delayMs: 30 });
     held.release();
     await postMany(server, 'beta', 3);
-    await sl1.waitFor(9);
-    const acme = sl1.maxConcurrentBy((r) => (String(r.body?.['message']).startsWith('Acme') ? (r.n <= 3 ? 'before' : 'after') : undefined));
+    await sl1.waitFor(10);
+    const acme = sl1.maxConcurrentBy((r) => (String(r.body?.['message']).startsWith('Acme') ? (r.n <= 4 ? 'before' : 'after') : undefined));
     assert.equal(acme.get('before'), 3);
     assert.equal(acme.get('after'), 1);
     const beta = sl1.maxConcurrentBy((r) => (String(r.body?.['message']).startsWith('Beta') ? 'beta' : undefined));

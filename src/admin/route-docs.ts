@@ -117,7 +117,11 @@ export const ADMIN_DOCS = {
   deleteLine: admin({ summary: 'Remove the line for NAME', parameters: [pathParam('name', 'NAME with conditions, URL-encoded')], responses: { 200: jsonResponse('Deleted'), ...invalidConfig } }, 500),
   enableSource: admin({ summary: 'Switch a source on (removes the ;disabled; marks)', parameters: [pathParam('source', 'Source name')], responses: { 200: jsonResponse('Enabled'), ...invalidConfig } }, 500),
   disableSource: admin({ summary: 'Switch a source off (its webhooks get 200 ignored)', parameters: [pathParam('source', 'Source name')], responses: { 200: jsonResponse('Disabled'), ...invalidConfig } }, 500),
-  reload: admin({ summary: 'Re-read settings.ini and webhooks.ini now', responses: { 200: jsonResponse('Reloaded; restartNeeded lists settings that wait for a restart'), ...invalidConfig } }),
+  reload: admin({ summary: 'Re-read settings.ini and webhooks.ini now (also ends an SL1 auth pause)', responses: { 200: jsonResponse('Reloaded; restartNeeded lists settings that wait for a restart'), ...invalidConfig } }),
+  resumeDelivery: admin({
+    summary: 'End an SL1 auth pause: one alert goes first with the current credentials, the rest once SL1 accepts it',
+    responses: { 200: jsonResponse('`status` is resumed or not_paused', { type: 'object', properties: { status: { type: 'string', enum: ['resumed', 'not_paused'] }, sl1_auth_paused: { type: 'boolean' }, sl1Auth: { type: 'string' } } }) },
+  }, 404),
   preview: admin(
     {
       summary: 'Render a payload with the current lines or a proposed one; delivers nothing',

@@ -24,14 +24,23 @@ import { ADMIN_DOCS } from './route-docs.js';
 
 type Env = { Bindings: HttpBindings };
 
+/** The part of the dispatcher an operator may steer from /admin. */
+export interface DeliveryControl {
+  readonly authState: { readonly phase: string };
+  readonly isPaused: boolean;
+  resumeAuth(reason: 'operator'): void;
+  resume(): void;
+}
+
 export interface AdminDeps {
   readonly store: ConfigStore;
   readonly logger: Logger;
   /** Status, counts, recent alerts and dead letters; without it only the configuration endpoints exist. */
   readonly operations?: AdminOperations;
+  readonly delivery?: DeliveryControl;
 }
 
-export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations }: AdminDeps): void {
+export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations, delivery }: AdminDeps): void {
   const admin = new Hono<Env>();
   admin.use(requireAdminToken(() => store.config.settings.admin_token, logger));
   admin.use((c, next) =>
@@ -111,6 +120,21 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations }: 
       restartNeeded: result.restartNeeded,
       warnings: result.warnings.map(formatConfigIssue),
       sources: store.config.rules.sources(),
+    });
+  });
+
+  admin.post('/delivery/resume', describeRoute(ADMIN_DOCS.resumeDelivery), (c) => {
+    if (delivery === undefined) return sendError(c, 404, 'not_found', 'no delivery to resume in this process');
+    const wasAuthPaused = delivery.authState.phase === 'paused';
+    const wasPaused = delivery.isPaused;
+    logger.info({ admin: 'resume_delivery', wasAuthPaused, wasPaused }, 'admin: delivery resumed');
+    delivery.resumeAuth('operator');
+    if (wasPaused) delivery.resume();
+    return c.json({
+      status: wasAuthPaused || wasPaused ? 'resumed' : 'not_paused',
+      sl1_auth_paused: false,
+      // One alert goes first with the current credentials; the rest follow once SL1 accepts it.
+      sl1Auth: delivery.authState.phase,
     });
   });
 

@@ -48,7 +48,7 @@ export class ConfigStore {
   readonly #o: ConfigStoreOptions;
   #current: ServingConfig;
   #turn: Promise<unknown> = Promise.resolve();
-  readonly #applyListeners: ((next: ServingConfig, previous: ServingConfig) => void)[] = [];
+  readonly #applyListeners: ((next: ServingConfig, previous: ServingConfig, trigger: ReloadTrigger) => void)[] = [];
   /** Texts last refused on a file event, so one broken save is reported once, not once per event. */
   #lastRefused: string | undefined;
   #lastReload: ReloadRecord = { at: new Date().toISOString(), trigger: 'start', ok: true, issues: [] };
@@ -58,8 +58,8 @@ export class ConfigStore {
     this.#current = options.initial;
   }
 
-  /** Calls `listener` after every swap (the server adjusts the log level, delivery and the file watcher). */
-  onApply(listener: (next: ServingConfig, previous: ServingConfig) => void): void {
+  /** Calls `listener` after every swap (the server adjusts the log level, delivery and the file watcher; an operator's reload resumes an SL1 auth pause). */
+  onApply(listener: (next: ServingConfig, previous: ServingConfig, trigger: ReloadTrigger) => void): void {
     this.#applyListeners.push(listener);
   }
 
@@ -167,7 +167,7 @@ export class ConfigStore {
       logger.warn({ trigger, settings: restartNeeded }, `${restartNeeded.join(', ')} changed: takes effect after a restart (the running values stay until then)`);
     }
     logger.info({ trigger, sources: next.config.rules.sources(), disabled: [...next.disabled] }, 'configuration reloaded');
-    for (const listener of this.#applyListeners) listener(next, previous);
+    for (const listener of this.#applyListeners) listener(next, previous, trigger);
     return restartNeeded;
   }
 

@@ -26,6 +26,11 @@ export const durationKind: ValueKind<number> = {
   parse: parseDurationMs,
   expected: 'a duration such as 30s, 500ms, 2m or 1h',
 };
+/** A duration where 0 means "never" (`sl1_auth_retry_interval = 0`). */
+export const durationOrOffKind: ValueKind<number> = {
+  parse: parseDurationMs,
+  expected: 'a duration such as 15m, 30s or 1h, or 0 for never',
+};
 export const sizeKind: ValueKind<number> = {
   parse: parseSizeBytes,
   expected: 'a size such as 1MB, 512KB or 100MB',
@@ -113,6 +118,7 @@ export const SETTINGS_SPEC = {
   sl1_username: setting(optionalTextKind, undefined, 'SL1 user for HTTP Basic auth.'),
   sl1_password: setting(optionalTextKind, undefined, 'SL1 password; better set as GENHOOK_SL1_PASSWORD.', { isSecret: true }),
   sl1_timeout: setting(durationKind, 30_000, 'Time one SL1 request may take before it counts as failed and is retried.'),
+  sl1_auth_retry_interval: setting(durationOrOffKind, 900_000, 'After SL1 refused the credentials (401/403) and delivery paused, how long until one alert tries them again; 0 = only after a reload or POST /admin/delivery/resume.'),
   sl1_aligned_resource: setting(textKind, '/api/organization/0', 'Default aligned_resource of every alert (an organization or device); <source>_aligned_resource overrides it.'),
 
   max_worker_threads: setting(positiveIntKind, 50, 'Deliveries to SL1 in flight at once, across all sources.', { aliases: ['max_threads'] }),

@@ -1,4 +1,15 @@
 import type { Alert } from '../alert.js';
+import {
+  acquireAuth,
+  createMemoryAuthPauseStore,
+  decideAuth,
+  settleAuth,
+  type AuthPauseState,
+  type AuthPauseStore,
+  type AuthResetReason,
+  type AuthResult,
+  type AuthTicket,
+} from './auth-pause.js';
 import { backoffDelay } from './backoff.js';
 import { createBreaker, isBreakerOpenError, type Breaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { classifyError, classifyResponse, type Outcome } from './classify.js';
@@ -30,9 +41,12 @@ export interface RunnerUpdate {
   readonly breaker?: Breaker | undefined;
 }
 
+/** The auth-pause error line repeats at most this often (every refused probe would otherwise log one). */
+const AUTH_PAUSE_LOG_INTERVAL_MS = 60_000;
+
 /**
- * The per-attempt half of the dispatcher: the gate an alert passes before each attempt (pause, breaker,
- * backoff, expiry), the SL1 call itself, and the hooks and log lines about it. Queues and counts live in
+ * The per-attempt half of the dispatcher: the gate an alert passes before each attempt (pause, SL1 auth
+ * pause, breaker, backoff, expiry), the SL1 call itself, and the hooks and log lines about it. Queues and counts live in
  * dispatcher.ts. Options, client and breaker are read at each decision, so a reload reaches alerts
  * already waiting.
  */
@@ -49,19 +63,44 @@ export class AttemptRunner {
   #gen = 0;
   /** The one held alert let through per half-open period (others wait, so a probe does not become a stampede). */
   #probeHolder: Entry | undefined;
+  readonly #auth: AuthPauseStore;
+  readonly #countWaiting: () => number;
+  #authLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     options: ResolvedOptions,
     hooks: DispatcherHooks,
     signal: AbortSignal,
-    io: { sl1: Sl1Client | undefined; onInFlight: (entry: Entry, delta: number) => void },
+    io: { sl1: Sl1Client | undefined; onInFlight: (entry: Entry, delta: number) => void; countWaiting: () => number },
   ) {
     this.#o = options;
     this.#hooks = hooks;
     this.#signal = signal;
     this.#sl1 = io.sl1;
     this.#onInFlight = io.onInFlight;
+    this.#countWaiting = io.countWaiting;
     this.#breaker = this.createBreaker(options.breaker);
+    this.#auth = options.authPause ?? createMemoryAuthPauseStore();
+    const unsubscribe = this.#auth.subscribe((state, previous) => this.#onAuthState(state, previous));
+    signal.addEventListener('abort', unsubscribe, { once: true });
+  }
+
+  get authState(): AuthPauseState {
+    return this.#auth.read();
+  }
+
+  /** New credentials or an operator's word: the pause ends, and one probe goes before the rest. */
+  resetAuth(reason: AuthResetReason): void {
+    const before = this.#auth.read();
+    this.#auth.apply({ type: 'reset', reason });
+    if (before.phase === 'paused') {
+      this.#o.logger.info(
+        { reason, pausedSince: new Date(before.pausedAt ?? 0).toISOString() },
+        reason === 'credentials'
+          ? 'SL1 credentials changed: delivery resumes (one alert goes first to check them)'
+          : 'SL1 auth pause lifted by an operator: delivery resumes (one alert goes first to check the credentials)',
+      );
+    }
   }
 
   get breaker(): Breaker {
@@ -83,7 +122,11 @@ export class AttemptRunner {
    * the held alerts go to the new (closed) one; a probe still in flight finishes without deciding anything.
    */
   reconfigure(update: RunnerUpdate): void {
+    const previousInterval = this.#o.authRetryIntervalMs;
     this.#o = update.options;
+    if (update.options.authRetryIntervalMs !== previousInterval) {
+      this.#auth.apply({ type: 'interval_changed', retryIntervalMs: update.options.authRetryIntervalMs });
+    }
     this.#sl1 = update.sl1;
     const { breaker } = update;
     if (breaker !== undefined && breaker !== this.#breaker) {
@@ -122,6 +165,7 @@ export class AttemptRunner {
   isReadyAtOnce(entry: Entry): boolean {
     if (this.#signal.aborted || this.#sl1 === undefined || this.#paused || this.breaker.state !== 'closed') return false;
     const now = this.#o.now();
+    if (decideAuth(this.#auth.read(), now).kind !== 'send') return false;
     return now < this.#expiresAt(entry) && entry.notBefore <= now;
   }
 
@@ -143,7 +187,9 @@ export class AttemptRunner {
       if (this.#sl1 === undefined) return 'ready';
       let waitMs: number;
       const state = this.breaker.state;
+      const auth = decideAuth(this.#auth.read(), now);
       if (this.#paused || state === 'open' || (entry.blockedGen === this.#gen && state !== 'closed')) waitMs = Number.POSITIVE_INFINITY;
+      else if (auth.kind === 'wait') waitMs = auth.until === undefined ? Number.POSITIVE_INFINITY : auth.until - now;
       else if (entry.notBefore > now) waitMs = entry.notBefore - now;
       else if (state === 'half_open' && this.#probeHolder !== undefined && this.#probeHolder !== entry) {
         waitMs = Number.POSITIVE_INFINITY;
@@ -170,19 +216,34 @@ export class AttemptRunner {
       lease?.release();
       return { kind: 'closed' };
     }
+    const ticket = acquireAuth(this.#auth, this.#o.now());
+    if ('kind' in ticket) {
+      lease?.release();
+      return { kind: 'held', rejected: false };
+    }
+    let isSent = false;
     this.#onInFlight(entry, 1);
     try {
-      const response = await this.breaker.run((isProbe) => this.#send(entry, isProbe));
+      const response = await this.breaker.run((isProbe) => {
+        isSent = true;
+        return this.#send(entry, isProbe, ticket);
+      });
       return { kind: 'delivered', status: response.status, durationMs: response.durationMs };
     } catch (err) {
       if (isBreakerOpenError(err)) {
         entry.blockedGen = this.#gen;
         return { kind: 'held', rejected: true };
       }
+      if (err instanceof DeliveryFailure && err.outcome.kind === 'permanent' && err.outcome.isAuth) {
+        // Not the alert's fault: it waits for the pause to end, unless it has had all its requests.
+        if (entry.attempts < this.#o.retryMaxAttempts) return { kind: 'held', rejected: false };
+      }
       if (err instanceof DeliveryFailure) return { kind: 'failed', failure: err, isProbe: err.isProbe };
       if (this.#signal.aborted) return { kind: 'closed' };
       throw err;
     } finally {
+      // The breaker turned it away before any request: the probe token goes back unused.
+      if (!isSent) settleAuth(this.#auth, ticket, { kind: 'unknown' }, this.#o.now(), this.#o.authRetryIntervalMs);
       this.#onInFlight(entry, -1);
       lease?.release();
     }
@@ -238,7 +299,7 @@ export class AttemptRunner {
     await this.#call('onLogged', { alert: entry.alert });
   }
 
-  async #send(entry: Entry, isProbe: boolean): Promise<Sl1Response> {
+  async #send(entry: Entry, isProbe: boolean, ticket: AuthTicket): Promise<Sl1Response> {
     const at = this.#o.now();
     entry.attempts++;
     entry.firstAttemptAt ??= at;
@@ -259,6 +320,7 @@ export class AttemptRunner {
       entry.last = NOTHING_YET;
     }
     const durationMs = response?.durationMs ?? performance.now() - started;
+    settleAuth(this.#auth, ticket, authResultOf(outcome, response), this.#o.now(), this.#o.authRetryIntervalMs);
     await this.#call('onSl1Response', { status: response?.status ?? 0, durationMs });
     this.#logOutcome(entry, outcome, durationMs, isProbe);
     if (outcome.kind === 'delivered' && response !== undefined) return response;
@@ -274,9 +336,36 @@ export class AttemptRunner {
     if (outcome.kind === 'delivered') entry.log.info(fields, 'alert delivered to SL1');
     else if (outcome.kind === 'retryable') entry.log.warn({ ...fields, reason: outcome.reason }, 'SL1 attempt failed');
     else if (outcome.isAuth) {
-      entry.log.error({ ...fields, reason: outcome.reason, check: ['sl1_username', 'sl1_password'] },
-        'SL1 refused the credentials: check sl1_username and sl1_password (not retried, so the account is not locked)');
+      // The one error line about it is the pause's (see #onAuthState); this says what became of the alert.
+      const isHeld = entry.attempts < this.#o.retryMaxAttempts;
+      entry.log.info({ ...fields, reason: outcome.reason, held: isHeld },
+        isHeld ? 'SL1 refused the credentials; alert held until delivery resumes' : 'SL1 refused the credentials on the last attempt this alert may have');
     } else entry.log.warn({ ...fields, reason: outcome.reason }, 'SL1 rejected the alert; not retried');
+  }
+
+  #onAuthState(state: AuthPauseState, previous: AuthPauseState): void {
+    const now = this.#o.now();
+    const isNewRefusal = state.phase === 'paused' && state.refusedAt !== previous.refusedAt;
+    if (isNewRefusal && now - this.#authLoggedAt >= AUTH_PAUSE_LOG_INTERVAL_MS) {
+      this.#authLoggedAt = now;
+      const nextProbe = state.probeAt === undefined ? 'only after a reload or POST /admin/delivery/resume' : `one probe at ${new Date(state.probeAt).toISOString()}`;
+      this.#o.logger.error(
+        {
+          sl1Auth: 'paused', status: state.status, em7StatusMessage: state.detail, held: this.#countWaiting(),
+          pausedSince: new Date(state.pausedAt ?? now).toISOString(),
+          nextProbeAt: state.probeAt === undefined ? null : new Date(state.probeAt).toISOString(),
+          check: ['sl1_username', 'sl1_password', 'GENHOOK_SL1_PASSWORD'],
+        },
+        `SL1 refused the credentials (${state.status}${state.detail === undefined ? '' : `, ${state.detail}`}): all delivery to SL1 is paused so the account is not locked. ` +
+          `Fix sl1_username / sl1_password (or GENHOOK_SL1_PASSWORD) and reload (SIGHUP or POST /admin/reload), or POST /admin/delivery/resume; ` +
+          `alerts are held in the journal; next try: ${nextProbe}`,
+      );
+    }
+    if (previous.phase === 'paused' && state.phase === 'verified') {
+      this.#o.logger.info({ sl1Auth: 'verified' }, 'SL1 accepted the credentials: the auth pause is over, delivery resumes');
+    }
+    void this.#call('onAuthState', state);
+    this.wakeAll();
   }
 
   #onBreakerState(state: BreakerState): void {
@@ -314,4 +403,11 @@ export class AttemptRunner {
       this.#o.logger.error({ err, hook: name }, `dispatcher hook ${name} failed`);
     }
   }
+}
+
+function authResultOf(outcome: Outcome, response: Sl1Response | undefined): AuthResult {
+  if (outcome.kind === 'permanent' && outcome.isAuth && response !== undefined) {
+    return { kind: 'refused', status: response.status, detail: response.em7Headers['x-em7-status-message'] };
+  }
+  return response === undefined ? { kind: 'unknown' } : { kind: 'accepted' };
 }

@@ -1,5 +1,6 @@
 import type { Alert } from '../alert.js';
 import type { BackoffOptions } from './backoff.js';
+import type { AuthPauseState, AuthPauseStore } from './auth-pause.js';
 import type { BreakerOptions, BreakerState } from './breaker.js';
 import { assertNonNegative, assertPositiveInteger, describeExpected, DeliveryOptionError } from './errors.js';
 
@@ -54,6 +55,13 @@ export interface DispatcherOptions {
   readonly expiryCheckIntervalMs?: number;
   /** Circuit breaker settings, or `false` for none. @default {} (the breaker's own defaults) */
   readonly breaker?: BreakerOptions | false;
+  /**
+   * After SL1 refused the credentials (401/403), how long until one probe may try them again; 0 means only
+   * after new credentials or {@link Dispatcher.resumeAuth}. @default 900000 (15 minutes)
+   */
+  readonly authRetryIntervalMs?: number;
+  /** Where the SL1 auth pause lives (wiring: replicas may share one). @default a store in memory */
+  readonly authPause?: AuthPauseStore;
   /** Epoch ms. @default Date.now */
   readonly now?: () => number;
   /** Uniform in [0, 1), for backoff jitter. @default Math.random */
@@ -108,6 +116,8 @@ export interface DispatcherHooks {
   /** Every SL1 answer, for metrics; status 0 when none came (network error, timeout). */
   onSl1Response?(event: { readonly status: number; readonly durationMs: number }): void | Promise<void>;
   onBreakerState?(state: BreakerState): void | Promise<void>;
+  /** The SL1 auth pause changed (paused, probing, resumed). */
+  onAuthState?(state: AuthPauseState): void | Promise<void>;
   /** Log mode only: the alert was written to the log instead of SL1. */
   onLogged?(event: { readonly alert: Alert }): void | Promise<void>;
 }
@@ -127,6 +137,8 @@ export interface ResolvedOptions {
   readonly maxAlertAgeMs: number;
   readonly expiryCheckIntervalMs: number;
   readonly breaker: BreakerOptions | false;
+  readonly authRetryIntervalMs: number;
+  readonly authPause: AuthPauseStore | undefined;
   readonly now: () => number;
   readonly random: () => number;
   readonly logger: DeliveryLogger;
@@ -158,6 +170,8 @@ export function resolveDispatcherOptions(options: DispatcherOptions): ResolvedOp
     maxAlertAgeMs: options.maxAlertAgeMs ?? 3_600_000,
     expiryCheckIntervalMs: options.expiryCheckIntervalMs ?? 1000,
     breaker: options.breaker ?? {},
+    authRetryIntervalMs: options.authRetryIntervalMs ?? 900_000,
+    authPause: options.authPause,
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
     logger: options.logger ?? silentLogger,
@@ -171,6 +185,7 @@ export function resolveDispatcherOptions(options: DispatcherOptions): ResolvedOp
   assertPositiveInteger('maxAlertAgeMs', resolved.maxAlertAgeMs);
   assertPositiveInteger('expiryCheckIntervalMs', resolved.expiryCheckIntervalMs);
   assertNonNegative('maxRetryAfterMs', resolved.maxRetryAfterMs);
+  assertNonNegative('authRetryIntervalMs', resolved.authRetryIntervalMs);
   for (const [source, limit] of resolved.perSourceConcurrency) {
     assertPositiveInteger(`perSourceConcurrency.${source}`, limit);
   }

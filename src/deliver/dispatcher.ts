@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import pRetry, { AbortError } from 'p-retry';
 import { alertBytes, type Alert } from '../alert.js';
+import type { AuthPauseState, AuthResetReason } from './auth-pause.js';
 import type { BreakerState } from './breaker.js';
 import { AlertExpiredError, DispatcherClosedError } from './errors.js';
 import { diffDispatcherOptions, type Reconfiguration } from './options-diff.js';
@@ -47,6 +48,13 @@ export interface Dispatcher {
   readonly inFlight: number;
   perSource(): Record<string, SourceStats>;
   readonly breakerState: BreakerState;
+  /** Whether SL1 has accepted the credentials, and the pause after a 401/403 (see auth-pause.ts). */
+  readonly authState: AuthPauseState;
+  /**
+   * Ends an SL1 auth pause (an operator's resume, SIGHUP, POST /admin/reload): the credentials count as
+   * unverified again, so one alert goes first and the rest follow once SL1 accepts it.
+   */
+  resumeAuth(reason?: AuthResetReason): void;
   /** Stops starting attempts (those in flight finish); held alerts still expire. */
   pause(): void;
   resume(): void;
@@ -65,6 +73,8 @@ export interface Dispatcher {
    * - maxConcurrent, perSourceConcurrency: live; lowering one lets attempts in flight finish, and no new one
    *   starts until the count is below the new limit. queueMaxSize: later offers are checked against it.
    * - url unset: log mode; alerts waiting are logged when a worker takes them. url set: SL1 mode.
+   * - url, username, password: the credentials are unverified again (one alert first) and an auth pause ends.
+   * - authRetryIntervalMs: the next probe of a running auth pause follows it.
    * After close() it does nothing.
    */
   reconfigure(options: DispatcherOptions): Reconfiguration;
@@ -104,6 +114,7 @@ class AlertDispatcher implements Dispatcher {
     this.#runner = new AttemptRunner(options, hooks, this.#abort.signal, {
       sl1: this.#client,
       onInFlight: (entry, delta) => this.#countInFlight(entry.alert.source, delta),
+      countWaiting: () => this.size,
     });
   }
 
@@ -121,6 +132,14 @@ class AlertDispatcher implements Dispatcher {
 
   get isPaused(): boolean {
     return this.#runner.isPaused;
+  }
+
+  get authState(): AuthPauseState {
+    return this.#runner.authState;
+  }
+
+  resumeAuth(reason: AuthResetReason = 'operator'): void {
+    if (!this.#closed) this.#runner.resetAuth(reason);
   }
 
   get bytes(): number {
@@ -212,7 +231,7 @@ class AlertDispatcher implements Dispatcher {
     const previous = this.#o;
     const next = resolveDispatcherOptions({ logger: previous.logger, now: previous.now, random: previous.random, sourceLeases: previous.sourceLeases, ...options });
     const change = diffDispatcherOptions(previous, next);
-    if (this.#closed) return { changed: [], isClientReplaced: false, isBreakerReset: false, mode: previous.url === undefined ? 'log' : 'sl1' };
+    if (this.#closed) return { changed: [], isClientReplaced: false, isBreakerReset: false, isAuthReset: false, mode: previous.url === undefined ? 'log' : 'sl1' };
     // Everything that can throw is built before anything changes.
     const breaker = change.isBreakerReset ? this.#runner.createBreaker(next.breaker) : undefined;
     let client = this.#client;
@@ -229,6 +248,7 @@ class AlertDispatcher implements Dispatcher {
     this.#o = next;
     this.#limits.setLimits(next.maxConcurrent, next.perSourceConcurrency);
     this.#runner.reconfigure({ options: next, sl1: client, breaker });
+    if (change.isAuthReset) this.#runner.resetAuth('credentials');
     return change;
   }
 
@@ -359,8 +379,8 @@ class AlertDispatcher implements Dispatcher {
   }
 
   /**
-   * One counted attempt for p-retry. Breaker rejections and failed half-open probes are not the alert's
-   * fault, so they loop here instead of reaching p-retry: p-retry's `shouldConsumeRetry: false` would not
+   * One counted attempt for p-retry. Breaker rejections, auth holds and failed half-open probes are not the
+   * alert's fault, so they loop here instead of reaching p-retry: p-retry's `shouldConsumeRetry: false` would not
    * do, because it still gives up when the rejection lands on what would be the last attempt.
    */
   async #attemptUntilCounted(entry: Entry, carried: Turn | undefined): Promise<DoneTurn> {

@@ -2,8 +2,8 @@ import type { BackoffOptions } from './backoff.js';
 import type { BreakerOptions } from './breaker.js';
 import type { ResolvedOptions } from './dispatcher-options.js';
 
-/** Options that are settings; `now`, `random` and `logger` are wiring and never count as a change. */
-export type DeliverySetting = Exclude<keyof ResolvedOptions, 'now' | 'random' | 'logger' | 'sourceLeases'>;
+/** Options that are settings; `now`, `random`, `logger`, `sourceLeases` and `authPause` are wiring and never count as a change. */
+export type DeliverySetting = Exclude<keyof ResolvedOptions, 'now' | 'random' | 'logger' | 'sourceLeases' | 'authPause'>;
 
 /**
  * What a {@link Dispatcher.reconfigure} changed: option names only, never values (the password is one).
@@ -20,6 +20,8 @@ export interface Reconfiguration {
   /** A fresh, closed breaker took over (whatever state the old one was in). */
   readonly isBreakerReset: boolean;
   readonly mode: 'sl1' | 'log';
+  /** New credentials or a new SL1: they are unverified again (one probe first), and an auth pause ends. */
+  readonly isAuthReset: boolean;
 }
 
 /** What an SL1 client is built from: a change to any of them needs a new pool. */
@@ -32,6 +34,9 @@ const CLIENT_SETTINGS = ['url', 'username', 'password', 'maxConcurrent', 'proces
  * never count as breaker failures.
  */
 const BREAKER_RESET_SETTINGS = ['breaker', 'url', 'processingTimeoutMs'] as const satisfies readonly DeliverySetting[];
+
+/** SL1's verdict on credentials holds for those credentials at that SL1 only. */
+const AUTH_RESET_SETTINGS = ['url', 'username', 'password'] as const satisfies readonly DeliverySetting[];
 
 const COMPARED: Readonly<Record<DeliverySetting, (a: ResolvedOptions, b: ResolvedOptions) => boolean>> = {
   url: (a, b) => a.url === b.url,
@@ -48,6 +53,7 @@ const COMPARED: Readonly<Record<DeliverySetting, (a: ResolvedOptions, b: Resolve
   maxAlertAgeMs: (a, b) => a.maxAlertAgeMs === b.maxAlertAgeMs,
   expiryCheckIntervalMs: (a, b) => a.expiryCheckIntervalMs === b.expiryCheckIntervalMs,
   breaker: (a, b) => isSameBreaker(a.breaker, b.breaker),
+  authRetryIntervalMs: (a, b) => a.authRetryIntervalMs === b.authRetryIntervalMs,
 };
 
 /** Pure: which settings differ, and so whether the client and the breaker must be replaced. */
@@ -59,6 +65,7 @@ export function diffDispatcherOptions(previous: ResolvedOptions, next: ResolvedO
     isClientReplaced: has(CLIENT_SETTINGS) && (previous.url !== undefined || next.url !== undefined),
     isBreakerReset: has(BREAKER_RESET_SETTINGS),
     mode: next.url === undefined ? 'log' : 'sl1',
+    isAuthReset: has(AUTH_RESET_SETTINGS),
   };
 }
 

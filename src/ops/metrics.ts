@@ -19,6 +19,8 @@ export interface MetricsProbes {
   readonly journalPending: () => number;
   /** max_worker_threads: with genhook_deliveries_in_flight, the workers' utilisation. */
   readonly workers: () => number;
+  /** SL1 refused the credentials and delivery is paused. */
+  readonly sl1AuthPaused: () => boolean;
 }
 
 /** The gauges read `probes` at scrape time; until {@link attachProbes} hands them over they stay unset. */
@@ -108,6 +110,14 @@ export function createMetrics() {
       collect(this: Gauge) {
         const current = probes;
         if (current) this.set(current.workers());
+      },
+    }),
+    sl1AuthPaused: new Gauge({
+      name: 'genhook_sl1_auth_paused',
+      help: 'SL1 refused the credentials (401/403) and all delivery is paused: 1, else 0',
+      registers,
+      collect(this: Gauge) {
+        this.set(probes?.sl1AuthPaused() === true ? 1 : 0);
       },
     }),
     journalPending: new Gauge({

@@ -18,6 +18,8 @@ export interface ReadinessReport {
 
 export interface AppDeps extends WebhookDeps {
   readonly readiness: () => ReadinessReport;
+  /** Extra facts for the /health body (liveness stays 200 while the process runs). */
+  readonly health?: () => Readonly<Record<string, unknown>>;
   /** Extra routes (the management API) mounted by the composition root. */
   readonly mount?: (app: Hono<{ Bindings: HttpBindings }>) => void;
 }
@@ -34,7 +36,7 @@ export function createApp(deps: AppDeps): Hono<{ Bindings: HttpBindings }> {
 
   mountWebhookRoutes(app, deps);
 
-  app.get('/health', describeRoute(ROUTE_DOCS.health), (c) => c.json({ status: 'ok' }));
+  app.get('/health', describeRoute(ROUTE_DOCS.health), (c) => c.json({ status: 'ok', ...deps.health?.() }));
 
   app.get('/ready', describeRoute(ROUTE_DOCS.ready), (c) => {
     const report = deps.readiness();

@@ -4,6 +4,7 @@ import type { Hono } from 'hono';
 import { createAdminOperations, fileDeadLetters, mountAdminRoutes, redisDeadLetters } from '../admin/index.js';
 import { DedupCache } from '../admit/index.js';
 import type { ConfigStore } from '../config/index.js';
+import type { AuthPauseState } from '../deliver/auth-pause.js';
 import type { Dispatcher } from '../deliver/dispatcher.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -73,13 +74,16 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
           breaker: dispatcher.breakerState,
           mode: config.settings.sl1_api_url ? 'sl1' : 'log',
           ...(shared === undefined ? {} : { redis: { connected: shared.backend.isConnected, held: shared.feeder.held, url: redactUrl(shared.backend.url) } }),
+          ...describeAuthPause(dispatcher.authState),
         },
       };
     },
+    health: () => ({ sl1_auth_paused: dispatcher.authState.phase === 'paused' }),
     mount: (routes) =>
       mountAdminRoutes(routes, {
         store,
         logger,
+        delivery: dispatcher,
         operations: createAdminOperations({
           store,
           dispatcher,
@@ -94,4 +98,15 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
         }),
       }),
   });
+}
+
+/** What /ready tells about SL1's verdict on the credentials (see src/deliver/auth-pause.ts). */
+function describeAuthPause(state: AuthPauseState): Record<string, unknown> {
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  return {
+    sl1_auth_paused: state.phase === 'paused',
+    sl1Auth: state.phase === 'paused'
+      ? { state: 'paused', status: state.status ?? null, detail: state.detail ?? null, since: iso(state.pausedAt), nextProbeAt: iso(state.probeAt), fix: ['sl1_username', 'sl1_password'] }
+      : { state: state.phase },
+  };
 }

@@ -74,6 +74,7 @@ function toDispatcherOptions(config: RuntimeConfig, logger: Logger): DispatcherO
     retryMaxAttempts: settings.retry_max_attempts,
     backoff: { baseMs: settings.retry_base_delay, maxMs: settings.retry_max_delay },
     maxAlertAgeMs: settings.max_alert_age,
+    authRetryIntervalMs: settings.sl1_auth_retry_interval,
     breaker: {
       errorThresholdPercentage: settings.breaker_error_threshold,
       volumeThreshold: settings.breaker_volume_threshold,
