@@ -179,7 +179,7 @@ test('breaker - SL1 down: opens, holds alerts (no retries burned), one probe per
   }
 });
 
-test('breaker - a long outage does not dead-letter the alert that keeps being the probe', async () => {
+test('breaker - the alert that keeps being the probe stops at retryMaxAttempts requests: probes count', async () => {
   const fake = await startFakeSl1();
   fake.respondWith(503);
   const w = watch(fake, {
@@ -190,12 +190,11 @@ test('breaker - a long outage does not dead-letter the alert that keeps being th
   });
   try {
     w.dispatcher.offer(makeTestAlert());
-    await w.until('6 half-opens', () => w.states.filter((s) => s === 'half_open').length >= 6);
-    assert.equal(w.deadLetters.length, 0);
-    assert.ok(fake.requests.length > 2, 'probes went out beyond retryMaxAttempts');
-    fake.respondWith(201);
-    assert.equal(await w.dispatcher.drain(10_000), true);
-    assert.equal(w.delivered, 1);
+    await w.until('dead-lettered', () => w.deadLetters.length === 1);
+    assert.ok(w.states.includes('half_open'), 'its second request was the half-open probe');
+    assert.equal(fake.requests.length, 2, 'never more requests than retryMaxAttempts');
+    assert.equal(w.deadLetters[0]?.reason, 'retries_exhausted');
+    assert.equal(w.deadLetters[0]?.attempts, 2);
   } finally {
     await w.dispatcher.close();
     await fake.close();

@@ -125,7 +125,7 @@ export const SETTINGS_SPEC = {
   queue_max_size: setting(positiveIntKind, 10_000, 'Alerts that may wait for SL1; when full, webhooks get 503 with Retry-After.', { aliases: ['queue_size'] }),
   queue_max_bytes: setting(sizeKind, 64 * 1024 ** 2, 'Bytes of alerts (message and fields) that may wait in memory for SL1; past it webhooks get 503 with Retry-After, and alerts recovered from the journal beyond it wait there.'),
   processing_timeout: setting(durationKind, 60_000, 'Upper bound for one delivery attempt end to end.', { aliases: ['thread_timeout'] }),
-  retry_max_attempts: setting(positiveIntKind, 3, 'Delivery attempts per alert before it is dead-lettered.', { aliases: ['sl1_retry_attempts'] }),
+  retry_max_attempts: setting(positiveIntKind, 3, 'Most SL1 requests one alert ever gets (retries and breaker/auth probes included) before it is dead-lettered.', { aliases: ['sl1_retry_attempts'] }),
   retry_base_delay: setting(durationKind, 1000, 'First retry delay; it doubles each attempt, with jitter.'),
   retry_max_delay: setting(durationKind, 60_000, 'Longest delay between two attempts.'),
   max_alert_age: setting(durationKind, 3_600_000, 'How long an alert may wait for SL1 in all before it is dead-lettered as expired.'),

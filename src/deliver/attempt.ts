@@ -256,13 +256,17 @@ export class AttemptRunner {
     if (turn.kind === 'expired' || (turn.kind === 'held' && !turn.rejected)) this.wakeAll();
   }
 
-  /** p-retry's shouldRetry: sets the backoff (or Retry-After) and reports it. */
-  async planRetry(entry: Entry, error: Error, retryNumber: number): Promise<boolean> {
+  /**
+   * p-retry's shouldRetry: sets the backoff (or Retry-After) and reports it. The limit counts the alert's
+   * real SL1 requests (breaker probes and auth probes included), not p-retry's attempts, so
+   * retry_max_attempts is the most requests any alert ever gets.
+   */
+  async planRetry(entry: Entry, error: Error): Promise<boolean> {
     if (!(error instanceof DeliveryFailure) || error.outcome.kind !== 'retryable') return false;
     // Checked here, not as p-retry's `retries`, so a reload's retry_max_attempts reaches alerts already waiting.
-    if (retryNumber >= this.#o.retryMaxAttempts) return false;
+    if (entry.attempts >= this.#o.retryMaxAttempts) return false;
     if (this.#signal.aborted) return false; // closing: the failure was our own abort
-    const backoff = backoffDelay(retryNumber, { ...this.#o.backoff, random: this.#o.random });
+    const backoff = backoffDelay(entry.attempts, { ...this.#o.backoff, random: this.#o.random });
     const delayMs = Math.max(backoff, error.outcome.retryAfterMs ?? 0);
     entry.notBefore = this.#o.now() + delayMs;
     entry.log.info({ outcome: 'retry', attempt: entry.attempts, delayMs, reason: error.outcome.reason }, 'SL1 delivery will be retried');

@@ -373,15 +373,15 @@ class AlertDispatcher implements Dispatcher {
         minTimeout: 0,
         factor: 1,
         signal: this.#abort.signal,
-        shouldRetry: ({ error, retriesConsumed }) => this.#runner.planRetry(entry, error, retriesConsumed + 1),
+        shouldRetry: ({ error }) => this.#runner.planRetry(entry, error),
       },
     );
   }
 
   /**
-   * One counted attempt for p-retry. Breaker rejections, auth holds and failed half-open probes are not the
-   * alert's fault, so they loop here instead of reaching p-retry: p-retry's `shouldConsumeRetry: false` would not
-   * do, because it still gives up when the rejection lands on what would be the last attempt.
+   * One counted attempt for p-retry. Breaker rejections and auth holds sent nothing, so they loop here
+   * instead of reaching p-retry: p-retry's `shouldConsumeRetry: false` would not do, because it still gives
+   * up when the rejection lands on what would be the last attempt.
    */
   async #attemptUntilCounted(entry: Entry, carried: Turn | undefined): Promise<DoneTurn> {
     for (let turn = carried; ; turn = undefined) {
@@ -409,7 +409,7 @@ class AlertDispatcher implements Dispatcher {
         throw new AbortError(new DispatcherClosedError('The dispatcher was closed'));
       case 'failed':
         if (turn.failure.outcome.kind === 'permanent') throw new AbortError(turn.failure);
-        if (turn.isProbe) return undefined; // breaker reopened; wait for the next probe without using a retry
+        // A failed breaker probe was a real request too: it counts against retry_max_attempts like any other.
         throw turn.failure;
     }
   }
