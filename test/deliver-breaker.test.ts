@@ -248,7 +248,9 @@ for (const breaker of [true, false]) {
         assert.equal(w.deadLetters.length, 0);
         assert.equal(w.delivered, 100);
       } else {
-        assert.ok(attemptsDuringOutage >= 200, `${attemptsDuringOutage}`);
+        // Without a breaker alerts burn their retries during the outage (one request at a time, as SL1 has
+        // not answered these credentials yet, so fewer than 100 in parallel).
+        assert.ok(deadDuringOutage > 0 && attemptsDuringOutage > 100, `${attemptsDuringOutage} attempts, ${deadDuringOutage} dead`);
       }
     } finally {
       await w.dispatcher.close();
