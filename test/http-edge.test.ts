@@ -102,7 +102,7 @@ test('answers - an unreadable content type is 415, an oversized body 413, an unk
 
 test('GET /health and /ready - probes answer JSON', async () => {
   const health = await send(`${server.url}/health`, '', {}, 'GET');
-  assert.deepEqual(health.json, { status: 'ok' });
+  assert.deepEqual(health.json, { status: 'ok', sl1_auth_paused: false });
   const ready = await send(`${server.url}/ready`, '', {}, 'GET');
   assert.equal(ready.status, 200);
   assert.equal(ready.json['status'], 'ready');
