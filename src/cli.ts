@@ -14,6 +14,7 @@ import { type RequestView, parseJsonSafe } from './payload/index.js';
 import { resolveItem } from './intake/intake.js';
 import { escapeForTerminal, renderOptionsFrom } from './render/index.js';
 import { completionScript, SHELLS, type Shell } from './completion.js';
+import { checkLines } from './check/check-lines.js';
 import { goldenTestCommand } from './golden/test-command.js';
 import { startGenHook } from './server.js';
 import { readDeadLetters, replayDeadLetters, toAlert } from './dead-letter/index.js';
@@ -23,7 +24,11 @@ const USAGE = `Usage: genhook <command> [options]
 
 Commands:
   serve                         run the webhook receiver (what ./start.sh runs)
-  check                         validate settings.ini and webhooks.ini; exit 1 on any error
+  check [--strict] [--fixtures DIR]
+                                validate settings.ini and webhooks.ini; exit 1 on any error. Also warns about
+                                event names and field paths the provider's payloads lack (GitHub's published
+                                schemas, the fixtures in DIR, default ./fixtures for the others) with a
+                                suggestion; --strict makes warnings errors
   test [--update] [dir]         render every fixture in dir (default ./fixtures: <source>/<name>.json, headers in
                                 <name>.meta.json) as the server does and compare the SL1 request bodies with
                                 <name>.expected.json; exit 1 with a diff on any difference; --update writes them
@@ -52,6 +57,8 @@ async function main(argv: readonly string[]): Promise<number> {
       all: { type: 'boolean' },
       json: { type: 'boolean' },
       update: { type: 'boolean' },
+      strict: { type: 'boolean' },
+      fixtures: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -70,7 +77,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'serve':
       return serveCommand(files);
     case 'check':
-      return checkCommand(files);
+      return checkCommand(files, { isStrict: values.strict === true, fixturesDir: values.fixtures ?? 'fixtures' });
     case 'test':
       return goldenTestCommand(await loadServingConfig(files).then((loaded) => loaded.config), args[0] ?? 'fixtures', values.update === true, {
         out: (text) => process.stdout.write(text),
@@ -127,15 +134,24 @@ async function serveCommand(files: Parameters<typeof startGenHook>[0]): Promise<
   });
 }
 
-async function checkCommand(files: { settingsFile: string; webhooksFile: string; env: NodeJS.ProcessEnv }): Promise<number> {
+async function checkCommand(
+  files: { settingsFile: string; webhooksFile: string; env: NodeJS.ProcessEnv },
+  options: { readonly isStrict: boolean; readonly fixturesDir: string },
+): Promise<number> {
   try {
-    const { config, warnings, disabled } = await loadServingConfig(files);
-    for (const warning of warnings) process.stderr.write(`warning: ${formatConfigIssue(warning)}\n`);
+    const { config, warnings, disabled, webhooksText } = await loadServingConfig(files);
+    const lineWarnings = await checkLines(config, { webhooksText, fixturesDir: options.fixturesDir });
+    const all = [...warnings, ...lineWarnings];
+    for (const warning of all) process.stderr.write(`${options.isStrict ? 'error' : 'warning'}: ${formatConfigIssue(warning)}\n`);
     for (const summary of config.rules.summarize()) {
       const state = disabled.has(summary.source) ? ' - disabled (;disabled; lines)' : '';
       process.stdout.write(`${summary.source}: ${summary.count} line${summary.count === 1 ? '' : 's'} (${summary.names.join(', ')})${state}\n`);
     }
-    process.stdout.write(`${files.webhooksFile} and ${files.settingsFile} are valid\n`);
+    if (options.isStrict && all.length > 0) {
+      process.stderr.write(`${all.length} warning${all.length === 1 ? '' : 's'} found (--strict makes them errors)\n`);
+      return 1;
+    }
+    process.stdout.write(`${files.webhooksFile} and ${files.settingsFile} are valid${all.length > 0 ? ` (${all.length} warning${all.length === 1 ? '' : 's'})` : ''}\n`);
     return 0;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

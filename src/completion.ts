@@ -6,7 +6,7 @@
 /** Subcommands with their own subcommands and the flags each accepts. */
 export const COMMANDS: Readonly<Record<string, { readonly sub?: readonly string[]; readonly flags: readonly string[] }>> = {
   serve: { flags: ['--settings', '--webhooks'] },
-  check: { flags: ['--settings', '--webhooks'] },
+  check: { flags: ['--settings', '--webhooks', '--strict', '--fixtures'] },
   test: { flags: ['--settings', '--webhooks', '--update'] },
   render: { flags: ['--settings', '--webhooks', '--header'] },
   dlq: { sub: ['list', 'replay'], flags: ['--settings', '--webhooks', '--json', '--id', '--all'] },
@@ -18,7 +18,7 @@ export const SHELLS = ['bash', 'zsh'] as const;
 export type Shell = (typeof SHELLS)[number];
 
 /** Flags followed by a file path (complete file names after them). */
-const PATH_FLAGS = ['--settings', '--webhooks'];
+const PATH_FLAGS = ['--settings', '--webhooks', '--fixtures'];
 
 export function completionScript(shell: Shell): string {
   return shell === 'bash' ? bashScript() : zshScript();

@@ -52,6 +52,13 @@ export function parseTemplate(
       break;
     }
     const raw = text.slice(dollar + 1, close);
+    if (/^\d[^$|]*\s/.test(raw)) {
+      // `costs $5 or $10`: an amount, not a variable.
+      report(offset + dollar, `"$${raw}$" is not a variable: for a literal dollar sign write $$ (as in $$5)`);
+      isValid = false;
+      i = close + 1;
+      continue;
+    }
     const token = parseVariable(raw, offset + dollar + 1, report, context);
     if (token === undefined) {
       isValid = false;
