@@ -11,7 +11,7 @@ import type { RuntimeConfig } from './config/index.js';
 import { createSl1Client } from './deliver/sl1-client.js';
 import { identifySource } from './identify/index.js';
 import { type RequestView, parseJsonSafe } from './payload/index.js';
-import { resolveItem } from './intake/intake.js';
+import { resolveItem } from './intake/index.js';
 import { escapeForTerminal, renderOptionsFrom } from './render/index.js';
 import { completionScript, SHELLS, type Shell } from './completion.js';
 import { checkLines } from './check/check-lines.js';

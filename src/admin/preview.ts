@@ -6,7 +6,7 @@
 import type { ConfigIssue } from '../errors/index.js';
 import { compileSourceReading, providerFor } from '../identify/index.js';
 import type { RequestView } from '../payload/index.js';
-import { resolveItem } from '../intake/intake.js';
+import { resolveItem } from '../intake/index.js';
 import { renderOptionsFrom } from '../render/index.js';
 import { RuleSet, parseWebhooksFile, type Rule, keyOfRule } from '../rules/index.js';
 import { buildAlertBody } from '../deliver/sl1-client.js';

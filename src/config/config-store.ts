@@ -45,16 +45,17 @@ export interface ConfigStoreOptions {
 }
 
 export class ConfigStore {
-  readonly #o: ConfigStoreOptions;
+  readonly #options: ConfigStoreOptions;
   #current: ServingConfig;
-  #turn: Promise<unknown> = Promise.resolve();
+  /** The last reload or write queued; the next one starts when it settles. */
+  #lastTask: Promise<unknown> = Promise.resolve();
   readonly #applyListeners: ((next: ServingConfig, previous: ServingConfig, trigger: ReloadTrigger) => void)[] = [];
   /** Texts last refused on a file event, so one broken save is reported once, not once per event. */
   #lastRefused: string | undefined;
   #lastReload: ReloadRecord = { at: new Date().toISOString(), trigger: 'start', ok: true, issues: [] };
 
   constructor(options: ConfigStoreOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#current = options.initial;
   }
 
@@ -78,7 +79,7 @@ export class ConfigStore {
   /** Re-reads both files. On `file` events, bytes equal to what runs already are not a reload. */
   reload(trigger: ReloadTrigger): Promise<ReloadResult> {
     return this.#serial(async () => {
-      const { settingsFile, webhooksFile } = this.#o.files;
+      const { settingsFile, webhooksFile } = this.#options.files;
       let texts: { settingsText: string; webhooksText: string };
       try {
         const [settingsText, webhooksText] = await Promise.all([readConfigText(settingsFile), readConfigText(webhooksFile)]);
@@ -100,7 +101,7 @@ export class ConfigStore {
       }
       let next: ServingConfig;
       try {
-        next = compileServingConfig({ ...this.#o.files, ...texts });
+        next = compileServingConfig({ ...this.#options.files, ...texts });
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         return this.#refuse(trigger, error.issues, fingerprint);
@@ -121,7 +122,7 @@ export class ConfigStore {
    */
   editWebhooks<T>(edit: (text: string, current: ServingConfig) => EditPlan<T>): Promise<WriteResult<T>> {
     return this.#serial(async () => {
-      const { settingsFile, webhooksFile } = this.#o.files;
+      const { settingsFile, webhooksFile } = this.#options.files;
       let settingsText: string;
       let webhooksText: string;
       try {
@@ -134,10 +135,10 @@ export class ConfigStore {
       if ('refuse' in plan) return { ok: false, refuse: plan.refuse };
       let next: ServingConfig;
       try {
-        next = compileServingConfig({ ...this.#o.files, settingsText, webhooksText: plan.text });
+        next = compileServingConfig({ ...this.#options.files, settingsText, webhooksText: plan.text });
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
-        this.#o.logger.warn({ trigger: 'write', issues: error.issues.map(formatConfigIssue) }, 'management write refused: the result would not be valid; nothing was written');
+        this.#options.logger.warn({ trigger: 'write', issues: error.issues.map(formatConfigIssue) }, 'management write refused: the result would not be valid; nothing was written');
         return { ok: false, issues: error.issues };
       }
       if (plan.text !== webhooksText) {
@@ -145,7 +146,7 @@ export class ConfigStore {
           await writeFileAtomic(webhooksFile, plan.text);
         } catch (error) {
           // A read-only mount (a Kubernetes ConfigMap) or a full disk: nothing changed, say where.
-          this.#o.logger.error({ err: error, file: webhooksFile }, 'management write failed: webhooks.ini could not be written');
+          this.#options.logger.error({ err: error, file: webhooksFile }, 'management write failed: webhooks.ini could not be written');
           return { ok: false, refuse: { status: 500, code: 'config_write_failed', message: `cannot write ${webhooksFile}: ${(error as Error).message}; nothing was changed` } };
         }
       }
@@ -160,8 +161,8 @@ export class ConfigStore {
     this.#current = next;
     this.#lastRefused = undefined;
     this.#lastReload = { at: new Date().toISOString(), trigger, ok: true, issues: [] };
-    this.#o.metrics.configReloads.inc({ result: 'ok', trigger });
-    const { logger } = this.#o;
+    this.#options.metrics.configReloads.inc({ result: 'ok', trigger });
+    const { logger } = this.#options;
     for (const warning of next.warnings) logger.warn({ file: warning.file, line: warning.line }, formatConfigIssue(warning));
     if (restartNeeded.length > 0) {
       logger.warn({ trigger, settings: restartNeeded }, `${restartNeeded.join(', ')} changed: takes effect after a restart (the running values stay until then)`);
@@ -174,8 +175,8 @@ export class ConfigStore {
   #refuse(trigger: ReloadTrigger, issues: readonly ConfigIssue[], fingerprint: string | undefined): ReloadResult {
     this.#lastRefused = fingerprint;
     this.#lastReload = { at: new Date().toISOString(), trigger, ok: false, issues };
-    this.#o.metrics.configReloads.inc({ result: 'invalid', trigger });
-    this.#o.logger.error(
+    this.#options.metrics.configReloads.inc({ result: 'invalid', trigger });
+    this.#options.logger.error(
       { trigger, issues: issues.map(formatConfigIssue) },
       `configuration reload refused (${issues.length} problem${issues.length === 1 ? '' : 's'}); the running configuration stays`,
     );
@@ -183,8 +184,8 @@ export class ConfigStore {
   }
 
   #serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#turn.then(task, task);
-    this.#turn = run.catch(() => undefined);
+    const run = this.#lastTask.then(task, task);
+    this.#lastTask = run.catch(() => undefined);
     return run;
   }
 }

@@ -11,7 +11,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { alertBytes } from '../alert.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { Dispatcher } from '../deliver/dispatcher.js';
-import { decideIntake, type IntakeDecision, type PlannedAlert, type Rejection, type SkippedItem } from '../intake/intake.js';
+import { decideIntake, type IntakeDecision, type PlannedAlert, type Rejection, type SkippedItem } from '../intake/index.js';
 import { lazyChild, type LazyLogger, type Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { oncePerInterval, type OncePerInterval } from '../ops/once-per-interval.js';

@@ -1,0 +1,3 @@
+export { decideIntake } from './decide-intake.js';
+export { resolveItem, type ItemResolution } from './resolve-item.js';
+export type { IntakeContext, IntakeDecision, IntakeRequest, PlannedAlert, Rejection, SkippedItem } from './types.js';

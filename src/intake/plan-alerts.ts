@@ -1,0 +1,73 @@
+/**
+ * Plan: the alerts an admitted request becomes, one per payload item, with their ids and dedup keys, and the
+ * items skipped (no line, filtered out, already received). Reads the dedup cache; writes nothing.
+ */
+import type { SourceRuntime } from '../config/runtime.js';
+import { alertIdFor } from '../enqueue/alert-id.js';
+import type { RequestView } from '../payload/index.js';
+import { renderOptionsFrom } from '../render/index.js';
+import { resolveItem } from './resolve-item.js';
+import { accepted, reject, truncate, type IntakeContext, type IntakeDecision, type IntakeRequest, type PlannedAlert, type SkippedItem } from './types.js';
+
+export function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRuntime, context: IntakeContext): IntakeDecision {
+  const { config, dedup, nowMs } = context;
+  const alerts: PlannedAlert[] = [];
+  const skipped: SkippedItem[] = [];
+  const items = source.reading.items(view);
+  // A batch larger than the whole queue could never be accepted: 413 rather than a 503 retried forever.
+  if (items.length > config.settings.queue_max_size) {
+    return reject(413, 'too_many_items', `the body holds ${items.length} items; at most ${config.settings.queue_max_size} (queue_max_size) fit in one request, so send smaller batches`, source.name);
+  }
+  if (items.length === 0) return accepted(source.name, [], [{ outcome: 'ignored', event: undefined, reason: 'the body holds no item (an empty batch)' }]);
+  const keys = itemKeys(source.reading, view, items);
+  items.forEach((item, index) => {
+    if (typeof item !== 'object' || item === null) {
+      skipped.push({ outcome: 'ignored', event: undefined, reason: `item ${index} is not a JSON object or array` });
+      return;
+    }
+    const resolved = resolveItem(config.rules, source, view, item, renderOptionsFrom(config.settings));
+    if (resolved.kind !== 'rendered') {
+      skipped.push({ outcome: 'ignored', event: resolved.event, reason: resolved.reason, ...(resolved.kind === 'filtered' ? { ruleName: resolved.ruleName } : {}) });
+      return;
+    }
+    const { event, ruleName } = resolved;
+    const deliveryId = keys[index];
+    const id = alertIdFor(source.name, deliveryId);
+    const dedupKeys = deliveryId === undefined ? [] : [id];
+    if (dedupKeys.some((key) => dedup.has(key, nowMs))) {
+      skipped.push({ outcome: 'duplicate', event, reason: `delivery ${truncate(deliveryId ?? '', 80)} was already received`, ruleName, id });
+      return;
+    }
+    alerts.push({
+      alert: { id, requestId: request.requestId, source: source.name, event, message: resolved.message, fields: resolved.fields, receivedAt: nowMs },
+      dedupKeys,
+      ruleName,
+      missing: resolved.missing,
+      warnings: resolved.warnings,
+    });
+  });
+  return accepted(source.name, alerts, skipped);
+}
+
+/**
+ * The delivery key of each item. An element of a batch is keyed by its own id (Event Grid and CloudEvents
+ * require one), whatever its position, so `[{"id":"X#1"},{"id":"X"}]` is two keys and a redelivered event
+ * is recognised in any batch. An element without an id gets a positional key, `<request id>#<index>`, when
+ * the request carries an id (a header such as X-Request-Id); a positional key that equals another element's
+ * own id is extended with `#<index>` until it is unique within the batch. No id at all: undefined (random id,
+ * no dedup).
+ */
+function itemKeys(reading: SourceRuntime['reading'], view: RequestView, items: readonly unknown[]): (string | undefined)[] {
+  if (items.length === 1 && items[0] === view.body) return [reading.deliveryId(view, view.body)];
+  const keys = items.map((item) => reading.deliveryId(view, item));
+  const requestKey = reading.deliveryId(view, view.body);
+  if (requestKey === undefined) return keys;
+  const used = new Set(keys.filter((key) => key !== undefined));
+  return keys.map((key, index) => {
+    if (key !== undefined) return key;
+    let positional = `${requestKey}#${index}`;
+    while (used.has(positional)) positional = `${positional}#${index}`;
+    used.add(positional);
+    return positional;
+  });
+}
