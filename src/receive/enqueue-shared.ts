@@ -5,7 +5,7 @@
  * When Redis cannot be reached the answer is 503 + Retry-After (nothing accepted, the provider retries).
  */
 import type { Context } from 'hono';
-import type { PlannedAlert, SkippedItem } from '../intake/intake.js';
+import type { PlannedAlert, SkippedItem } from '../intake/index.js';
 import type { LazyLogger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { OfferItem, OfferResult } from '../queue/backend.js';
