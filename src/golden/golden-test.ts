@@ -6,7 +6,7 @@
  */
 import type { RuntimeConfig, SourceRuntime } from '../config/runtime.js';
 import { buildAlertBody } from '../deliver/sl1-client.js';
-import { decideIntake } from '../intake/intake.js';
+import { decideIntake } from '../intake/index.js';
 import type { Fixture } from './fixtures.js';
 
 /** What one fixture produced. */
