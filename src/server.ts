@@ -17,6 +17,7 @@ import { openStorage } from './start/open-storage.js';
 import { buildFeeder, moveToShared, openShared } from './start/open-shared-queue.js';
 import type { QueueFeeder } from './queue/feeder.js';
 import { feedBacklog } from './enqueue/backlog-feeder.js';
+import { retryingDeadLetters } from './dead-letter/index.js';
 import { watchConfig } from './start/watch.js';
 
 export interface GenHookOptions {
@@ -75,7 +76,8 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     throw error;
   });
   let feeder: QueueFeeder | undefined;
-  const dispatcher = buildDispatcher(config, { journal, deadLetter, metrics, logger, recent, feeder: () => feeder, sourceLeases: shared?.leases });
+  const deadLetterRetry = retryingDeadLetters(deadLetter);
+  const dispatcher = buildDispatcher(config, { journal, deadLetter, deadLetterRetry, metrics, logger, recent, feeder: () => feeder, sourceLeases: shared?.leases });
   if (shared !== undefined) feeder = buildFeeder(shared, dispatcher, () => store.config, logger, (alert) => recent.queued(alert));
   metrics.attachProbes({
     queueDepth: () => new Map(Object.entries(dispatcher.perSource())),
@@ -98,7 +100,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   let isDraining = false;
   const isDrainingNow = (): boolean => isDraining;
   const snsCertificates = new SnsCertificateStore(options.snsCertificateDispatcher ? { dispatcher: options.snsCertificateDispatcher } : {});
-  const app = buildApp({ store, journal, backlog: backlogFeeder, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt, shared: shared && feeder ? { backend: shared.backend, feeder } : undefined });
+  const app = buildApp({ store, journal, backlog: backlogFeeder, deadLetterHealth: () => deadLetterRetry.health, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt, shared: shared && feeder ? { backend: shared.backend, feeder } : undefined });
   const listener = await listen(app.fetch, config);
   logger.info({ url: listener.url, sources: config.rules.sources(), mode: settings.sl1_api_url ? 'sl1' : 'log' }, 'GenHook listening');
 
@@ -130,6 +132,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
       logger.info({ graceMs, waiting: dispatcher.size, inFlight: dispatcher.inFlight }, 'shutting down: draining queued alerts');
       await feeder?.stop(); // no new alerts taken from Redis; what this replica holds is delivered or left for recovery
       const drained = await dispatcher.drain(graceMs);
+      deadLetterRetry.stop();
       await listener.close();
       await dispatcher.close();
       await feeder?.settle();

@@ -19,3 +19,4 @@ export {
   type ReplayResult,
   type SkippedLine,
 } from './replay.js';
+export { retryingDeadLetters, type DeadLetterHealth, type RetryingDeadLetters, type RetryOptions } from './retrying-append.js';

@@ -4,6 +4,7 @@ import type { Hono } from 'hono';
 import { createAdminOperations, fileDeadLetters, mountAdminRoutes, redisDeadLetters } from '../admin/index.js';
 import { DedupCache } from '../admit/index.js';
 import type { ConfigStore } from '../config/index.js';
+import type { DeadLetterHealth } from '../dead-letter/index.js';
 import type { AuthPauseState } from '../deliver/auth-pause.js';
 import type { Dispatcher } from '../deliver/dispatcher.js';
 import type { Logger } from '../ops/logger.js';
@@ -21,6 +22,8 @@ export interface AppWiring {
   readonly journal: Storage['journal'];
   /** Alerts recovered beyond the queue's bounds, still waiting in the journal file. */
   readonly backlog: { readonly size: number };
+  /** Whether the dead-letter file can be written (entries that failed are retried until it can). */
+  readonly deadLetterHealth?: () => DeadLetterHealth;
   readonly dispatcher: Dispatcher;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -57,8 +60,9 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
       const hasRoom = dispatcher.hasRoom();
       const { config } = store;
       const isRedisUp = shared === undefined || shared.backend.isConnected;
+      const deadLetters = wiring.deadLetterHealth?.() ?? { writable: true, waiting: 0 };
       return {
-        isReady: !isDraining() && journal.isWritable && hasRoom && isRedisUp,
+        isReady: !isDraining() && journal.isWritable && deadLetters.writable && hasRoom && isRedisUp,
         checks: {
           draining: isDraining(),
           config: { settings: config.settingsFile, webhooks: config.webhooksFile, sources: config.rules.sources().length },
@@ -71,6 +75,7 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
             capacityBytes: config.settings.queue_max_bytes,
             hasRoom,
           },
+          deadLetter: { file: deadLetterPath, ...deadLetters },
           breaker: dispatcher.breakerState,
           mode: config.settings.sl1_api_url ? 'sl1' : 'log',
           ...(shared === undefined ? {} : { redis: { connected: shared.backend.isConnected, held: shared.feeder.held, url: redactUrl(shared.backend.url) } }),

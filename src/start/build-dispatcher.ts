@@ -3,7 +3,7 @@
  * journal, the dead-letter file, metrics and logs. Delivered, logged or dead-lettered alerts leave the journal.
  */
 import type { RuntimeConfig } from '../config/index.js';
-import { toDeadLetterEntry, type DeadLetterFile } from '../dead-letter/index.js';
+import { toDeadLetterEntry, type DeadLetterFile, type RetryingDeadLetters } from '../dead-letter/index.js';
 import { createDispatcher, type Dispatcher } from '../deliver/dispatcher.js';
 import type { DispatcherHooks, DispatcherOptions, SourceLeases } from '../deliver/dispatcher-options.js';
 import type { Journal } from '../enqueue/index.js';
@@ -16,6 +16,8 @@ import type { QueueFeeder } from '../queue/feeder.js';
 export interface DeliveryWiring {
   readonly journal: Journal;
   readonly deadLetter: DeadLetterFile;
+  /** When set, a dead-letter append that fails is retried (the alert stays queued and journaled) instead of left for the next start. */
+  readonly deadLetterRetry?: RetryingDeadLetters;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly recent: RecentAlerts;
@@ -85,7 +87,7 @@ function toDispatcherOptions(config: RuntimeConfig, logger: Logger): DispatcherO
   };
 }
 
-function deliveryHooks({ journal, deadLetter, metrics, logger, recent, feeder = () => undefined }: DeliveryWiring): DispatcherHooks {
+function deliveryHooks({ journal, deadLetter, deadLetterRetry, metrics, logger, recent, feeder = () => undefined }: DeliveryWiring): DispatcherHooks {
   const complete = (alert: Alert): void => {
     const shared = feeder();
     if (shared === undefined) journal.complete(alert.id);
@@ -111,6 +113,18 @@ function deliveryHooks({ journal, deadLetter, metrics, logger, recent, feeder = 
       if (shared !== undefined) {
         // One MULTI moves it to the dead-letter stream and out of the queue; unrecorded, it is claimed again later.
         await shared.deadLetter(alert, toDeadLetterEntry(alert, event));
+        metrics.deadLetters.inc({ source: alert.source, reason: event.reason });
+        return;
+      }
+      if (deadLetterRetry !== undefined) {
+        const isWritten = await deadLetterRetry.append(toDeadLetterEntry(alert, event), (error, attempt) => {
+          logger.error(
+            { err: error, attempt, reqId: alert.requestId, alertId: alert.id, source: alert.source, event: alert.event },
+            'dead-letter file not writable; the alert stays queued and journaled and is retried',
+          );
+        });
+        if (!isWritten) return; // shutting down: still journaled, dead-lettered again after the restart
+        journal.complete(alert.id);
         metrics.deadLetters.inc({ source: alert.source, reason: event.reason });
         return;
       }

@@ -1,0 +1,128 @@
+/**
+ * The journal notices what happens to it: a journal file deleted or replaced under a running GenHook is rewritten
+ * before the next 2xx (never a 202 into an unlinked file); a journal whose writes failed comes back by itself once
+ * they succeed (no webhook needed: a load balancer stops sending while /ready says no); an unwritable dead-letter
+ * file shows in /ready and its entries are retried until written.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { scanJournal } from '../src/enqueue/journal-record.js';
+import { startFakeSl1 } from './support/fake-sl1.js';
+import { send, startTestGenHook, waitUntil } from './support/genhook.js';
+
+const LINE = 'app: n::App alert $n$\n';
+
+async function journalIds(dataDir: string): Promise<string[]> {
+  return [...scanJournal(await readFile(join(dataDir, 'journal.log'))).live.keys()];
+}
+
+test('journal.log deleted while serving: the next webhook is journaled in a new journal.log that also holds the earlier ones', async (t) => {
+  const sl1 = await startFakeSl1();
+  sl1.hang();
+  t.after(() => sl1.close());
+  const server = await startTestGenHook({ webhooks: LINE, settings: { sl1_api_url: `${sl1.url}/api/alert`, sl1_timeout: '60s' } });
+  t.after(() => server.close());
+  const dataDir = join(server.dir, 'data');
+  const first = await server.post('/webhook/app', { n: 1 });
+  assert.equal(first.status, 202);
+  await rm(join(dataDir, 'journal.log'));
+  const second = await server.post('/webhook/app', { n: 2 });
+  assert.equal(second.status, 202);
+  assert.deepEqual(await journalIds(dataDir), [first.json['id'], second.json['id']], 'both acknowledged alerts are in the file at the path');
+  assert.ok(server.logs.some((line) => String(line['msg']).includes('journal file was deleted')));
+});
+
+test('journal.log replaced by another file: the other file is kept aside and the journal rewritten in place', async (t) => {
+  const sl1 = await startFakeSl1();
+  sl1.hang();
+  t.after(() => sl1.close());
+  const server = await startTestGenHook({ webhooks: LINE, settings: { sl1_api_url: `${sl1.url}/api/alert`, sl1_timeout: '60s' } });
+  t.after(() => server.close());
+  const dataDir = join(server.dir, 'data');
+  const first = await server.post('/webhook/app', { n: 1 });
+  assert.equal(first.status, 202);
+  await rename(join(dataDir, 'journal.log'), join(dataDir, 'moved.log'));
+  await writeFile(join(dataDir, 'journal.log'), 'someone else\n');
+  const second = await server.post('/webhook/app', { n: 2 });
+  assert.equal(second.status, 202);
+  assert.deepEqual(await journalIds(dataDir), [first.json['id'], second.json['id']]);
+  const aside = (await readdir(dataDir)).filter((name) => name.startsWith('journal.log.replaced-'));
+  assert.equal(aside.length, 1, 'the foreign file is kept, not overwritten');
+  assert.equal(await readFile(join(dataDir, aside[0] ?? ''), 'utf8'), 'someone else\n');
+});
+
+/** Mounts a small tmpfs (a disk that can fill up); undefined when this process may not mount. */
+async function smallDisk(sizeKb: number): Promise<{ dir: string; unmount(): Promise<void> } | undefined> {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return undefined;
+  const dir = await mkdtemp(join(tmpdir(), 'genhook-disk-'));
+  try {
+    await promisify(execFile)('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', dir]);
+  } catch {
+    return undefined;
+  }
+  return { dir, unmount: async () => void (await promisify(execFile)('umount', ['-l', dir]).catch(() => undefined)) };
+}
+
+test('disk full: 503 and /ready not ready; once space is freed the journal comes back by itself and /ready is ready before any webhook', async (t) => {
+  const disk = await smallDisk(512);
+  if (!disk) return t.skip('needs root and mount(8) to make a small tmpfs (a disk that fills up)');
+  t.after(() => disk.unmount());
+  const sl1 = await startFakeSl1();
+  sl1.hang();
+  t.after(() => sl1.close());
+  const server = await startTestGenHook({ webhooks: 'app: n,pad::App alert $n$ $pad$\n', settings: { sl1_api_url: `${sl1.url}/api/alert`, sl1_timeout: '60s', data_dir: join(disk.dir, 'data') } });
+  t.after(() => server.close());
+  assert.equal((await server.post('/webhook/app', { n: 0 })).status, 202);
+  // Fill the disk to the last page; the next record (8 KB) needs pages the journal does not have yet.
+  const filler = join(disk.dir, 'filler');
+  await writeFile(filler, Buffer.alloc(512 * 1024)).catch(() => undefined);
+  const refused = await server.post('/webhook/app', { n: 1, pad: 'p'.repeat(8192) });
+  assert.equal(refused.status, 503);
+  assert.equal(refused.json['error']?.code, 'journal_unavailable');
+  const notReady = await send(`${server.url}/ready`, '', {}, 'GET');
+  assert.equal(notReady.status, 503);
+  assert.equal(notReady.json['journal']?.writable, false);
+
+  await rm(filler);
+  let ready = notReady;
+  for (let i = 0; i < 150 && ready.status !== 200; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    ready = await send(`${server.url}/ready`, '', {}, 'GET');
+  }
+  assert.equal(ready.status, 200, `ready again without any webhook: ${ready.text}`);
+  assert.equal((await server.post('/webhook/app', { n: 2 })).status, 202);
+});
+
+test('dead-letter file unwritable: /ready says so, the entry is retried, and it lands once the file can be written', async (t) => {
+  const sl1 = await startFakeSl1();
+  sl1.reject(400, { error: 'bad' });
+  t.after(() => sl1.close());
+  const dir = await mkdtemp(join(tmpdir(), 'genhook-dlq-'));
+  const deadLetterPath = join(dir, 'dead.jsonl');
+  await mkdir(deadLetterPath); // a directory where the file should be: every append fails
+  const server = await startTestGenHook({ dir, webhooks: LINE, settings: { sl1_api_url: `${sl1.url}/api/alert`, dead_letter_file: deadLetterPath } });
+  t.after(() => server.close());
+  const accepted = await server.post('/webhook/app', { n: 7 });
+  assert.equal(accepted.status, 202);
+  await waitUntil(() => server.logs.some((line) => String(line['msg']).includes('dead-letter file not writable')), 'a failed dead-letter append');
+  const notReady = await send(`${server.url}/ready`, '', {}, 'GET');
+  assert.equal(notReady.status, 503);
+  assert.equal(notReady.json['deadLetter']?.writable, false);
+  assert.equal(notReady.json['journal']?.pending, 1, 'the alert stays journaled meanwhile');
+
+  await rmdir(deadLetterPath);
+  let ready = notReady;
+  for (let i = 0; i < 150 && ready.status !== 200; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    ready = await send(`${server.url}/ready`, '', {}, 'GET');
+  }
+  assert.equal(ready.status, 200, ready.text);
+  const lines = (await readFile(deadLetterPath, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.deepEqual(lines.map((line) => line['id']), [accepted.json['id']]);
+  assert.equal(ready.json['journal']?.pending, 0);
+});
