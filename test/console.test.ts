@@ -155,6 +155,11 @@ test('console in headless Chromium: sign in, preview a line with a missing field
         assert.match(rowText, /permanent/);
         assert.match(rowText, /400/);
         assert.match(rowText, /Acme payments is degraded/);
+        await page.getByRole('button', { name: `Open ${alertId}` }).click();
+        const detail = page.getByRole('region', { name: `Dead letter ${alertId}` });
+        await detail.waitFor();
+        assert.match((await detail.textContent()) ?? '', /no such organization/);
+        assert.match((await detail.textContent()) ?? '', /"sl1Request"/);
         fake.respondWith(200);
         const before = fake.received.length;
         await page.getByRole('button', { name: `Replay ${alertId}` }).click();
@@ -164,11 +169,23 @@ test('console in headless Chromium: sign in, preview a line with a missing field
         assert.equal(await deadLetterCount(server), 0);
         await page.getByText('1 put back in the queue').waitFor();
 
-        // Sources and Health render what the API says.
+        // Recent alerts: the replayed alert, delivered (the page refreshes itself).
+        await page.getByRole('link', { name: 'Recent alerts' }).click();
+        await page.getByRole('row').filter({ hasText: 'Acme payments is degraded' }).filter({ hasText: 'delivered' }).waitFor();
+
+        // Sources: counts, and a source switched off and on again from its row.
         await page.getByRole('link', { name: 'Sources' }).click();
         const sources = page.getByTestId('sources');
         await sources.waitFor();
-        assert.match((await sources.textContent()) ?? '', /acme/);
+        const acmeRow = sources.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /acme/ }) });
+        assert.match((await acmeRow.textContent()) ?? '', /enabled/);
+        assert.match((await acmeRow.textContent()) ?? '', /dead-lettered \(permanent\)/);
+        await page.getByRole('button', { name: 'Disable acme' }).click();
+        await page.getByText('acme disabled.').waitFor();
+        assert.match(await readFile(join(server.dir, 'webhooks.ini'), 'utf8'), /^;disabled; acme:/m);
+        await page.getByRole('button', { name: 'Enable acme' }).click();
+        await page.getByText('acme enabled.').waitFor();
+        assert.doesNotMatch(await readFile(join(server.dir, 'webhooks.ini'), 'utf8'), /;disabled;/);
         await page.getByRole('link', { name: 'Health' }).click();
         await page.getByRole('heading', { name: 'Last configuration reload' }).waitFor();
         assert.match((await page.locator('main').textContent()) ?? '', /closed/);
