@@ -41,7 +41,11 @@ export interface ConfigStoreOptions {
   readonly initial: ServingConfig;
   readonly logger: Logger;
   /** The `genhook_config_reloads_total` counter (ops/metrics), by result and trigger. */
-  readonly metrics: { readonly configReloads: { inc(labels: { result: 'ok' | 'invalid'; trigger: ReloadTrigger }): void } };
+  readonly metrics: {
+    readonly configReloads: { inc(labels: { result: 'ok' | 'invalid'; trigger: ReloadTrigger }): void };
+    /** `genhook_config_last_reload_success`: 1 after a swap, 0 after a refusal. */
+    readonly configLastReloadSuccess?: { set(value: number): void };
+  };
 }
 
 export class ConfigStore {
@@ -95,6 +99,9 @@ export class ConfigStore {
         const isSameText = texts.settingsText === this.#current.settingsText && texts.webhooksText === this.#current.webhooksText;
         // Same .ini bytes: only a lookup table can have changed, and only a recompile can tell.
         if (isSameText && this.#current.config.lookupFiles.length === 0) {
+          // Back to what runs (a broken save undone): the files on disk are good again.
+          this.#options.metrics.configLastReloadSuccess?.set(1);
+          this.#lastRefused = undefined;
           return { ok: true, changed: false, restartNeeded: [], warnings: [] };
         }
         if (fingerprint === this.#lastRefused) return { ok: false, issues: [] };
@@ -110,7 +117,11 @@ export class ConfigStore {
         texts.settingsText !== this.#current.settingsText ||
         texts.webhooksText !== this.#current.webhooksText ||
         next.config.lookupFingerprint !== this.#current.config.lookupFingerprint;
-      if (trigger === 'file' && !changed) return { ok: true, changed: false, restartNeeded: [], warnings: [] };
+      if (trigger === 'file' && !changed) {
+        this.#options.metrics.configLastReloadSuccess?.set(1);
+        this.#lastRefused = undefined;
+        return { ok: true, changed: false, restartNeeded: [], warnings: [] };
+      }
       const restartNeeded = this.#apply(next, trigger);
       return { ok: true, changed, restartNeeded, warnings: next.warnings };
     });
@@ -162,6 +173,7 @@ export class ConfigStore {
     this.#lastRefused = undefined;
     this.#lastReload = { at: new Date().toISOString(), trigger, ok: true, issues: [] };
     this.#options.metrics.configReloads.inc({ result: 'ok', trigger });
+    this.#options.metrics.configLastReloadSuccess?.set(1);
     const { logger } = this.#options;
     for (const warning of next.warnings) logger.warn({ file: warning.file, line: warning.line }, formatConfigIssue(warning));
     if (restartNeeded.length > 0) {
@@ -176,6 +188,7 @@ export class ConfigStore {
     this.#lastRefused = fingerprint;
     this.#lastReload = { at: new Date().toISOString(), trigger, ok: false, issues };
     this.#options.metrics.configReloads.inc({ result: 'invalid', trigger });
+    this.#options.metrics.configLastReloadSuccess?.set(0);
     this.#options.logger.error(
       { trigger, issues: issues.map(formatConfigIssue) },
       `configuration reload refused (${issues.length} problem${issues.length === 1 ? '' : 's'}); the running configuration stays`,

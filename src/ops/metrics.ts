@@ -4,6 +4,7 @@
  * line names or `other`, so a flood of made-up names cannot explode cardinality.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { GENHOOK_VERSION } from './version.js';
 
 export type BreakerStateName = 'closed' | 'half_open' | 'open';
 const DEAD_LETTER_REASONS = ['permanent', 'retries_exhausted', 'expired'] as const;
@@ -26,19 +27,24 @@ export interface MetricsProbes {
 /** The gauges read `probes` at scrape time; until {@link attachProbes} hands them over they stay unset. */
 export function createMetrics() {
   let probes: MetricsProbes | undefined;
+  /** The configured sources: per-source gauges show 0 for each, not "No data", until it has alerts. */
+  let knownSources: readonly string[] = [];
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'genhook_' });
+  // prom-client names these gauges like counters; the per-type gauges without `_total` carry the same numbers.
+  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) registry.removeSingleMetric(`genhook_nodejs_${name}`);
   const registers = [registry];
 
   const perSource = (read: (stats: { waiting: number; inFlight: number }) => number) =>
     function collect(this: Gauge<'source'>) {
       this.reset();
+      for (const source of knownSources) this.set({ source }, 0);
       const current = probes;
       if (!current) return;
       for (const [source, stats] of current.queueDepth()) this.set({ source }, read(stats));
     };
 
-  return {
+  const metrics = {
     registry,
     webhooksReceived: new Counter({
       name: 'genhook_webhooks_received_total',
@@ -199,6 +205,17 @@ export function createMetrics() {
       labelNames: ['source'] as const,
       registers,
     }),
+    buildInfo: new Gauge({
+      name: 'genhook_build_info',
+      help: 'Always 1; the labels say which GenHook and Node.js run',
+      labelNames: ['version', 'node'] as const,
+      registers,
+    }),
+    configLastReloadSuccess: new Gauge({
+      name: 'genhook_config_last_reload_success',
+      help: '1 when the last configuration load or reload succeeded, 0 while the files on disk are refused (the running configuration stays)',
+      registers,
+    }),
     configReloads: initialized(
       new Counter({
         name: 'genhook_config_reloads_total',
@@ -214,7 +231,10 @@ export function createMetrics() {
     },
     /** Puts every per-source series at 0 for configured sources, so alerting on `increase()` sees the first one. */
     prepareSources(sources: readonly string[]): void {
+      knownSources = [...sources];
       for (const source of sources) {
+        for (const limit of ['count', 'bytes']) this.queueFull.inc({ source, limit }, 0);
+        for (const mode of ['sl1', 'log']) this.delivered.inc({ source, mode }, 0);
         for (const reason of DEAD_LETTER_REASONS) this.deadLetters.inc({ source, reason }, 0);
         this.retries.inc({ source }, 0);
         this.missingFields.inc({ source }, 0);
@@ -226,6 +246,10 @@ export function createMetrics() {
       this.breakerTransitions.inc({ state });
     },
   };
+  metrics.buildInfo.set({ version: GENHOOK_VERSION, node: process.versions.node }, 1);
+  // Set by the configuration store: a GenHook serving at all has loaded its configuration once.
+  metrics.configLastReloadSuccess.set(1);
+  return metrics;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
