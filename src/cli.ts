@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatConfigIssue } from './errors/index.js';
-import { loadServingConfig, resolvePaths } from './config/index.js';
+import { exposureWarnings, loadServingConfig, resolvePaths, sl1Target } from './config/index.js';
 import type { RuntimeConfig } from './config/index.js';
 import { createSl1Client } from './deliver/sl1-client.js';
 import { identifySource } from './identify/index.js';
@@ -143,6 +143,8 @@ async function checkCommand(
     const lineWarnings = await checkLines(config, { webhooksText, fixturesDir: options.fixturesDir });
     const all = [...warnings, ...lineWarnings];
     for (const warning of all) process.stderr.write(`${options.isStrict ? 'error' : 'warning'}: ${formatConfigIssue(warning)}\n`);
+    // Not made errors by --strict: they describe exposure, not a broken line.
+    for (const warning of exposureWarnings(config)) process.stderr.write(`warning: ${warning.message}\n`);
     for (const summary of config.rules.summarize()) {
       const state = disabled.has(summary.source) ? ' - disabled (;disabled; lines)' : '';
       process.stdout.write(`${summary.source}: ${summary.count} line${summary.count === 1 ? '' : 's'} (${summary.names.join(', ')})${state}\n`);

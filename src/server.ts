@@ -3,7 +3,7 @@
  * in pipeline order (src/start/): open storage, build the dispatcher, build the app, listen, watch.
  */
 import type { Dispatcher as UndiciDispatcher } from 'undici';
-import { ConfigStore, loadServingConfig, resolvePaths, type ReloadResult, type ReloadTrigger, type RuntimeConfig } from './config/index.js';
+import { ConfigStore, exposureWarnings, loadServingConfig, resolvePaths, type ReloadResult, type ReloadTrigger, type RuntimeConfig } from './config/index.js';
 import type { Dispatcher } from './deliver/dispatcher.js';
 import { formatConfigIssue } from './errors/index.js';
 import { createLogger, type Logger } from './ops/logger.js';
@@ -89,6 +89,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     sl1AuthPaused: () => dispatcher.authState.phase === 'paused',
   });
   if (!settings.sl1_api_url) logger.warn(LOG_MODE_WARNING);
+  for (const warning of exposureWarnings(config)) logger.warn(warning.details, warning.message);
   replayPending(dispatcher, shared === undefined ? pending : await moveToShared(shared, journal, pending, logger), logger);
   await feeder?.start();
   // Alerts recovered beyond the queue's bounds are delivered from here as room frees (in memory or not, they were accepted here).

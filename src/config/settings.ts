@@ -5,6 +5,7 @@
  * Every key can be overridden by the environment as GENHOOK_<KEY> (GENHOOK_SL1_PASSWORD).
  */
 import ini from 'ini';
+import { redactUrlPasswords } from './redact-url.js';
 import { ConfigError, type ConfigIssue } from '../errors/index.js';
 import {
   SETTINGS_SPEC,
@@ -88,7 +89,7 @@ export function parseSettingsText(text: string, file: string, env: NodeJS.Proces
       const spec: SettingSpec<unknown> = SETTINGS_SPEC[globalKey];
       const parsed = spec.kind.parse(value);
       if (parsed === undefined && !(value === '' && spec.defaultValue === undefined)) {
-        errors.push(issueAt(origin, `${key} = ${spec.isSecret ? '(hidden)' : JSON.stringify(value)} is not valid: expected ${spec.kind.expected}`));
+        errors.push(issueAt(origin, `${key} = ${spec.isSecret ? '(hidden)' : redactUrlPasswords(JSON.stringify(value))} is not valid: expected ${spec.kind.expected}`));
         continue;
       }
       const earlier = globals.get(globalKey);

@@ -2,7 +2,7 @@
  * Step 2, build the dispatcher: delivery settings from the config, and every delivery outcome wired to the
  * journal, the dead-letter file, metrics and logs. Delivered, logged or dead-lettered alerts leave the journal.
  */
-import type { RuntimeConfig } from '../config/index.js';
+import { sl1Target, type RuntimeConfig } from '../config/index.js';
 import { toDeadLetterEntry, type DeadLetterFile, type RetryingDeadLetters } from '../dead-letter/index.js';
 import { createDispatcher, type Dispatcher } from '../deliver/dispatcher.js';
 import type { DispatcherHooks, DispatcherOptions, SourceLeases } from '../deliver/dispatcher-options.js';
@@ -65,9 +65,8 @@ function toDispatcherOptions(config: RuntimeConfig, logger: Logger): DispatcherO
     if (source.maxConcurrent !== undefined) perSourceConcurrency[source.name] = source.maxConcurrent;
   }
   return {
-    url: settings.sl1_api_url,
-    username: settings.sl1_username ?? '',
-    password: settings.sl1_password ?? '',
+    // Credentials written inside sl1_api_url count when sl1_username/sl1_password leave them unset.
+    ...sl1Target(settings),
     maxConcurrent: settings.max_worker_threads,
     perSourceConcurrency,
     queueMaxSize: settings.queue_max_size,
