@@ -37,6 +37,7 @@ const cases: readonly { name: string; line: string; payload: unknown; message: s
   { name: 'date from ISO, epoch seconds, epoch ms and numeric text; UTC by default', line: 't: a,b,c,d::$a|date:"%Y-%m-%d %H:%M:%S %z"$ $b|date:%s$ $c|date:%H%M$ $d|date:%Y$', payload: { a: '2024-03-10T22:15:30.123+01:00', b: 1710105330, c: 1710105330123, d: '1710105330' }, message: '2024-03-10 21:15:30 +0000 1710105330 2115 2024' },
   { name: 'date in a zone, with %Z and %%', line: 't: a::$a|date:"%d/%m %H:%M %z %Z 100%%":Europe/Paris$', payload: { a: '2024-07-01T12:00:00Z' }, message: '01/07 14:00 +0200 GMT+2 100%' },
   { name: 'date: ISO without an offset is UTC; a date alone is midnight UTC', line: 't: a,b::$a|date:%s$ $b|date:%s$', payload: { a: '2024-01-01T00:00:00', b: '2024-01-01' }, message: '1704067200 1704067200' },
+  { name: 'date: year 1 (Alertmanager\'s "no end") and before 1970', line: 't: a,b::$a|date:"%Y-%m-%d %H:%M %z"$ $b|date:"%Y-%m-%d %s"$', payload: { a: '0001-01-01T00:00:00Z', b: -86400 }, message: '0001-01-01 00:00 +0000 1969-12-31 -86400' },
   { name: 'filters chain left to right', line: 't: a::$a|trim|upper|trunc:4|default:none$', payload: { a: '  firing  ' }, message: 'FIR…' },
   { name: 'default after a filter that found nothing', line: 't: l::$l|first|default:none$', payload: { l: [] }, message: 'none' },
   { name: 'spaces around | are allowed', line: 't: a::$a | upper | default:x$', payload: { a: 'b' }, message: 'B' },
@@ -92,4 +93,15 @@ test('filters - compiled at load: the tokens are frozen and carry apply function
   const token = rules[0]?.template[0];
   assert.ok(token && token.kind === 'var' && token.filters?.length === 2);
   assert.ok(Object.isFrozen(token) && Object.isFrozen(token.filters) && typeof token.filters[0]?.apply === 'function');
+});
+
+test('once per interval - the first at once, the rest held back for the interval, then one with the count held back', async () => {
+  const { oncePerInterval } = await import('../src/ops/once-per-interval.js');
+  const limiter = oncePerInterval(60_000);
+  assert.deepEqual(limiter.take('github.push', 0), { suppressed: 0 });
+  assert.equal(limiter.take('github.push', 1000), undefined);
+  assert.equal(limiter.take('github.push', 59_999), undefined);
+  assert.deepEqual(limiter.take('stripe', 59_999), { suppressed: 0 }, 'per line');
+  assert.deepEqual(limiter.take('github.push', 60_000), { suppressed: 2 });
+  assert.equal(limiter.take('github.push', 60_001), undefined);
 });

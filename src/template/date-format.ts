@@ -57,7 +57,11 @@ export function compileDateFormat(format: string, zone: string | undefined): Dat
     const fields: Record<string, string> = {};
     for (const part of wall.formatToParts(date)) fields[part.type] = part.value;
     const year = fields['year'] ?? '';
-    const wallMs = Date.UTC(Number(year), Number(fields['month']) - 1, Number(fields['day']), Number(fields['hour']), Number(fields['minute']), Number(fields['second']));
+    // Not Date.UTC: it reads years 0-99 as 1900-1999, and Alertmanager's "no end" time is year 1.
+    const wallDate = new Date(0);
+    wallDate.setUTCFullYear(Number(year), Number(fields['month']) - 1, Number(fields['day']));
+    wallDate.setUTCHours(Number(fields['hour']), Number(fields['minute']), Number(fields['second']));
+    const wallMs = wallDate.getTime();
     const offsetMinutes = Math.round((wallMs - Math.floor(epochMs / 1000) * 1000) / 60_000);
     let text = '';
     for (const part of parts) {
