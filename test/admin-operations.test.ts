@@ -113,6 +113,7 @@ test('GET /admin/status: breaker, queue, journal, dead letters and the last relo
     assert.equal(status.json['journal']['writable'], true);
     assert.equal(status.json['deadLetters']['count'], 0);
     assert.deepEqual([status.json['lastReload']['trigger'], status.json['lastReload']['ok']], ['start', true]);
+    assert.deepEqual(status.json['sl1Auth'], { paused: false, phase: 'unverified', status: null, detail: null, since: null, nextProbeAt: null });
 
     await writeFile(join(server.dir, 'webhooks.ini'), 'acme: status::Acme $status\n');
     assert.equal((await admin(server, 'POST', '/reload')).status, 422);
@@ -129,6 +130,22 @@ test('GET /admin/status: breaker, queue, journal, dead letters and the last relo
   } finally {
     await server.close();
   }
+});
+
+test('GET /admin/status: SL1 refusing the credentials shows as an auth pause with its status', async () => {
+  await withFakeSl1(async (fake) => {
+    fake.reject(401, { error: 'bad credentials' });
+    const server = await startTestGenHook({ webhooks: WEBHOOKS, settings: { admin_token: TOKEN, sl1_api_url: fake.url, sl1_username: 'u', sl1_password: 'p' } });
+    try {
+      await server.post('/webhook/acme', { status: 'down', service: { name: 'api' } });
+      const paused = await until('the auth pause', () => admin(server, 'GET', '/status'), (answer) => answer.json['sl1Auth']?.['paused'] === true);
+      assert.equal(paused.json['sl1Auth']['status'], 401);
+      assert.equal(paused.json['sl1Auth']['phase'], 'paused');
+      assert.match(paused.json['sl1Auth']['since'], /^\d{4}-/);
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 test('with redis_url the dead letters are the shared stream: listed, replayed through the shared queue, deleted', { skip: redisSkip }, async () => {

@@ -190,6 +190,17 @@ test('console in headless Chromium: sign in, preview a line with a missing field
         await page.getByRole('heading', { name: 'Last configuration reload' }).waitFor();
         assert.match((await page.locator('main').textContent()) ?? '', /closed/);
 
+        // SL1 refuses the credentials: Health says delivery is paused, with SL1's status, and offers to resume.
+        fake.reject(401, { error: 'bad credentials' });
+        await server.post('/webhook/acme', { status: 'down', service: { name: 'auth' } });
+        await fake.waitForRequests(fake.requests.length + 1);
+        await page.getByRole('link', { name: 'Health' }).click();
+        await page.getByText('paused: SL1 refused them (401)').waitFor();
+        fake.respondWith(200);
+        await page.getByRole('button', { name: 'Resume delivery' }).click();
+        await page.getByText('Delivery resumed').waitFor();
+        await page.getByText('paused: SL1 refused them').waitFor({ state: 'detached' });
+
         assert.deepEqual(consoleErrors, [], 'the browser console logged errors');
         assert.deepEqual(offsite, [], 'the console requested something from another origin');
 

@@ -4,6 +4,7 @@
  * the composition root from the running parts; the routes only see this interface.
  */
 import { formatConfigIssue } from '../errors/config-error.js';
+import type { AuthPauseState } from '../deliver/auth-pause.js';
 import type { Dispatcher } from '../deliver/dispatcher.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { RecentAlert, RecentAlerts, SourceError } from '../ops/recent-alerts.js';
@@ -47,6 +48,20 @@ export interface AdminOperationsDeps {
   readonly startedAt: number;
 }
 
+const isoOrNull = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** SL1's verdict on the credentials (src/deliver/auth-pause.ts), in the shape the console's Health page shows. */
+function describeAuth(state: AuthPauseState): Record<string, unknown> {
+  return {
+    paused: state.phase === 'paused',
+    phase: state.phase,
+    status: state.status ?? null,
+    detail: state.detail ?? null,
+    since: isoOrNull(state.pausedAt),
+    nextProbeAt: isoOrNull(state.probeAt),
+  };
+}
+
 export function createAdminOperations(deps: AdminOperationsDeps): AdminOperations {
   const { store, dispatcher, journal, journalHealth, metrics, recent, deadLetters: dead } = deps;
   return {
@@ -61,6 +76,7 @@ export function createAdminOperations(deps: AdminOperationsDeps): AdminOperation
         uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
         breaker: { state: dispatcher.breakerState },
         delivery: { paused: dispatcher.isPaused },
+        sl1Auth: describeAuth(dispatcher.authState),
         queue: {
           waiting: dispatcher.size,
           inFlight: dispatcher.inFlight,

@@ -1,7 +1,7 @@
 /** What on-call checks first: SL1 mode, breaker, delivery pause, queue, journal, dead letters, the last reload. */
 import { useEffect, useState } from 'preact/hooks';
 import { api, type ConfigIssue } from '../api';
-import { Badge, ErrorNote, PageHeading, Time } from '../components';
+import { Badge, ErrorNote, Note, PageHeading, Time } from '../components';
 
 interface Status {
   readonly mode: 'sl1' | 'log';
@@ -9,7 +9,14 @@ interface Status {
   readonly uptimeSeconds: number;
   readonly breaker: { readonly state: 'closed' | 'half_open' | 'open' };
   readonly delivery: { readonly paused: boolean; readonly reason?: string; readonly until?: string };
-  readonly sl1Auth?: { readonly paused: boolean; readonly reason?: string; readonly until?: string | null } | null;
+  readonly sl1Auth?: {
+    readonly paused: boolean;
+    readonly phase: 'unverified' | 'verified' | 'paused';
+    readonly status: number | null;
+    readonly detail: string | null;
+    readonly since: string | null;
+    readonly nextProbeAt: string | null;
+  } | null;
   readonly queue: { readonly waiting: number; readonly inFlight: number; readonly capacity: number; readonly hasRoom: boolean };
   readonly journal: { readonly writable: boolean; readonly pending: number; readonly mode: string; readonly fileBytes: number };
   readonly deadLetters: { readonly file: string; readonly count: number };
@@ -28,6 +35,8 @@ function uptime(seconds: number): string {
 export function Health() {
   const [status, setStatus] = useState<Status | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<string | undefined>(undefined);
   const load = async (): Promise<void> => {
     try {
       setStatus(await api<Status>('GET', '/status'));
@@ -45,6 +54,20 @@ export function Health() {
   }, []);
 
   const auth = status?.sl1Auth;
+  /** One alert goes first with the current credentials; the rest follow once SL1 accepts it. */
+  const resume = async (): Promise<void> => {
+    setBusy(true);
+    setDone(undefined);
+    try {
+      const answer = await api<{ status: string }>('POST', '/delivery/resume');
+      setDone(answer.status === 'resumed' ? 'Delivery resumed: one alert goes first to check the credentials.' : 'Delivery was not paused.');
+      await load();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <section aria-labelledby="page-title">
       <PageHeading title="Health">
@@ -53,6 +76,7 @@ export function Health() {
         </button>
       </PageHeading>
       <ErrorNote error={error} />
+      {done && <Note>{done}</Note>}
       {status && (
         <>
           <div class="grid">
@@ -65,22 +89,38 @@ export function Health() {
                 <dd>
                   <Badge tone={BREAKER_TONE[status.breaker.state]}>{status.breaker.state.replace('_', ' ')}</Badge>
                 </dd>
-                <dt>{auth === undefined || auth === null ? 'Delivery paused' : 'SL1 auth pause'}</dt>
+                <dt>SL1 credentials</dt>
                 <dd>
                   {auth === undefined || auth === null ? (
-                    <Badge tone={status.delivery.paused ? 'bad' : 'ok'}>{status.delivery.paused ? 'paused' : 'no'}</Badge>
-                  ) : (
+                    <span class="muted">not reported</span>
+                  ) : auth.paused ? (
                     <>
-                      <Badge tone={auth.paused ? 'bad' : 'ok'}>{auth.paused ? 'paused: SL1 refused the credentials' : 'not paused'}</Badge>
-                      {auth.reason && <div class="small">{auth.reason}</div>}
-                      {auth.until && (
+                      <Badge tone="bad">paused: SL1 refused them{auth.status ? ` (${auth.status})` : ''}</Badge>
+                      {auth.detail && <div class="small">{auth.detail}</div>}
+                      {auth.since && (
                         <div class="small">
-                          until <Time iso={auth.until} />
+                          since <Time iso={auth.since} />
                         </div>
                       )}
+                      <div class="small">
+                        {auth.nextProbeAt ? (
+                          <>
+                            next single try at <Time iso={auth.nextProbeAt} />
+                          </>
+                        ) : (
+                          'no more tries until sl1_username/sl1_password change or delivery is resumed'
+                        )}
+                      </div>
+                      <button type="button" class="secondary" disabled={busy} onClick={() => void resume()}>
+                        Resume delivery
+                      </button>
                     </>
+                  ) : (
+                    <Badge tone={auth.phase === 'verified' ? 'ok' : 'muted'}>{auth.phase === 'verified' ? 'accepted' : 'not yet verified (one request at a time)'}</Badge>
                   )}
                 </dd>
+                <dt>Delivery paused</dt>
+                <dd>{status.delivery.paused ? <Badge tone="bad">paused</Badge> : 'no'}</dd>
                 <dt>Draining</dt>
                 <dd>{status.draining ? <Badge tone="warn">shutting down</Badge> : 'no'}</dd>
                 <dt>Up for</dt>
