@@ -7,6 +7,7 @@ import type { ConfigIssue } from '../errors/index.js';
 import { compileSourceReading, providerFor } from '../identify/index.js';
 import type { RequestView } from '../payload/index.js';
 import { resolveItem } from '../intake/index.js';
+import { MAX_LINE_LENGTH } from '../rules/limits.js';
 import { renderOptionsFrom } from '../render/index.js';
 import { RuleSet, parseWebhooksFile, type Rule, keyOfRule } from '../rules/index.js';
 import { buildAlertBody } from '../deliver/sl1-client.js';
@@ -78,6 +79,9 @@ export function previewPayload(serving: ServingConfig, sourceParam: string, requ
 /** One line, for `source`, exactly as webhooks.ini would compile it (columns count from its first character). */
 export function parseProposedLine(text: string, source: string | undefined, file = PROPOSED_LINE_FILE): { rule: Rule } | { issues: readonly ConfigIssue[] } {
   if (/[\r\n]/.test(text)) return { issues: [{ file, line: 1, column: text.search(/[\r\n]/) + 1, message: 'a line cannot contain a line break' }] };
+  if (text.length > MAX_LINE_LENGTH) {
+    return { issues: [{ file, line: 1, column: MAX_LINE_LENGTH + 1, message: `the line is ${text.length} characters long; at most ${MAX_LINE_LENGTH} are allowed` }] };
+  }
   const { rules, issues } = parseWebhooksFile(text, file);
   if (issues.length > 0) return { issues };
   const [rule] = rules;

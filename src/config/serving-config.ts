@@ -5,7 +5,8 @@
  * answers 200 ignored, as `<source>_enabled = false` does, instead of 404 (which makes providers retry or
  * give up on the endpoint).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { MAX_WEBHOOKS_FILE_SIZE } from '../rules/limits.js';
 import { compileConfig, type ConfigFiles, type RuntimeConfig, type SourceRuntime } from './runtime.js';
 import { ConfigError, type ConfigIssue } from '../errors/index.js';
 import { readLines, unmarkForParsing } from '../rules/index.js';
@@ -58,8 +59,14 @@ export async function loadServingConfig(files: ConfigFiles): Promise<ServingConf
 /** Reads one config file; a missing or unreadable one becomes a ConfigIssue like any other problem. */
 export async function readConfigText(file: string): Promise<string> {
   try {
+    // Never read a file far beyond what may be compiled: a character is at most 4 bytes of UTF-8.
+    const { size } = await stat(file);
+    if (size > 4 * MAX_WEBHOOKS_FILE_SIZE) {
+      throw new ConfigError([{ file, line: 1, column: 1, message: `${file} is ${size} bytes; a configuration file holds at most ${MAX_WEBHOOKS_FILE_SIZE} characters, so it was not read` }]);
+    }
     return await readFile(file, 'utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
     throw new ConfigError([{ file, line: 1, column: 1, message: `cannot read ${file}: ${reason}` }]);
   }

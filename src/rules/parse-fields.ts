@@ -1,4 +1,5 @@
 import { forbiddenKeys } from '../payload/index.js';
+import { MAX_FIELD_DEPTH, MAX_FIELDS_PER_LINE, MAX_QUOTED_LENGTH } from './limits.js';
 import type { FieldNode } from './types.js';
 
 /** Reports a problem at a 0-based offset of the line being parsed. */
@@ -22,10 +23,13 @@ interface MutableNode {
 export function parseFieldList(text: string, offset: number, report: ReportIssue): readonly FieldNode[] | undefined {
   const root: MutableNode[] = [];
   if (text.trim() === '') return Object.freeze(root);
-  const shown = text.trim();
-  // Stack of open groups: the opener's kind and index, and the list being filled inside it.
-  const stack: { opener: Opener; at: number; list: MutableNode[] }[] = [];
+  // Quoted shortened: a message per bad name quoting the whole list would grow with the square of its length.
+  const shown = quoted(text.trim());
+  // Stack of open groups: the opener's kind and index, and the list (and its names) being filled inside it.
+  const stack: { opener: Opener; at: number; list: MutableNode[]; names: Set<string> }[] = [];
   let list = root;
+  let names = new Set<string>();
+  let fieldCount = 0;
   let start = 0;
   let isBroken = false;
   // A name is complete at `,`, at an opener, at a closer, or at the end of the text.
@@ -41,12 +45,18 @@ export function parseFieldList(text: string, offset: number, report: ReportIssue
       report(at, `field name "${name}" is not allowed (prototype key)`);
       return undefined;
     }
-    if (list.some((node) => node.name === name)) {
-      report(at, `duplicate field name "${name}" at the same level of field list "${shown}"`);
+    if (names.has(name)) {
+      report(at, `duplicate field name "${quoted(name)}" at the same level of field list "${shown}"`);
+      return undefined;
+    }
+    if (++fieldCount > MAX_FIELDS_PER_LINE) {
+      report(at, `more than ${MAX_FIELDS_PER_LINE} fields in field list "${shown}"; extract a parent object instead of each of its fields`);
+      isBroken = true;
       return undefined;
     }
     const node: MutableNode = { name, children: [] };
     list.push(node);
+    names.add(name);
     return node;
   };
   // True after a closing bracket: the group's name was already taken, only `,` or a closer may follow.
@@ -63,9 +73,16 @@ export function parseFieldList(text: string, offset: number, report: ReportIssue
         isBroken = true;
         break;
       }
+      if (stack.length >= MAX_FIELD_DEPTH) {
+        report(offset + i, `fields nested deeper than ${MAX_FIELD_DEPTH} levels in field list "${shown}"; extract the object at a shallower level`);
+        isBroken = true;
+        break;
+      }
       const node = takeName(i) ?? { name: '', children: [] };
-      stack.push({ opener: char, at: i, list });
+      if (isBroken) break;
+      stack.push({ opener: char, at: i, list, names });
       list = node.children;
+      names = new Set();
       start = i + 1;
     } else if (char === '}' || char === '>') {
       const open = stack.pop();
@@ -84,6 +101,7 @@ export function parseFieldList(text: string, offset: number, report: ReportIssue
       }
       if (!isAfterGroup) takeName(i);
       list = open.list;
+      names = open.names;
       isAfterGroup = true;
       start = i + 1;
     } else if (char === ':') {
@@ -101,9 +119,16 @@ export function parseFieldList(text: string, offset: number, report: ReportIssue
     return undefined;
   }
   if (!isAfterGroup) takeName(text.length);
+  if (isBroken) return undefined;
   return freezeNodes(root);
 }
 
+/** Text as an issue message quotes it: at most MAX_QUOTED_LENGTH characters. */
+export function quoted(text: string): string {
+  return text.length <= MAX_QUOTED_LENGTH ? text : `${text.slice(0, MAX_QUOTED_LENGTH)}…`;
+}
+
+// Recursive, but a field list is at most MAX_FIELD_DEPTH deep.
 function freezeNodes(nodes: readonly MutableNode[]): readonly FieldNode[] {
   return Object.freeze(nodes.map((node) => Object.freeze({ name: node.name, children: freezeNodes(node.children) })));
 }

@@ -1,7 +1,8 @@
 import { compileFilter, type CompiledFilter, type FilterContext } from '../template/filters.js';
 import type { ReportIssue } from './parse-fields.js';
 import { parsePath } from './parse-path.js';
-import { listFieldPaths } from './parse-fields.js';
+import { listFieldPaths, quoted } from './parse-fields.js';
+import { MAX_TEMPLATE_VARIABLES } from './limits.js';
 import type { FieldNode, TemplateToken, VarToken } from './types.js';
 
 /** A variable token together with where it sits in the line, for validation messages. */
@@ -32,6 +33,7 @@ export function parseTemplate(
   const vars: PlacedVar[] = [];
   let pending = '';
   let isValid = true;
+  let variableCount = 0;
   let i = 0;
   while (i < text.length) {
     const dollar = text.indexOf('$', i);
@@ -48,6 +50,11 @@ export function parseTemplate(
     const close = findVariableEnd(text, dollar + 1);
     if (close === -1) {
       report(offset + dollar, `unterminated variable in template: '$' at column ${offset + dollar + 1} has no closing '$' (write $$ for a literal $)`);
+      isValid = false;
+      break;
+    }
+    if (++variableCount > MAX_TEMPLATE_VARIABLES) {
+      report(offset + dollar, `more than ${MAX_TEMPLATE_VARIABLES} variables in the template; at most ${MAX_TEMPLATE_VARIABLES} are allowed`);
       isValid = false;
       break;
     }
@@ -232,6 +239,18 @@ function parseArgs(text: string, at: number, report: ReportIssue): string[] | un
  */
 export function checkTemplateVars(vars: readonly PlacedVar[], fields: readonly FieldNode[], report: ReportIssue): boolean {
   let isValid = true;
+  let extracted: string | undefined;
+  // Each level's names, indexed on first use, so a variable costs its path length, not the fields' count.
+  const indexes = new Map<readonly FieldNode[], Map<string, FieldNode>>();
+  const indexOf = (level: readonly FieldNode[]): Map<string, FieldNode> => {
+    let index = indexes.get(level);
+    if (index === undefined) {
+      index = new Map();
+      for (const node of level) index.set(node.name, node);
+      indexes.set(level, index);
+    }
+    return index;
+  };
   for (const { token, at } of vars) {
     if (token.scope === 'envelope') continue;
     let level: readonly FieldNode[] = fields;
@@ -240,10 +259,11 @@ export function checkTemplateVars(vars: readonly PlacedVar[], fields: readonly F
       if (typeof segment === 'number') continue;
       if (!isTop && level.length === 0) break; // below a leaf: anything goes
       isTop = false;
-      const node: FieldNode | undefined = level.find((candidate) => candidate.name === segment);
+      const node: FieldNode | undefined = indexOf(level).get(segment);
       if (node === undefined) {
-        const extracted = listFieldPaths(fields).join(', ') || 'nothing';
-        report(at, `variable $${token.pathText ?? token.raw}$ is not extracted by the field list (extracted: ${extracted})`);
+        // Listed once per field list and shortened: per variable, it would cost fields × variables.
+        extracted ??= quoted(listFieldPaths(fields).join(', ')) || 'nothing';
+        report(at, `variable $${quoted(token.pathText ?? token.raw)}$ is not extracted by the field list (extracted: ${extracted})`);
         isValid = false;
         break;
       }

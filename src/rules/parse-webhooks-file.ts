@@ -2,6 +2,12 @@ import { parseConditions } from './parse-conditions.js';
 import { parseFieldList, type ReportIssue } from './parse-fields.js';
 import { checkTemplateVars, parseTemplate } from './parse-template.js';
 import type { FilterContext } from '../template/filters.js';
+import {
+  MAX_ISSUES_PER_FILE,
+  MAX_ISSUES_PER_LINE,
+  MAX_LINE_LENGTH,
+  MAX_WEBHOOKS_FILE_SIZE,
+} from './limits.js';
 import type { Condition, ConfigIssue, Rule } from './types.js';
 import { findClosingBracket } from './webhooks-lines.js';
 
@@ -26,13 +32,31 @@ export function parseWebhooksFile(
 ): { rules: readonly Rule[]; issues: readonly ConfigIssue[] } {
   const rules: Rule[] = [];
   const issues: ConfigIssue[] = [];
+  if (text.length > MAX_WEBHOOKS_FILE_SIZE) {
+    const at = positionOf(text, MAX_WEBHOOKS_FILE_SIZE);
+    issues.push({ file, ...at, message: `the file is ${text.length} characters long; at most ${MAX_WEBHOOKS_FILE_SIZE} are compiled, and nothing was` });
+    return { rules: Object.freeze(rules), issues: Object.freeze(issues) };
+  }
   const firstLineOf = new Map<string, number>();
   // Editors on Windows may save a byte-order mark; it is not part of the first NAME.
   const lines = text.replace(/^\uFEFF/, '').split('\n');
+  // A line can hold thousands of mistakes: the first few say what to fix, a count says how many more.
+  let dropped = 0;
+  const list = (issue: ConfigIssue): void => {
+    if (issues.length < MAX_ISSUES_PER_FILE) issues.push(issue);
+    else dropped++;
+  };
   for (const [index, rawLine] of lines.entries()) {
     const lineNumber = index + 1;
-    const report: ReportIssue = (offset, message) => issues.push({ file, line: lineNumber, column: offset + 1, message });
-    const parsed = parseWebhookLine(rawLine.replace(/\r$/, ''), file, lineNumber, report, context);
+    let lineIssues = 0;
+    const report: ReportIssue = (offset, message) => {
+      if (++lineIssues <= MAX_ISSUES_PER_LINE) list({ file, line: lineNumber, column: offset + 1, message });
+    };
+    const line = rawLine.replace(/\r$/, '');
+    const parsed = parseWebhookLine(line, file, lineNumber, report, context);
+    if (lineIssues > MAX_ISSUES_PER_LINE) {
+      list({ file, line: lineNumber, column: line.length + 1, message: `… and ${lineIssues - MAX_ISSUES_PER_LINE} more issues on this line` });
+    }
     if (parsed === undefined) continue;
     const key = `${parsed.rule.name.toLowerCase()}[${parsed.rule.conditions.map((c) => c.text.replace(/\s+/g, '')).join(',')}]`;
     const first = firstLineOf.get(key);
@@ -45,6 +69,10 @@ export function parseWebhooksFile(
   }
   // Issues of one line are found in parse order; present them in reading order.
   issues.sort((a, b) => a.line - b.line || a.column - b.column);
+  if (dropped > 0) {
+    const last = issues.at(-1);
+    issues.push({ file, line: last?.line ?? 1, column: (last?.column ?? 0) + 1, message: `… and ${dropped} more issues in this file (only the first ${MAX_ISSUES_PER_FILE} are listed)` });
+  }
   return { rules: Object.freeze(rules), issues: Object.freeze(issues) };
 }
 
@@ -64,6 +92,11 @@ export function parseWebhookLine(
     issueCount++;
     reportIssue(offset, message);
   };
+  // Checked before anything reads the line, so the work per line is bounded whatever the file holds.
+  if (line.length > MAX_LINE_LENGTH) {
+    report(MAX_LINE_LENGTH, `the line is ${line.length} characters long; at most ${MAX_LINE_LENGTH} are allowed`);
+    return undefined;
+  }
   const trimmed = line.trim();
   if (trimmed === '' || trimmed.startsWith(';') || trimmed.startsWith('#')) return undefined;
   const nameAt = line.length - line.trimStart().length;
@@ -150,4 +183,15 @@ function checkName(name: string, at: number, report: ReportIssue): boolean {
     return false;
   }
   return true;
+}
+
+/** 1-based line and column of a character index. */
+function positionOf(text: string, index: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let at = text.indexOf('\n'); at !== -1 && at < index; at = text.indexOf('\n', at + 1)) {
+    line++;
+    lineStart = at + 1;
+  }
+  return { line, column: index - lineStart + 1 };
 }
