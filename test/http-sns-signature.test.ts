@@ -115,6 +115,17 @@ describe('aws source, certificate fetched over https', { skip }, () => {
     assert.ok(server.logs.some((line) => line['code'] === 'invalid_signature' && line['level'] === 'warn'), 'refusal logged at warn');
   });
 
+  test('a genuine message older than dedup_window (a replay dedup forgot) is 401 stale_timestamp', async () => {
+    const old = new Date(Date.now() - 25 * 3_600_000).toISOString();
+    const response = await postSns(`${server.url}/webhook/aws`, signer.sign(notification('n-old', { Timestamp: old })));
+    assert.equal(response.status, 401, JSON.stringify(response.json));
+    assert.equal(response.json['error']['code'], 'stale_timestamp');
+    const ahead = new Date(Date.now() + 3_600_000).toISOString();
+    assert.equal((await postSns(`${server.url}/webhook/aws`, signer.sign(notification('n-ahead', { Timestamp: ahead })))).status, 401);
+    const recent = new Date(Date.now() - 3_600_000).toISOString();
+    assert.equal((await postSns(`${server.url}/webhook/aws`, signer.sign(notification('n-retried', { Timestamp: recent })))).status, 202, 'an hour-old SNS retry is fine');
+  });
+
   test('a signature by another key is 401', async () => {
     const other = await createSnsSigner();
     const response = await postSns(`${server.url}/webhook/aws`, other.sign(notification('n-otherkey')));

@@ -269,7 +269,12 @@ function compileSourceVerifier(
       issues.push({ ...where, message: `${name}_signature = sns takes no secret (AWS signs SNS messages with its certificate); remove ${name}_secret` });
       return undefined;
     }
-    return { verify: compileVerifier({ scheme: 'sns', secrets: [], requireSns: isExplicitSns }), readsBody: true };
+    const toleranceMs = tolerance ? parseDurationMs(tolerance.value) : settings.dedup_window;
+    if (toleranceMs === undefined) {
+      issues.push({ ...(tolerance?.origin ?? where), message: `${name}_signature_tolerance = ${JSON.stringify(tolerance?.value)} is not valid: expected a duration such as 1h` });
+      return undefined;
+    }
+    return { verify: compileVerifier({ scheme: 'sns', secrets: [], requireSns: isExplicitSns, toleranceMs }), readsBody: true };
   }
   if (secrets.length === 0) {
     if (signature && !/^none$/i.test(signature.value)) {

@@ -181,7 +181,7 @@ export const SOURCE_SETTING_DOCS = {
   secret: 'Signing secret, token or shared secret; a source with a secret never accepts an unsigned request.',
   secret_previous: 'A second accepted secret, for rotation.',
   signature: "Verification scheme when not the provider's default: github, github-sha1, stripe, slack, shopify, meraki, sns, bearer, basic, none, or hmac-ALGO:HEADER:ENCODING[:PREFIX].",
-  signature_tolerance: 'How old a signed timestamp may be (Stripe, Slack); default 5m.',
+  signature_tolerance: 'How old a signed timestamp may be: Stripe and Slack default 5m; AWS SNS defaults to dedup_window, so a replay older than what dedup remembers is refused.',
   username: 'User name for the basic signature scheme.',
   rate_limit: 'Requests allowed per window, such as 100/1m; more get 429 with Retry-After. With a secret, only verified requests count, and each client address may fail verification as often before it gets 429 too_many_failed_verifications.',
   allow_ips: 'Comma-separated addresses/CIDRs (IPv4 and IPv6) allowed to post to this source.',

@@ -107,7 +107,7 @@ export function compileVerifier(config: VerifierConfig): Verifier {
     case 'meraki':
       return compileMeraki(secrets);
     case 'sns':
-      return compileSns({ requireSns: config.requireSns !== false });
+      return compileSns({ requireSns: config.requireSns !== false, toleranceMs: checkTolerance(config.toleranceMs) });
     case 'none':
       return function acceptUnsigned() {
         return ACCEPTED;

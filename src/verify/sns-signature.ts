@@ -85,14 +85,22 @@ export interface SnsVerifierOptions {
    * `aws` provider): SNS-typed messages are verified, anything else (EventBridge) passes to the next stage.
    */
   readonly requireSns: boolean;
+  /**
+   * How far `Timestamp` may be from now. A genuine message older than what dedup remembers would be a replay
+   * nobody recognises, so the runtime passes `dedup_window` unless `<source>_signature_tolerance` is set.
+   */
+  readonly toleranceMs: number;
 }
+
+/** Clocks differ: a message may look this far ahead of the server and still be fresh. */
+const FUTURE_SKEW_MS = 300_000;
 
 /**
  * Checks an SNS message's signature against the certificate `input.snsCertificates` holds for its
  * SigningCertURL. When that certificate is not loaded, answers `certificate_needed` with the URL, so the edge
  * can load it (bounded, cached) and ask again.
  */
-export function compileSns({ requireSns }: SnsVerifierOptions): Verifier {
+export function compileSns({ requireSns, toleranceMs }: SnsVerifierOptions): Verifier {
   return function verifySns(input: VerifyInput): VerifyResult {
     const { headers, body } = input;
     const type = snsTypeOf(headers, body);
@@ -127,7 +135,14 @@ export function compileSns({ requireSns }: SnsVerifierOptions): Verifier {
     } catch {
       isValid = false;
     }
-    return isValid ? ACCEPTED : refuse('invalid_signature', 'Signature', 'Signature does not match the SNS message');
+    if (!isValid) return refuse('invalid_signature', 'Signature', 'Signature does not match the SNS message');
+    // Checked only once the signature matched: stale means genuine but too old (a replay), never a forgery.
+    const sentAt = Date.parse(String(fieldOf(message, 'Timestamp')));
+    if (Number.isNaN(sentAt)) return refuse('invalid_signature', 'Timestamp', 'Timestamp is not an ISO 8601 time');
+    if (input.nowMs - sentAt > toleranceMs || sentAt - input.nowMs > FUTURE_SKEW_MS) {
+      return refuse('stale_timestamp', 'Timestamp', `the SNS message's Timestamp is more than ${Math.round(toleranceMs / 1000)} s old or ahead of the server clock; a replay is refused`);
+    }
+    return ACCEPTED;
   };
 }
 

@@ -69,7 +69,7 @@ export function notification(id: string, extra: Record<string, string> = {}): Re
     TopicArn: 'arn:aws:sns:us-east-1:123456789012:alarms',
     Subject: 'ALARM: "cpu" in US East',
     Message: `disk full on ${id}`,
-    Timestamp: '2026-12-01T10:00:00.000Z',
+    Timestamp: new Date().toISOString(),
     UnsubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=arn:aws:sns:us-east-1:123456789012:alarms:1',
     ...extra,
   };
@@ -84,6 +84,6 @@ export function confirmation(id: string, subscribeUrl: string, type = 'Subscript
     TopicArn: 'arn:aws:sns:us-east-1:123456789012:alarms',
     Message: 'You have chosen to subscribe to the topic arn:aws:sns:us-east-1:123456789012:alarms.',
     SubscribeURL: subscribeUrl,
-    Timestamp: '2026-12-01T10:00:00.000Z',
+    Timestamp: new Date().toISOString(),
   };
 }
