@@ -195,6 +195,38 @@ describe('aws source, certificate fetched over https', { skip }, () => {
     assert.equal(mismatch.status, 401);
   });
 
+  test('a body that claims another SNS Type, or is neither SNS nor EventBridge, is 401 and not an unverified alert', async () => {
+    const noHeader = { 'x-amz-sns-message-type': '' };
+    const lower = await postSns(`${server.url}/webhook/aws`, { ...notification('n-lower'), Type: 'notification' }, noHeader);
+    assert.equal(lower.status, 401, JSON.stringify(lower.json));
+    const bare = await postSns(`${server.url}/webhook/aws`, { TopicArn: 'arn:aws:sns:us-east-1:123456789012:alarms', Message: 'fake alarm' });
+    assert.equal(bare.status, 401, JSON.stringify(bare.json));
+    assert.match(bare.json['error']['message'], /neither an AWS SNS message .* nor an EventBridge event/);
+    assert.ok(!queuedIds(server).some((id) => id.includes('n-lower')));
+  });
+
+  test('a SigningCertURL with a malformed %-escape is 401 untrusted_certificate, not a 500', async () => {
+    const response = await postSns(`${server.url}/webhook/aws`, signer.sign(notification('n-escape'), { certUrl: 'https://sns.us-east-1.amazonaws.com/%ZZ.pem' }));
+    assert.equal(response.status, 401, JSON.stringify(response.json));
+    assert.equal(response.json['error']['code'], 'untrusted_certificate');
+  });
+
+  test('certificate URLs that fail to load count as failed verifications of the sender (aws_rate_limit)', async () => {
+    const limited = await startTestGenHook({ webhooks: WEBHOOKS, snsCertificateDispatcher: agent, settings: { aws_rate_limit: '2/1d', trusted_proxies: '127.0.0.1' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const url = `https://sns.us-east-1.amazonaws.com/SimpleNotificationService-bogus${i}.pem`;
+        statuses.push((await postSns(`${limited.url}/webhook/aws`, signer.sign(notification(`n-bogus-${i}`), { certUrl: url }), { 'x-forwarded-for': '203.0.113.7' })).status);
+      }
+      assert.deepEqual(statuses, [401, 401, 429]);
+      const genuine = await postSns(`${limited.url}/webhook/aws`, signer.sign(notification('n-genuine')), { 'x-forwarded-for': '192.0.2.5' });
+      assert.equal(genuine.status, 202, JSON.stringify(genuine.json));
+    } finally {
+      await limited.close();
+    }
+  });
+
   test('a message that is not SNS (EventBridge) still reaches the aws source unverified, as before', async () => {
     const response = await postSns(`${server.url}/webhook/aws`, {
       version: '0', id: 'eb-1', 'detail-type': 'EC2 Instance State-change Notification', source: 'aws.ec2', account: '123456789012',

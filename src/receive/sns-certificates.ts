@@ -8,7 +8,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Agent, request, type Dispatcher } from 'undici';
-import { checkSigningCertUrl, type SnsCertificateLookup } from '../verify/index.js';
+import { checkSigningCertUrl, type SnsCertificate, type SnsCertificateLookup } from '../verify/index.js';
 
 /** Real certificates are about 1.7 KB; anything much larger is not one. */
 export const MAX_CERTIFICATE_BYTES = 16 * 1024;
@@ -53,12 +53,22 @@ export class SnsCertificateStore implements SnsCertificateLookup {
     this.#now = options.now ?? Date.now;
   }
 
-  /** The public key of a loaded certificate, or undefined. Synchronous: the verifier calls it. */
-  get(url: string): KeyObject | undefined {
-    const cached = this.#keys.get(url);
+  /**
+   * The public key of a loaded certificate, the reason a recent load failed, or undefined (not tried, or
+   * forgotten). Synchronous: the verifier calls it.
+   */
+  get(url: string): SnsCertificate | undefined {
+    const key = this.#fresh(this.#keys, url);
+    if (key !== undefined) return { key };
+    const failure = this.#fresh(this.#failures, url);
+    return failure === undefined ? undefined : { failure };
+  }
+
+  #fresh<T>(map: Map<string, Cached<T>>, url: string): T | undefined {
+    const cached = map.get(url);
     if (cached === undefined) return undefined;
     if (cached.expiresAt > this.#now()) return cached.value;
-    this.#keys.delete(url);
+    map.delete(url);
     return undefined;
   }
 
@@ -72,14 +82,14 @@ export class SnsCertificateStore implements SnsCertificateLookup {
    * Never throws; `reason` says what an operator can fix.
    */
   load(url: string, certDir: string | undefined): Promise<CertificateLoad> {
-    if (this.get(url) !== undefined) return Promise.resolve({ ok: true, source: 'cache' });
-    const failed = this.#failures.get(url);
-    if (failed !== undefined && failed.expiresAt > this.#now()) return Promise.resolve({ ok: false, reason: failed.value });
+    const known = this.get(url);
+    if (known !== undefined) return Promise.resolve('key' in known ? { ok: true, source: 'cache' } : { ok: false, reason: known.failure });
     const pending = this.#loading.get(url);
     if (pending !== undefined) return pending;
     const checked = checkSigningCertUrl(url);
     if (!checked.ok) return Promise.resolve({ ok: false, reason: checked.reason });
     if (certDir === undefined && this.#loading.size >= MAX_FETCHES_AT_ONCE) {
+      // Not remembered as a failure: the certificate itself may be fine.
       return Promise.resolve({ ok: false, reason: `${MAX_FETCHES_AT_ONCE} certificate fetches are already in flight; retry later` });
     }
     const loading = (certDir === undefined ? this.#fetch(checked.url) : this.#read(certDir, checked.fileName)).then(

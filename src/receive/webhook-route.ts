@@ -23,7 +23,7 @@ import { describeRoute, ROUTE_DOCS } from './openapi.js';
 import { requestIdFrom } from './request-id.js';
 import { enqueueShared, type SharedQueue } from './enqueue-shared.js';
 import { sendError } from './respond.js';
-import type { SnsCertificateStore } from './sns-certificates.js';
+import type { CertificateLoad, SnsCertificateStore } from './sns-certificates.js';
 import { checkSubscribeUrl, confirmSnsSubscription } from './sns-confirm.js';
 
 export interface WebhookDeps {
@@ -97,26 +97,25 @@ async function receiveWebhook(c: Context<Env>, deps: RouteDeps): Promise<Respons
   const decide = () => decideIntake(request, { config, dedup: deps.dedup, nowMs: deps.now(), snsCertificates: deps.snsCertificates });
   let decision = decide();
   if (decision.kind === 'certificate_needed') {
-    const refusal = await loadSnsCertificate(decision.source, decision.url, deps, log, config);
-    decision = refusal ?? decide();
-    // Loaded but already evicted again (more certificates in play than the cache holds): refuse, do not loop.
-    if (decision.kind === 'certificate_needed') decision = certificateUnavailable(decision.source, 'the certificate cache is full; retry');
+    // Loaded (or its failure remembered), then decided again: the verifier refuses a failure itself, so it is
+    // counted against the sender like any failed verification.
+    const loaded = await loadSnsCertificate(decision.source, decision.url, deps, log, config);
+    decision = decide();
+    // Not in the store even now (evicted at once, or too many fetches in flight): refuse, do not loop.
+    if (decision.kind === 'certificate_needed') decision = certificateUnavailable(decision.source, loaded.ok ? 'the certificate cache is full' : loaded.reason);
   }
   return answer(c, decision, deps, log, config);
 }
 
-/** Loads the certificate into the store; a refusal when it cannot be had (logged, counted). */
-async function loadSnsCertificate(source: string, url: string, deps: RouteDeps, log: LazyLogger, config: RuntimeConfig): Promise<Rejection | undefined> {
+/** Loads the certificate into the store, logging and counting the outcome. */
+async function loadSnsCertificate(source: string, url: string, deps: RouteDeps, log: LazyLogger, config: RuntimeConfig): Promise<CertificateLoad> {
   const dir = config.settings.sns_cert_dir;
   const certDir = dir === undefined ? undefined : resolve(dirname(resolve(config.settingsFile)), dir);
   const loaded = await deps.snsCertificates.load(url, certDir);
   deps.metrics.snsCertificates.inc({ outcome: loaded.ok ? loaded.source : 'failed' });
-  if (loaded.ok) {
-    if (loaded.source !== 'cache') log.info({ source, url, from: loaded.source === 'dir' ? certDir : 'https' }, 'SNS signing certificate loaded');
-    return undefined;
-  }
-  log.warn({ source, url, reason: loaded.reason }, 'SNS signing certificate could not be loaded; message refused');
-  return certificateUnavailable(source, loaded.reason);
+  if (loaded.ok && loaded.source !== 'cache') log.info({ source, url, from: loaded.source === 'dir' ? certDir : 'https' }, 'SNS signing certificate loaded');
+  if (!loaded.ok) log.warn({ source, url, reason: loaded.reason }, 'SNS signing certificate could not be loaded; message refused');
+  return loaded;
 }
 
 function certificateUnavailable(source: string, reason: string): Rejection {

@@ -7,6 +7,7 @@ export type {
   SignatureEncoding,
   SignatureScheme,
   SignatureSetting,
+  SnsCertificate,
   SnsCertificateLookup,
   Verifier,
   VerifierConfig,

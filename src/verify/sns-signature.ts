@@ -48,17 +48,30 @@ export function checkSigningCertUrl(value: unknown): SigningCertUrlCheck {
   if (url.username !== '' || url.password !== '' || url.port !== '') return { ok: false, reason: 'SigningCertURL carries user info or a port' };
   if (!SNS_HOST.test(url.hostname)) return { ok: false, reason: `SigningCertURL host ${url.hostname.slice(0, 100)} is not sns.<region>.amazonaws.com` };
   if (url.search !== '' || url.hash !== '') return { ok: false, reason: 'SigningCertURL carries a query or fragment' };
-  const fileName = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf('/') + 1));
+  let fileName: string;
+  try {
+    fileName = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf('/') + 1));
+  } catch {
+    return { ok: false, reason: 'SigningCertURL has a malformed %-escape' };
+  }
   if (!PEM_FILE_NAME.test(fileName)) return { ok: false, reason: 'SigningCertURL does not name a .pem file' };
   return { ok: true, url: url.href, fileName };
 }
 
-/** The SNS message type a request declares (header `x-amz-sns-message-type`, else body `Type`), or undefined. */
+/**
+ * The SNS message type a request declares (header `x-amz-sns-message-type`, else any string body `Type`, as
+ * identification reads it), or undefined. Unknown types count, so `"Type": "notification"` cannot skip the check.
+ */
 export function snsTypeOf(headers: Readonly<Record<string, string>>, body: unknown): string | undefined {
   const header = headers['x-amz-sns-message-type']?.trim();
   if (header) return header;
   const type = fieldOf(body, 'Type');
-  return typeof type === 'string' && (SNS_MESSAGE_TYPES as readonly string[]).includes(type) ? type : undefined;
+  return typeof type === 'string' ? type : undefined;
+}
+
+/** An EventBridge envelope (API destination), the one kind of unsigned message an `aws` source takes by default. */
+function isEventBridgeEnvelope(body: unknown): boolean {
+  return typeof fieldOf(body, 'detail-type') === 'string' && typeof fieldOf(body, 'source') === 'string';
 }
 
 /** The canonical string SNS signed, or a reason it cannot be built. */
@@ -105,7 +118,14 @@ export function compileSns({ requireSns, toleranceMs }: SnsVerifierOptions): Ver
     const { headers, body } = input;
     const type = snsTypeOf(headers, body);
     if (type === undefined) {
-      return requireSns ? refuse('missing_signature', 'Type', 'the body is not an AWS SNS message (no x-amz-sns-message-type header or Type field); this source accepts only signed SNS messages') : ACCEPTED;
+      if (!requireSns && isEventBridgeEnvelope(body)) return ACCEPTED;
+      return refuse(
+        'missing_signature',
+        'Type',
+        requireSns
+          ? 'the body is not an AWS SNS message (no x-amz-sns-message-type header or Type field); this source accepts only signed SNS messages'
+          : 'the body is neither an AWS SNS message (no x-amz-sns-message-type header or Type field) nor an EventBridge event (detail-type, source)',
+      );
     }
     if (!(SNS_MESSAGE_TYPES as readonly string[]).includes(type)) {
       return refuse('invalid_signature', 'x-amz-sns-message-type', `unknown SNS message type "${type.slice(0, 40)}"; expected ${SNS_MESSAGE_TYPES.join(', ')}`);
@@ -125,10 +145,14 @@ export function compileSns({ requireSns, toleranceMs }: SnsVerifierOptions): Ver
     const canonical = canonicalSnsString(message, type as SnsMessageType);
     if ('missing' in canonical) return refuse('invalid_signature', canonical.missing, `the signed field ${canonical.missing} is missing or not a string`);
 
-    const key = input.snsCertificates?.get(certificate.url);
-    if (key === undefined) {
+    const loaded = input.snsCertificates?.get(certificate.url);
+    if (loaded === undefined) {
       return { ok: false, code: CERTIFICATE_NEEDED, header: 'SigningCertURL', message: 'the signing certificate is not loaded yet', certificateUrl: certificate.url };
     }
+    if ('failure' in loaded) {
+      return refuse('certificate_unavailable', 'SigningCertURL', `the SNS signing certificate could not be loaded (${loaded.failure}), so the message cannot be verified`);
+    }
+    const { key } = loaded;
     let isValid = false;
     try {
       isValid = verifySignature(digest, Buffer.from(canonical.text, 'utf8'), key, Buffer.from(signature, 'base64'));

@@ -50,9 +50,12 @@ export type VerifyResult =
       readonly certificateUrl?: string;
     };
 
-/** Public keys of SNS signing certificates already loaded, by `SigningCertURL`. */
+/** A loaded SNS signing certificate's public key, or why it could not be loaded (remembered briefly). */
+export type SnsCertificate = { readonly key: KeyObject } | { readonly failure: string };
+
+/** SNS signing certificates tried so far, by `SigningCertURL`; undefined when not tried yet. */
 export interface SnsCertificateLookup {
-  get(url: string): KeyObject | undefined;
+  get(url: string): SnsCertificate | undefined;
 }
 
 export interface VerifyInput {
