@@ -11,6 +11,7 @@ import { SL1_DEFAULT_BODY } from '../src/deliver/sl1-client.js';
 import { withFakeSl1 } from './support/fake-sl1.js';
 import { send, startTestGenHook, type TestGenHook, type TestResponse } from './support/genhook.js';
 import { redisSkip, startTestRedis } from './support/redis-server.js';
+import { eventually } from './support/eventually.js';
 
 const TOKEN = 'ops-token-123';
 const WEBHOOKS = 'acme: status,service{name}::Acme $service.name$ is $status$\n';
@@ -21,13 +22,13 @@ function admin(server: TestGenHook, method: string, path: string, body?: object 
 
 /** Re-asks until `done` holds; the timeout only guards against a hang. */
 async function until(what: string, ask: () => Promise<TestResponse>, done: (answer: TestResponse) => boolean): Promise<TestResponse> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const answer = await ask();
-    if (done(answer)) return answer;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last answer ${answer.status} ${answer.text}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  let last: TestResponse | undefined;
+  return eventually(what, async () => {
+    last = await ask();
+    return done(last) ? last : undefined;
+  }, { timeoutMs: 10_000 }).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}; last answer ${last?.status} ${last?.text}`);
+  });
 }
 
 test('dead letters: list, open, replay to SL1, delete; recent alerts and source counts follow', async () => {

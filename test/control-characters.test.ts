@@ -10,6 +10,7 @@ import { escapeForTerminal, replaceControlCharacters } from '../src/render/contr
 import { runCli } from './support/child.js';
 import { startFakeSl1 } from './support/fake-sl1.js';
 import { startTestGenHook, waitUntil } from './support/genhook.js';
+import { eventually } from './support/eventually.js';
 
 const LINE = 'app: n::App alert $n$\n';
 // Clear the screen, return to column 0 and paint a line that looks like another dead letter; a bell, a
@@ -55,11 +56,10 @@ test('genhook dlq list escapes control characters: one line per entry, nothing a
   const server = await startTestGenHook({ webhooks: LINE, settings: { sl1_api_url: `${sl1.url}/api/alert`, message_control_characters: 'keep' } });
   const id = (await server.post('/webhook/app', { n: HOSTILE })).json['id'];
   const file = join(server.dir, 'data', 'dead-letter.jsonl');
-  let deadLetters = '';
-  for (let i = 0; i < 500 && !deadLetters.includes(String(id)); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    deadLetters = await readFile(file, 'utf8').catch(() => '');
-  }
+  const deadLetters = await eventually(`the dead letter of ${String(id)}`, async () => {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    return text.includes(String(id)) ? text : undefined;
+  });
   await server.close();
   await sl1.close();
   assert.match(deadLetters, /\\u001b\[2J/, 'the dead letter itself keeps the raw text (JSON-escaped)');

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { startTestGenHook, type TestGenHook } from './support/genhook.js';
 import { scrape, type Exposition } from './support/metrics-text.js';
 
@@ -38,57 +39,6 @@ function missingFrom(names: readonly string[], metrics: Exposition): string[] {
   });
 }
 
-/**
- * Enough YAML for a Prometheus rules file: nested mappings and sequences by indentation, plain and quoted
- * scalars, `|` block scalars, comments. Throws on anything else, so the file stays in that subset.
- */
-function parseSimpleYaml(text: string): unknown {
-  const lines = text.split('\n').map((raw, index) => ({ raw, number: index + 1, indent: raw.length - raw.trimStart().length, body: raw.trim() }));
-  let at = 0;
-  const skip = (): void => {
-    while (at < lines.length && (lines[at]?.body === '' || lines[at]?.body.startsWith('#'))) at++;
-  };
-  const scalar = (text: string): string => {
-    if (text.startsWith('"')) return JSON.parse(text) as string;
-    if (text.startsWith("'")) return text.slice(1, -1).replace(/''/g, "'");
-    return text;
-  };
-  const block = (indent: number): unknown => {
-    skip();
-    const first = lines[at];
-    if (!first || first.indent < indent) return null;
-    const isList = first.body.startsWith('- ');
-    const list: unknown[] = [];
-    const map: Record<string, unknown> = {};
-    const mine = first.indent;
-    while (at < lines.length) {
-      skip();
-      const line = lines[at];
-      if (!line || line.indent < mine) break;
-      if (line.indent > mine) throw new Error(`line ${line.number}: unexpected indentation`);
-      if (isList) {
-        if (!line.body.startsWith('- ')) throw new Error(`line ${line.number}: expected "- "`);
-        // The item's first key sits two columns right of the dash: read it as a mapping at that column.
-        lines[at] = { ...line, indent: mine + 2, body: line.body.slice(2) };
-        list.push(block(mine + 2));
-        continue;
-      }
-      const match = /^([A-Za-z_][\w-]*):(?:\s+(.*))?$/.exec(line.body);
-      if (!match?.[1]) throw new Error(`line ${line.number}: expected "key: value"`);
-      at++;
-      const rest = match[2]?.trim() ?? '';
-      if (rest === '|') {
-        const parts: string[] = [];
-        while (at < lines.length && (lines[at]?.body === '' || (lines[at]?.indent ?? 0) > mine)) parts.push(lines[at++]?.raw.trim() ?? '');
-        map[match[1]] = parts.join('\n').trim();
-      } else if (rest === '') map[match[1]] = block(mine + 1);
-      else map[match[1]] = scalar(rest);
-    }
-    return isList ? list : map;
-  };
-  return block(0);
-}
-
 test('dashboards/genhook-dashboard.json - valid JSON whose every genhook_ metric is served', async () => {
   const dashboard = JSON.parse(await readFile('dashboards/genhook-dashboard.json', 'utf8')) as { panels: { type: string; targets?: unknown[] }[]; uid: string };
   assert.equal(dashboard.uid, 'genhook');
@@ -102,7 +52,7 @@ test('dashboards/genhook-dashboard.json - valid JSON whose every genhook_ metric
 });
 
 test('dashboards/genhook-alerts.yml - rules for dead-letters, breaker, queue and SL1 latency; every metric served', async () => {
-  const rules = parseSimpleYaml(await readFile('dashboards/genhook-alerts.yml', 'utf8')) as { groups: { name: string; rules: { alert: string; expr: string; for: string; labels: { severity: string } }[] }[] };
+  const rules = parseYaml(await readFile('dashboards/genhook-alerts.yml', 'utf8')) as { groups: { name: string; rules: { alert: string; expr: string; for: string; labels: { severity: string } }[] }[] };
   const all = rules.groups.flatMap((group) => group.rules);
   const names = all.map((rule) => rule.alert);
   for (const required of ['GenHookDeadLettersGrowing', 'GenHookCircuitBreakerOpen', 'GenHookQueueNearCapacity', 'GenHookSl1LatencyHigh']) {

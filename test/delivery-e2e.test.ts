@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { runCli } from './support/child.js';
 import { startFakeSl1 } from './support/fake-sl1.js';
 import { startTestGenHook, waitUntil } from './support/genhook.js';
+import { eventually } from './support/eventually.js';
 
 const LINE = 'app: n::App alert $n$\n';
 
@@ -18,12 +19,10 @@ async function deadLetters(dir: string): Promise<Record<string, unknown>[]> {
 }
 
 async function waitForDeadLetters(dir: string, count: number): Promise<Record<string, unknown>[]> {
-  for (let i = 0; i < 500; i += 1) {
+  return eventually(`${count} dead-letter lines`, async () => {
     const entries = await deadLetters(dir);
-    if (entries.length >= count) return entries;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${count} dead-letter lines`);
+    return entries.length >= count ? entries : undefined;
+  });
 }
 
 test('SL1 answers 400: dead-lettered at once with status and body excerpt, leaves the journal', async () => {
@@ -43,13 +42,11 @@ test('SL1 answers 400: dead-lettered at once with status and body excerpt, leave
     assert.match(String(entry?.['bodyExcerpt']), /bad aligned_resource/);
     assert.equal(entry?.['message'], 'App alert 1');
     assert.equal(sl1.requests.length, 1, 'a permanent answer is not retried');
-    // The dead-letter line is on disk before the journal entry is completed, so poll rather than read once.
-    let pending = -1;
-    for (let i = 0; i < 250 && pending !== 0; i += 1) {
-      pending = ((await (await fetch(`${server.url}/ready`)).json()) as { journal: { pending: number } }).journal.pending;
-      if (pending !== 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    assert.equal(pending, 0, 'a dead-lettered alert leaves the journal');
+    // The dead-letter line is on disk before the journal entry is completed, so wait rather than read once.
+    await eventually('a dead-lettered alert to leave the journal', async () => {
+      const ready = (await (await fetch(`${server.url}/ready`)).json()) as { journal: { pending: number } };
+      return ready.journal.pending === 0;
+    });
   } finally {
     await server.close();
     await sl1.close();

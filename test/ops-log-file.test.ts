@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { CLI } from './support/child.js';
 import { send } from './support/genhook.js';
+import { eventually } from './support/eventually.js';
 
 /** A port free right now: with log_file set, GenHook prints nothing to stdout, so the test picks the port. */
 async function freePort(): Promise<number> {
@@ -31,9 +32,7 @@ test('log_file - rotated by log_max_size, only log_max_files kept, every line JS
   const child = spawn(process.execPath, [CLI, 'serve', '--settings', join(dir, 'settings.ini'), '--webhooks', join(dir, 'webhooks.ini')], { stdio: 'ignore' });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200 && (await fetch(`${url}/health`).catch(() => undefined)) === undefined; i += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await eventually('the child to answer /health', () => fetch(`${url}/health`).then((response) => response.ok));
   const ids: string[] = [];
   for (let n = 0; n < 60; n += 1) {
     const response = await send(`${url}/webhook/app`, { n }, { 'x-request-id': `req-${n}` });

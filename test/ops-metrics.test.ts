@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { startFakeSl1, type FakeReply, type RecordedRequest } from './support/fake-sl1.js';
 import { startTestGenHook, type TestGenHook } from './support/genhook.js';
 import { scrape, type Exposition } from './support/metrics-text.js';
+import { eventually } from './support/eventually.js';
 
 const WEBHOOKS = [
   'acme: status,service{name}::Acme $service.name$ is $status$',
@@ -16,13 +17,10 @@ const WEBHOOKS = [
 ].join('\n');
 
 async function scrapeUntil(server: TestGenHook, done: (metrics: Exposition) => boolean, what: string): Promise<Exposition> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
+  return eventually(what, async () => {
     const metrics = await scrape(server.url);
-    if (done(metrics)) return metrics;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    return done(metrics) ? metrics : undefined;
+  });
 }
 
 /** SL1 answers by what the message says: `flaky` fails once, `reject` is 400, `down` is always 503. */

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { runCli, serveChild } from './support/child.js';
 import { startFakeSl1 } from './support/fake-sl1.js';
 import { send } from './support/genhook.js';
+import { eventually } from './support/eventually.js';
 
 async function configDir(settings: Record<string, string | number>, webhooks: string): Promise<{ dir: string; settingsFile: string; webhooksFile: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'genhook-proc-'));
@@ -65,7 +66,8 @@ test('genhook render - prints the message for a named line or from identifying h
 
 test('SIGTERM - new webhooks get 503, queued alerts drain to SL1, exit 0', async () => {
   const sl1 = await startFakeSl1();
-  sl1.respondWith(201, { delayMs: 50 });
+  // 40 alerts, 2 at a time, 200 ms each: the drain lasts about 4 s, and the listener stays open until it ends.
+  sl1.respondWith(201, { delayMs: 200 });
   const { settingsFile, webhooksFile } = await configDir(
     { sl1_api_url: `${sl1.url}/api/alert`, max_worker_threads: 2, shutdown_grace_period: '20s' },
     SEQ_LINE,
@@ -74,10 +76,9 @@ test('SIGTERM - new webhooks get 503, queued alerts drain to SL1, exit 0', async
   const accepted = await Promise.all(Array.from({ length: 40 }, (_, seq) => send(`${genhook.url}/webhook/burst`, { seq })));
   assert.ok(accepted.every((response) => response.status === 202));
   genhook.child.kill('SIGTERM');
-  // Wait until the server notices, then a new webhook must be refused (or find the listener already gone).
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  const late = await send(`${genhook.url}/webhook/burst`, { seq: 999 }).catch(() => undefined);
-  if (late) assert.equal(late.status, 503);
+  await eventually('the drain to begin', () => genhook.output().includes('shutting down'), { intervalMs: 10 });
+  const late = await send(`${genhook.url}/webhook/burst`, { seq: 999 });
+  assert.equal(late.status, 503, 'a webhook arriving during the drain is refused, not queued');
   assert.equal(await genhook.exited, 0);
   assert.equal(sl1.received.length, 40, 'every queued alert reached SL1 before exit');
   await sl1.close();
@@ -102,7 +103,7 @@ test('kill -9 mid-burst, restart: every 2xx-acknowledged alert reaches SL1', asy
     }
   };
   const senders = Array.from({ length: 8 }, sender);
-  while (acknowledged.size < 300) await new Promise((resolve) => setTimeout(resolve, 5));
+  await eventually('300 acknowledged alerts', () => acknowledged.size >= 300, { intervalMs: 5 });
   first.child.kill('SIGKILL');
   await Promise.all(senders);
   await first.exited;
@@ -111,10 +112,7 @@ test('kill -9 mid-burst, restart: every 2xx-acknowledged alert reaches SL1', asy
   const second = await serveChild(settingsFile, webhooksFile);
   const arrived = (): Set<number> =>
     new Set(sl1.received.map((request) => Number(/Burst alert (\d+)/.exec(String(request.body?.['message']))?.[1])));
-  const deadline = Date.now() + 30_000;
-  while ([...acknowledged].some((n) => !arrived().has(n)) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await eventually('every acknowledged alert at SL1', () => [...acknowledged].every((n) => arrived().has(n)), { timeoutMs: 30_000, intervalMs: 50 }).catch(() => undefined);
   const lost = [...acknowledged].filter((n) => !arrived().has(n));
   assert.deepEqual(lost, [], `${acknowledged.size} acknowledged before kill -9; lost after restart: ${lost.length}`);
   second.child.kill('SIGTERM');
@@ -134,7 +132,7 @@ test('a second signal exits at once; what was journaled is delivered after a res
   assert.ok(accepted.every((response) => response.status === 202));
   first.child.kill('SIGTERM');
   // The first signal starts a drain that cannot finish (SL1 hangs, 60 s grace); wait until it has begun.
-  while (!first.output().includes('shutting down')) await new Promise((resolve) => setTimeout(resolve, 10));
+  await eventually('the drain to begin', () => first.output().includes('shutting down'), { intervalMs: 10 });
   first.child.kill('SIGTERM');
   assert.equal(await first.exited, 1, 'the second signal ends the process without waiting for the grace period');
 

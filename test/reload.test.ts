@@ -98,8 +98,8 @@ test('reload - a management write is applied once, not again by the file watcher
   try {
     const put = await send(`${server.url}/admin/lines/zeta`, { fields: 'a', template: 'Zeta $a$' }, auth, 'PUT');
     assert.equal(put.status, 201, put.text);
-    // Give the watcher its chance to see our own rename, then prove it is alive with a real edit.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The watcher sees our own rename and finds the bytes it already serves; then a real edit proves it is alive.
+    await waitUntil(() => server.logs.some((line) => line['msg'] === 'configuration files unchanged: nothing to reload'), 'the watcher to see our own write');
     let metrics = await scrape(server.url);
     assert.equal(metrics.value('genhook_config_reloads_total', { result: 'ok', trigger: 'write' }), 1);
     assert.equal(metrics.value('genhook_config_reloads_total', { trigger: 'file' }), 0, 'our own write is not reloaded again');

@@ -99,6 +99,8 @@ export class ConfigStore {
         const isSameText = texts.settingsText === this.#current.settingsText && texts.webhooksText === this.#current.webhooksText;
         // Same .ini bytes: only a lookup table can have changed, and only a recompile can tell.
         if (isSameText && this.#current.config.lookupFiles.length === 0) {
+          // The usual echo of our own atomic write (a management write renames over webhooks.ini).
+          this.#options.logger.debug({ trigger }, 'configuration files unchanged: nothing to reload');
           // Back to what runs (a broken save undone): the files on disk are good again.
           this.#options.metrics.configLastReloadSuccess?.set(1);
           this.#lastRefused = undefined;

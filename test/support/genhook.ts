@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/ops/logger.js';
 import { startGenHook, type GenHook, type GenHookOptions } from '../../src/server.js';
+import { eventually } from './eventually.js';
 
 export interface TestGenHook {
   readonly genhook: GenHook;
@@ -105,11 +106,7 @@ export async function send(
   return { status: response.status, headers: response.headers, text, json };
 }
 
-/** Waits until `predicate` holds, polling; fails with `what` after `timeoutMs`. A guard, not a timing assertion. */
+/** Waits until `predicate` holds (see {@link eventually}); a guard, not a timing assertion. */
 export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await eventually(what, predicate, { timeoutMs, intervalMs: 10 });
 }
