@@ -17,6 +17,8 @@ import { completionScript, SHELLS, type Shell } from './completion.js';
 import { checkLines } from './check/check-lines.js';
 import { goldenTestCommand } from './golden/test-command.js';
 import { startGenHook } from './server.js';
+import { checkWorkers, runPrimary, StartError, workerCount, workerIndex } from './start/workers.js';
+import { createLogger } from './ops/logger.js';
 import { readDeadLetters, replayDeadLetters, toAlert } from './dead-letter/index.js';
 import { StoreError } from './store/index.js';
 
@@ -104,7 +106,18 @@ function completionCommand(args: readonly string[]): number {
 }
 
 async function serveCommand(files: Parameters<typeof startGenHook>[0]): Promise<number> {
-  const genhook = await startGenHook(files);
+  const index = workerIndex();
+  if (index === undefined) {
+    const { config } = await loadServingConfig(files);
+    const count = workerCount(config.settings.workers);
+    checkWorkers(count, config.settings.redis_url, config.settingsFile);
+    if (count > 1) {
+      const { settings } = config;
+      const logger = createLogger({ level: settings.log_level, pretty: settings.log_pretty });
+      return runPrimary({ count, dataDir: resolvePaths(config).dataDir, logger });
+    }
+  }
+  const genhook = await startGenHook({ ...files, workerIndex: index });
   let signals = 0;
   const stop = (signal: NodeJS.Signals): void => {
     signals += 1;
@@ -123,7 +136,8 @@ async function serveCommand(files: Parameters<typeof startGenHook>[0]): Promise<
     );
   };
   process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  // A worker's Ctrl-C (sent to the whole process group) is the primary's to handle: it asks each worker to drain.
+  process.on('SIGINT', index === undefined ? stop : () => undefined);
   // SIGHUP: re-read settings.ini and webhooks.ini; an invalid result is logged and the running config stays.
   process.on('SIGHUP', () => {
     genhook.logger.info({ signal: 'SIGHUP' }, 'signal received: reloading the configuration');
@@ -279,7 +293,7 @@ main(process.argv.slice(2)).then(
     if (error instanceof ConfigError) {
       for (const issue of error.issues) process.stderr.write(`${formatConfigIssue(issue)}\n`);
       process.stderr.write('GenHook did not start: fix the configuration above (run `genhook check` to validate)\n');
-    } else if ((error instanceof StoreError && error.code === 'data_dir_locked') || (error instanceof Error && (error as { code?: unknown }).code === 'redis_unreachable')) {
+    } else if (error instanceof StartError || (error instanceof StoreError && error.code === 'data_dir_locked') || (error instanceof Error && (error as { code?: unknown }).code === 'redis_unreachable')) {
       process.stderr.write(`GenHook did not start: ${(error as Error).message.replace(/^\[store\] /, '')}\n`);
     } else {
       process.stderr.write(`genhook: ${(error as Error).stack ?? String(error)}\n`);

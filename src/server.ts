@@ -19,6 +19,8 @@ import type { QueueFeeder } from './queue/feeder.js';
 import { feedBacklog } from './enqueue/backlog-feeder.js';
 import { retryingDeadLetters } from './dead-letter/index.js';
 import { watchConfig } from './start/watch.js';
+import { workerDataDir } from './start/workers.js';
+import { join } from 'node:path';
 
 export interface GenHookOptions {
   readonly settingsFile: string;
@@ -26,6 +28,8 @@ export interface GenHookOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Tests pass their own logger; otherwise one is built from the settings. */
   readonly logger?: Logger;
+  /** Set in a `workers` process: its files live in `<data_dir>/worker-<index>`. */
+  readonly workerIndex?: number | undefined;
   /**
    * Connection pool for fetching AWS SNS signing certificates. Only tests set it (to reach a local HTTPS
    * server); the URL checks run the same, and the default verifies TLS against the system's CAs.
@@ -55,8 +59,12 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   // Values read once here are the restart-only settings (see src/config/restart-settings.ts).
   const { config } = initial;
   const { settings } = config;
-  const paths = resolvePaths(config);
-  const logger = options.logger ?? createServerLogger(config, paths.logFile);
+  const configured = resolvePaths(config);
+  const workerDir = workerDataDir(configured.dataDir, options.workerIndex);
+  const paths = options.workerIndex === undefined ? configured : { ...configured, dataDir: workerDir, journalFile: join(workerDir, 'journal.log') };
+  const baseLogger = options.logger ?? createServerLogger(config, paths.logFile);
+  // Lines of the `workers` processes say which worker (and pid) wrote them.
+  const logger = options.workerIndex === undefined ? baseLogger : baseLogger.child({ worker: options.workerIndex, pid: process.pid });
   for (const warning of initial.warnings) logger.warn({ file: warning.file, line: warning.line }, formatConfigIssue(warning));
   const metrics = createMetrics();
   metrics.prepareSources(config.rules.sources());

@@ -52,7 +52,7 @@ export interface LoadedSettings {
 }
 
 /** Environment variables that name files rather than settings. */
-const ENV_NOT_SETTINGS = new Set(['GENHOOK_SETTINGS', 'GENHOOK_WEBHOOKS']);
+const ENV_NOT_SETTINGS = new Set(['GENHOOK_SETTINGS', 'GENHOOK_WEBHOOKS', 'GENHOOK_WORKER_INDEX']);
 const ENV_PREFIX = 'GENHOOK_';
 
 const KEY_BY_SPELLING: ReadonlyMap<string, SettingsKey> = new Map(
