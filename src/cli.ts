@@ -17,7 +17,7 @@ import { completionScript, SHELLS, type Shell } from './completion.js';
 import { checkLines } from './check/check-lines.js';
 import { goldenTestCommand } from './golden/test-command.js';
 import { startGenHook } from './server.js';
-import { checkWorkers, runPrimary, StartError, workerCount, workerIndex } from './start/workers.js';
+import { checkWorkers, runPrimary, StartError, workerCount, workerIndex } from './server.js';
 import { createLogger } from './ops/logger.js';
 import { readDeadLetters, replayDeadLetters, toAlert } from './dead-letter/index.js';
 import { StoreError } from './store/index.js';

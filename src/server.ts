@@ -167,3 +167,6 @@ function createServerLogger(config: RuntimeConfig, logFile: string | undefined):
     pretty: settings.log_pretty,
   });
 }
+
+/** `workers = N`: the cluster primary and the per-worker facts `genhook serve` needs (see src/start/workers.ts). */
+export { checkWorkers, runPrimary, StartError, workerCount, workerIndex } from './start/workers.js';
