@@ -21,6 +21,8 @@ import { checkWorkers, runPrimary, StartError, workerCount, workerIndex } from '
 import { createLogger } from './ops/logger.js';
 import { readDeadLetters, replayDeadLetters, toAlert } from './dead-letter/index.js';
 import { StoreError } from './store/index.js';
+import { openRedisDeadLetters } from './queue/redis-dead-letters.js';
+import { redactUrl } from './queue/shared-queue.js';
 
 const USAGE = `Usage: genhook <command> [options]
 
@@ -231,6 +233,7 @@ async function dlqCommand(
   options: { id?: string[] | undefined; all?: boolean | undefined; json?: boolean | undefined },
 ): Promise<number> {
   const { settings } = config;
+  if (settings.redis_url !== undefined) return dlqRedisCommand(config, settings.redis_url, args, options);
   const path = resolvePaths(config).deadLetterFile;
   const [action] = args;
   if (action === 'list') {
@@ -283,6 +286,75 @@ async function dlqCommand(
   }
   process.stderr.write('genhook dlq: expected "list" or "replay"\n');
   return 2;
+}
+
+/** With redis_url the dead letters of every replica are one Redis stream: list it, or replay and remove what SL1 accepts. */
+async function dlqRedisCommand(
+  config: RuntimeConfig,
+  url: string,
+  args: readonly string[],
+  options: { id?: string[] | undefined; all?: boolean | undefined; json?: boolean | undefined },
+): Promise<number> {
+  const { settings } = config;
+  const [action] = args;
+  if (action !== 'list' && action !== 'replay') {
+    process.stderr.write('genhook dlq: expected "list" or "replay"\n');
+    return 2;
+  }
+  const ids = new Set(options.id ?? []);
+  if (action === 'replay' && !options.all && ids.size === 0) {
+    process.stderr.write('genhook dlq replay: say which: --id ID (repeatable) or --all\n');
+    return 2;
+  }
+  if (action === 'replay' && !settings.sl1_api_url) {
+    process.stderr.write(`genhook dlq replay: sl1_api_url is not set in ${config.settingsFile}; nothing to send to\n`);
+    return 1;
+  }
+  const dead = await openRedisDeadLetters(url, settings.redis_prefix);
+  try {
+    const rows = await dead.list();
+    const where = `Redis ${redactUrl(url)} (${dead.key})`;
+    if (action === 'list') {
+      for (const { entry } of rows) {
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify(entry)}\n`
+            : `${[entry.id, entry.deadLetteredAt, entry.reason, `attempts=${entry.attempts}`, `status=${entry.status ?? '-'}`, entry.message].map((field) => escapeForTerminal(String(field))).join('\t')}\n`,
+        );
+      }
+      process.stderr.write(`${rows.length} dead-lettered alert${rows.length === 1 ? '' : 's'} in ${where}\n`);
+      return 0;
+    }
+    const client = createSl1Client({
+      url: settings.sl1_api_url ?? '',
+      username: settings.sl1_username ?? '',
+      password: settings.sl1_password ?? '',
+      connections: 1,
+      timeoutMs: settings.sl1_timeout,
+    });
+    let sent = 0;
+    let failed = 0;
+    const accepted: string[] = [];
+    try {
+      for (const row of rows) {
+        if (options.all !== true && !ids.has(row.entry.id)) continue;
+        sent++;
+        const response = await client.send(toAlert(row.entry)).catch((error: unknown) => ({ status: 0, bodyExcerpt: String(error) }));
+        const isAccepted = response.status >= 200 && response.status < 300;
+        process.stderr.write(`${escapeForTerminal(row.entry.id)}: SL1 answered ${response.status}${isAccepted ? '' : ` ${escapeForTerminal(response.bodyExcerpt.slice(0, 120))}`}\n`);
+        if (isAccepted) accepted.push(row.streamId);
+        else failed++;
+      }
+    } finally {
+      await client.close();
+    }
+    // Removed only once SL1 accepted them: a replay that fails half-way leaves the rest to try again.
+    await dead.remove(accepted);
+    process.stdout.write(`sent ${sent}, accepted ${accepted.length}, failed ${failed}, remaining in ${where} ${rows.length - accepted.length}\n`);
+    return failed > 0 ? 1 : 0;
+  } finally {
+    await dead.close();
+  }
 }
 
 main(process.argv.slice(2)).then(
