@@ -85,7 +85,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   });
   let feeder: QueueFeeder | undefined;
   const deadLetterRetry = retryingDeadLetters(deadLetter);
-  const dispatcher = buildDispatcher(config, { journal, deadLetter, deadLetterRetry, metrics, logger, recent, feeder: () => feeder, sourceLeases: shared?.leases });
+  const dispatcher = buildDispatcher(config, { journal, deadLetter, deadLetterRetry, metrics, logger, recent, feeder: () => feeder, sourceLeases: shared?.leases, authPause: shared?.authPause });
   if (shared !== undefined) feeder = buildFeeder(shared, dispatcher, () => store.config, logger, (alert) => recent.queued(alert));
   metrics.attachProbes({
     queueDepth: () => new Map(Object.entries(dispatcher.perSource())),
@@ -145,6 +145,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
       await listener.close();
       await dispatcher.close();
       await feeder?.settle();
+      await shared?.authPause.close();
       await shared?.backend.close();
       await snsCertificates.close();
       await journal.close();

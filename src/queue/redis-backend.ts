@@ -136,6 +136,11 @@ export class RedisBackend implements QueueBackend {
     return this.redis as unknown as Scripts;
   }
 
+  /** This process's name in the consumer group. */
+  get consumer(): string {
+    return this.#o.consumer;
+  }
+
   get url(): string {
     return this.#o.url;
   }

@@ -5,6 +5,7 @@
 import { sl1Target, type RuntimeConfig } from '../config/index.js';
 import { toDeadLetterEntry, type DeadLetterFile, type RetryingDeadLetters } from '../dead-letter/index.js';
 import { createDispatcher, type Dispatcher } from '../deliver/dispatcher.js';
+import type { AuthPauseStore } from '../deliver/auth-pause.js';
 import type { DispatcherHooks, DispatcherOptions, SourceLeases } from '../deliver/dispatcher-options.js';
 import type { Journal } from '../enqueue/index.js';
 import type { Alert } from '../alert.js';
@@ -25,12 +26,14 @@ export interface DeliveryWiring {
   readonly feeder?: () => QueueFeeder | undefined;
   /** Set with redis_url: <source>_max_concurrent holds across replicas. */
   readonly sourceLeases?: SourceLeases | undefined;
+  /** Set with redis_url: the SL1 auth pause every replica shares. */
+  readonly authPause?: AuthPauseStore | undefined;
 }
 
 export const LOG_MODE_WARNING = 'sl1_api_url is not set: log mode, alerts are written to the log and not sent to SL1';
 
 export function buildDispatcher(config: RuntimeConfig, wiring: DeliveryWiring): Dispatcher {
-  return createDispatcher({ ...toDispatcherOptions(config, wiring.logger), sourceLeases: wiring.sourceLeases }, deliveryHooks(wiring));
+  return createDispatcher({ ...toDispatcherOptions(config, wiring.logger), sourceLeases: wiring.sourceLeases, ...(wiring.authPause === undefined ? {} : { authPause: wiring.authPause }) }, deliveryHooks(wiring));
 }
 
 /** Offers the alerts the journal still held; what does not fit waits in the journal for the next start. */

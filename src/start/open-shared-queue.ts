@@ -12,6 +12,7 @@ import { createRedisMetrics, type RedisMetrics } from '../ops/redis-metrics.js';
 import type { QueueFeeder } from '../queue/feeder.js';
 import type { RedisBackend } from '../queue/redis-backend.js';
 import { RedisLeases } from '../queue/redis-leases.js';
+import { createSharedAuthPauseStore, type SharedAuthPauseStore } from '../queue/shared-auth-pause.js';
 import { createFeeder, openSharedQueue } from '../queue/shared-queue.js';
 import type { Storage } from './open-storage.js';
 
@@ -19,6 +20,8 @@ export interface SharedQueueRuntime {
   readonly backend: RedisBackend;
   readonly metrics: RedisMetrics;
   readonly leases: RedisLeases;
+  /** The SL1 auth pause, shared: a 401/403 at one replica pauses them all. */
+  readonly authPause: SharedAuthPauseStore;
 }
 
 export async function openShared(url: string, config: RuntimeConfig, dataDir: string, metrics: Metrics, logger: Logger): Promise<SharedQueueRuntime> {
@@ -53,7 +56,18 @@ export async function openShared(url: string, config: RuntimeConfig, dataDir: st
     logger,
     onWait: (source) => metricsNow.leaseWaits.inc({ source }),
   });
-  return { backend, metrics: redisMetrics, leases };
+  const authPause = await createSharedAuthPauseStore({
+    redis: backend.redis,
+    subscriber: backend.redis.duplicate({ enableOfflineQueue: true }),
+    key: backend.keys.authPause,
+    who: backend.consumer,
+    retryIntervalMs: () => settings.sl1_auth_retry_interval,
+    logger,
+  }).catch(async (error: unknown) => {
+    await backend.close();
+    throw error;
+  });
+  return { backend, metrics: redisMetrics, leases, authPause };
 }
 
 /** The feeder of this replica: holds a few alerts beyond its delivery slots, the rest stays in Redis for any replica. */
