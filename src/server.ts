@@ -18,6 +18,7 @@ import { buildFeeder, moveToShared, openShared } from './start/open-shared-queue
 import type { QueueFeeder } from './queue/feeder.js';
 import { feedBacklog } from './enqueue/backlog-feeder.js';
 import { retryingDeadLetters } from './dead-letter/index.js';
+import { DedupCache } from './admit/index.js';
 import { watchConfig } from './start/watch.js';
 import { workerDataDir } from './start/workers.js';
 import { join } from 'node:path';
@@ -71,8 +72,11 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   const store = new ConfigStore({ files, initial, logger, metrics });
 
   const recent = new RecentAlerts(settings.recent_alerts);
+  // Filled from the journal's seen records, so a delivery replayed after a restart is still a duplicate.
+  const dedup = new DedupCache({ windowMs: settings.dedup_window, maxEntries: settings.dedup_max_entries });
   const { journal, pending, backlog, deadLetter, dataDirLock } = await openStorage(paths, {
     durability: settings.journal_mode,
+    dedup,
     pendingMax: { count: settings.queue_max_size, bytes: settings.queue_max_bytes },
     logger,
     onAppended: (alerts) => {
@@ -109,7 +113,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   let isDraining = false;
   const isDrainingNow = (): boolean => isDraining;
   const snsCertificates = new SnsCertificateStore(options.snsCertificateDispatcher ? { dispatcher: options.snsCertificateDispatcher } : {});
-  const app = buildApp({ store, journal, backlog: backlogFeeder, deadLetterHealth: () => deadLetterRetry.health, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt, shared: shared && feeder ? { backend: shared.backend, feeder } : undefined });
+  const app = buildApp({ store, journal, dedup, backlog: backlogFeeder, deadLetterHealth: () => deadLetterRetry.health, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt, shared: shared && feeder ? { backend: shared.backend, feeder } : undefined });
   const listener = await listen(app.fetch, config);
   logger.info({ url: listener.url, sources: config.rules.sources(), mode: settings.sl1_api_url ? 'sl1' : 'log' }, 'GenHook listening');
 

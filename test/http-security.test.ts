@@ -71,6 +71,7 @@ interface ProviderCase {
   readonly missingCode: string;
   readonly wrongCode: string;
   /** A body carrying delivery id `id` (in the body or, via `headers`, in a header). */
+  /** Distinct per delivery (a real provider's bodies differ): the same signed body twice is a replay, refused by body digest. */
   readonly body: (id: string, secret: string) => string;
   readonly headers: (id: string) => Record<string, string>;
   /** Signature headers for `body` with `secret`; `timestamp` only for timestamped schemes. */
@@ -87,7 +88,7 @@ const CASES: readonly ProviderCase[] = [
     header: 'X-Hub-Signature-256',
     missingCode: 'missing_signature',
     wrongCode: 'invalid_signature',
-    body: () => JSON.stringify({ action: 'opened', repository: { name: 'hello' } }),
+    body: (id) => JSON.stringify({ action: 'opened', repository: { name: 'hello' }, seq: id }),
     headers: (id) => ({ 'x-github-event': 'issues', 'x-github-delivery': id }),
     sign: async (body, secret) => ({ 'x-hub-signature-256': await signGithub(secret, body) }),
     signsBody: true,
@@ -129,7 +130,7 @@ const CASES: readonly ProviderCase[] = [
     header: 'X-Shopify-Hmac-Sha256',
     missingCode: 'missing_signature',
     wrongCode: 'invalid_signature',
-    body: () => JSON.stringify({ id: 820982911946154500, name: '#1001' }),
+    body: (id) => JSON.stringify({ id: 820982911946154500, name: '#1001', seq: id }),
     headers: (id) => ({ 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': id }),
     // https://shopify.dev/docs/apps/build/webhooks/subscribe/https: base64 HMAC-SHA256 of the raw body
     sign: (body, secret) => ({ 'x-shopify-hmac-sha256': hmac('sha256', secret, body).toString('base64') }),
@@ -142,7 +143,7 @@ const CASES: readonly ProviderCase[] = [
     header: 'X-Hub-Signature',
     missingCode: 'missing_signature',
     wrongCode: 'invalid_signature',
-    body: () => JSON.stringify({ webhookEvent: 'jira:issue_created', issue: { key: 'OPS-1' } }),
+    body: (id) => JSON.stringify({ webhookEvent: 'jira:issue_created', issue: { key: 'OPS-1' }, seq: id }),
     headers: (id) => ({ 'x-atlassian-webhook-identifier': id }),
     sign: (body, secret) => ({ 'x-hub-signature': `sha256=${hmac('sha256', secret, body).toString('hex')}` }),
     signsBody: true,
@@ -154,7 +155,7 @@ const CASES: readonly ProviderCase[] = [
     header: 'X-Acme-Signature',
     missingCode: 'missing_signature',
     wrongCode: 'invalid_signature',
-    body: () => JSON.stringify({ status: 'degraded' }),
+    body: (id) => JSON.stringify({ status: 'degraded', seq: id }),
     headers: (id) => ({ 'x-delivery-id': id }),
     sign: (body, secret) => ({ 'x-acme-signature': `sig=${hmac('sha512', secret, body).toString('base64')}` }),
     signsBody: true,
@@ -191,7 +192,7 @@ const CASES: readonly ProviderCase[] = [
     header: 'Authorization',
     missingCode: 'missing_credentials',
     wrongCode: 'invalid_credentials',
-    body: () => JSON.stringify({ status: 'down' }),
+    body: (id) => JSON.stringify({ status: 'down', seq: id }),
     headers: (id) => ({ 'x-delivery-id': id }),
     sign: (_body, secret) => ({ authorization: `Basic ${Buffer.from(`alice:${secret}`).toString('base64')}` }),
     signsBody: false,

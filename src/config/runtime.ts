@@ -37,6 +37,12 @@ export interface SourceRuntime {
   /** `<source>_sl1_<field>` values with variables, rendered per item over `sl1Fields`. */
   readonly sl1FieldTemplates: readonly Sl1FieldTemplate[];
   readonly maxConcurrent: number | undefined;
+  /**
+   * `<source>_dedup`: what makes a request a duplicate within dedup_window. `id`: the provider's delivery id;
+   * `body`: a digest of the raw body; `both` (the default with a secret): either. Signatures of GitHub, Shopify and
+   * Jira cover the body only, so a captured body re-sent with another delivery id is still a replay.
+   */
+  readonly dedupBy: 'id' | 'body' | 'both';
   /** Items, event and delivery id of a request: the provider's, or `<source>_split/_event/_id`. */
   readonly reading: SourceReading;
 }
@@ -173,8 +179,14 @@ function compileSource(name: string, settings: Settings, issues: ConfigIssue[], 
     sl1Fields,
     sl1FieldTemplates,
     maxConcurrent: fromSetting(value('max_concurrent'), parsePositiveInt, 'a whole number above 0'),
+    dedupBy: fromSetting(value('dedup'), parseDedupBy, 'one of id, body, both') ?? (secrets.length > 0 ? 'both' : 'id'),
     reading: compileSourceReading(provider, readingOverrides(value, issues)),
   });
+}
+
+function parseDedupBy(text: string): 'id' | 'body' | 'both' | undefined {
+  const word = text.trim().toLowerCase();
+  return word === 'id' || word === 'body' || word === 'both' ? word : undefined;
 }
 
 /**

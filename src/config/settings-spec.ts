@@ -177,6 +177,7 @@ export type GlobalSettings = { readonly [K in SettingsKey]: SpecValue<(typeof SE
  */
 export const SOURCE_SETTING_DOCS = {
   max_concurrent: 'Deliveries of this source in flight at once (within max_worker_threads).',
+  dedup: 'What makes a request a duplicate within dedup_window: id (the delivery id), body (a digest of the raw body) or both; default both when the source has a secret, id otherwise.',
   provider: 'Built-in provider rules this source follows when its name is not the provider name (github-enterprise_provider = github).',
   secret: 'Signing secret, token or shared secret; a source with a secret never accepts an unsigned request.',
   secret_previous: 'A second accepted secret, for rotation.',

@@ -13,10 +13,10 @@ import { fsyncDirectory, isNotFound, writeAll } from '../store/fs-util.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { decodeAddRecord, encodeJournalRecord, type RecordPlace } from './journal-record.js';
 import { copyRecords, readAt } from './record-copy.js';
-import type { Journal, JournalHealth, JournalStats } from './journal-types.js';
+import type { Journal, JournalHealth, JournalStats, SeenKey } from './journal-types.js';
 
 interface Item {
-  readonly op: 'add' | 'done';
+  readonly op: 'add' | 'done' | 'seen';
   readonly id: string;
   readonly line: string;
 }
@@ -45,6 +45,8 @@ export interface FileJournalInit {
   readonly fileBytes: number;
   readonly compactAfterBytes: number;
   readonly logger: StoreLogger | undefined;
+  /** Seen delivery keys to carry into a rewritten file (compaction, a deleted journal). */
+  readonly seenEntries?: (() => Iterable<readonly [string, number]>) | undefined;
 }
 
 /** While writes fail, one probe record (a done for no alert: ignored on recovery) is tried this often. */
@@ -60,6 +62,7 @@ export class FileJournal implements Journal {
   readonly #committer: GroupCommit<Item>;
   readonly #live: Map<string, RecordPlace>;
   readonly #reads = new Set<Promise<unknown>>();
+  readonly #seenEntries: FileJournalInit['seenEntries'];
   #handle: FileHandle;
   #liveBytes = 0;
   #fileBytes: number;
@@ -87,6 +90,7 @@ export class FileJournal implements Journal {
     this.#compactAfterBytes = init.compactAfterBytes;
     this.#nextCompactionAt = init.compactAfterBytes;
     this.#logger = init.logger;
+    this.#seenEntries = init.seenEntries;
     this.#committer = new GroupCommit<Item>({
       flush: (items, isDurable) => this.#flush(items, isDurable),
       onBatchEnd: () => this.#maintain(),
@@ -107,13 +111,17 @@ export class FileJournal implements Journal {
     return { writable: false, error: this.#failure === undefined ? this.#unavailable().message : String(this.#failure) };
   }
 
-  append(alerts: Alert | readonly Alert[]): Promise<void> {
+  append(alerts: Alert | readonly Alert[], seen: readonly SeenKey[] = []): Promise<void> {
     if (this.#state === 'closing' || this.#state === 'closed') return Promise.reject(this.#unavailable());
     const list: readonly Alert[] = 'id' in alerts ? [alerts as Alert] : (alerts as readonly Alert[]);
     // Pushed in one tick, so they share one batch and one promise.
     let written = Promise.resolve();
     for (const alert of list) {
       written = this.#committer.push({ op: 'add', id: alert.id, line: encodeJournalRecord({ op: 'add', alert }) }, this.#isSync);
+    }
+    // Same tick, same batch: the keys are durable exactly when their alerts are.
+    for (const { key, at } of seen) {
+      written = this.#committer.push({ op: 'seen', id: key, line: encodeJournalRecord({ op: 'seen', key, at }) }, this.#isSync);
     }
     return written;
   }
@@ -195,7 +203,7 @@ export class FileJournal implements Journal {
           this.#liveBytes += length;
           added.push(item.id);
         }
-      } else {
+      } else if (item.op === 'done') {
         const place = this.#live.get(item.id);
         if (place !== undefined) {
           this.#live.delete(item.id);
@@ -306,10 +314,11 @@ export class FileJournal implements Journal {
       const handle = await open(tempPath, 'a+');
       try {
         const { places, bytes } = await copyRecords(this.#handle, handle, entries);
+        const seenBytes = await this.#writeSeen(handle, this.#seenLines());
         await handle.datasync();
         await rename(tempPath, this.#path);
         await fsyncDirectory(this.#dir);
-        this.#switchTo(handle, bytes, (id) => places.get(id));
+        this.#switchTo(handle, bytes + seenBytes, (id) => places.get(id));
       } catch (error) {
         await handle.close().catch(() => undefined);
         throw error;
@@ -361,7 +370,9 @@ export class FileJournal implements Journal {
   #startCompaction(): void {
     const compaction: Compaction = { entries: [...this.#live], snapshotAt: this.#fileBytes, snapshotBytes: 0, tail: [], settled: false, written: Promise.resolve() };
     const source = this.#handle;
-    compaction.written = this.#writeSnapshot(compaction, source)
+    // Taken at the batch boundary with the live set: later seen keys are in the tail.
+    const seen = this.#seenLines();
+    compaction.written = this.#writeSnapshot(compaction, source, seen)
       .catch((error: unknown) => void (compaction.error = error))
       .finally(() => {
         compaction.settled = true;
@@ -370,15 +381,30 @@ export class FileJournal implements Journal {
     this.#compaction = compaction;
   }
 
-  async #writeSnapshot(compaction: Compaction, source: FileHandle): Promise<void> {
+  async #writeSnapshot(compaction: Compaction, source: FileHandle, seen: string): Promise<void> {
     const tempPath = `${this.#path}.compact`;
     await rm(tempPath, { force: true });
     const handle = await open(tempPath, 'a+');
     compaction.handle = handle;
     const { places, bytes } = await copyRecords(source, handle, compaction.entries);
     compaction.places = places;
-    compaction.snapshotBytes = bytes;
+    compaction.snapshotBytes = bytes + (await this.#writeSeen(handle, seen));
     await handle.datasync();
+  }
+
+  /** The seen keys worth keeping, as journal lines (empty without a dedup cache). */
+  #seenLines(): string {
+    if (this.#seenEntries === undefined) return '';
+    let lines = '';
+    for (const [key, at] of this.#seenEntries()) lines += encodeJournalRecord({ op: 'seen', key, at });
+    return lines;
+  }
+
+  async #writeSeen(handle: FileHandle, lines: string): Promise<number> {
+    if (lines === '') return 0;
+    const data = Buffer.from(lines, 'utf8');
+    await writeAll(handle, data);
+    return data.length;
   }
 
   async #finishCompaction(compaction: Compaction): Promise<void> {

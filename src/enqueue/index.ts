@@ -6,6 +6,7 @@ export {
   type BacklogEntry,
   type Journal,
   type JournalHealth,
+  type SeenKey,
   type JournalDurability,
   type JournalOptions,
   type JournalRecovery,

@@ -7,6 +7,8 @@ import { crc32 } from 'node:zlib';
 
 export type JournalRecord =
   | { readonly op: 'add'; readonly alert: Alert }
+  /** A delivery key recorded as seen at `at` (epoch ms), in the same batch as its alert: dedup survives a restart. */
+  | { readonly op: 'seen'; readonly key: string; readonly at: number }
   | { readonly op: 'done'; readonly id: string };
 
 /** A line that could not be used, at its byte offset in the file. */
@@ -70,6 +72,10 @@ export function decodeJournalLine(line: Uint8Array): JournalRecord | string {
   }
   const record = parsed as { op?: unknown; id?: unknown; alert?: unknown } | null;
   if (record?.op === 'done' && typeof record.id === 'string') return { op: 'done', id: record.id };
+  if (record?.op === 'seen') {
+    const { key, at } = record as { key?: unknown; at?: unknown };
+    return typeof key === 'string' && typeof at === 'number' ? { op: 'seen', key, at } : 'seen record without key and time';
+  }
   if (record?.op === 'add') {
     const alert = parseAlert(record.alert);
     return alert ? { op: 'add', alert } : 'add record without a valid alert';
@@ -96,6 +102,12 @@ export class JournalScanner {
   readonly skipped: SkippedRecord[] = [];
   #goodEnd = 0;
   #end = 0;
+  readonly #onSeen: ((key: string, at: number) => void) | undefined;
+
+  /** `onSeen` receives each seen delivery key as read (the dedup cache bounds how many it keeps). */
+  constructor(onSeen?: (key: string, at: number) => void) {
+    this.#onSeen = onSeen;
+  }
 
   /** One line, without its newline, that starts at `offset`. */
   line(line: Uint8Array, offset: number): void {
@@ -110,6 +122,8 @@ export class JournalScanner {
     // A redelivered id keeps its first position; a done removes it whatever number of adds preceded it.
     if (result.op === 'add') {
       if (!this.live.has(result.alert.id)) this.live.set(result.alert.id, { offset, length: line.length + 1 });
+    } else if (result.op === 'seen') {
+      this.#onSeen?.(result.key, result.at);
     } else {
       this.live.delete(result.id);
     }

@@ -22,6 +22,10 @@ export interface JournalOptions {
    * `backlog`, to be read with `journal.read()` as the queue makes room. @default no bound
    */
   readonly pendingMax?: { readonly count: number; readonly bytes: number };
+  /** Each seen delivery key read back from the file, oldest first (fill the dedup cache with them). */
+  readonly onSeen?: (key: string, at: number) => void;
+  /** The seen keys still worth keeping, with their times: compaction writes them into the new file. */
+  readonly seenEntries?: () => Iterable<readonly [string, number]>;
   readonly logger?: StoreLogger;
 }
 
@@ -37,6 +41,12 @@ export interface JournalStats {
   readonly liveBytes: number;
 }
 
+/** A delivery key to remember as seen, written in the same batch (and fsync) as the alerts it came with. */
+export interface SeenKey {
+  readonly key: string;
+  readonly at: number;
+}
+
 export interface JournalHealth {
   /** False while writes fail (full disk, file deleted and not yet rewritten); a probe retries every second. */
   readonly writable: boolean;
@@ -45,7 +55,7 @@ export interface JournalHealth {
 
 export interface Journal {
   /** Resolves once the alerts are on disk (fsync'ed under durability `fsync`). Rejects with a StoreError otherwise. */
-  append(alerts: Alert | readonly Alert[]): Promise<void>;
+  append(alerts: Alert | readonly Alert[], seen?: readonly SeenKey[]): Promise<void>;
   /** Reads a journaled alert back from the file (one in `backlog`); undefined when it is no longer journaled. */
   read(id: string): Promise<Alert | undefined>;
   /** Records that an alert was delivered or dead-lettered; not awaited (a lost done means one redelivery). */

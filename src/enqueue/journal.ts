@@ -70,7 +70,7 @@ export async function openJournal(options: JournalOptions): Promise<OpenedJourna
   if (durability === 'off') return { journal: new NullJournal(), pending: [], backlog: [], recovery: { records: 0, skipped: [] } };
   const path = join(dir, fileName);
   try {
-    return await recoverJournal(path, dir, durability, compactAfterBytes, logger, options.pendingMax);
+    return await recoverJournal(path, dir, durability, compactAfterBytes, logger, options);
   } catch (error) {
     throw new StoreError('journal_open_failed', `cannot open journal ${path}: ${String(error)}; check that its directory is writable`, { cause: error });
   }
@@ -82,7 +82,7 @@ async function recoverJournal(
   durability: JournalDurability,
   compactAfterBytes: number,
   logger: StoreLogger | undefined,
-  pendingMax: JournalOptions['pendingMax'],
+  { pendingMax, onSeen, seenEntries }: JournalOptions,
 ): Promise<OpenedJournal> {
   await mkdir(dir, { recursive: true });
   // A compaction a crash interrupted: the rename never happened, so the journal itself is intact.
@@ -92,7 +92,7 @@ async function recoverJournal(
   let scan: { scanner: JournalScanner; size: number };
   let fileBytes: number;
   try {
-    scan = await scanFile(handle);
+    scan = await scanFile(handle, onSeen);
     fileBytes = scan.size;
     const { truncatedAt } = scan.scanner;
     if (truncatedAt !== undefined) {
@@ -109,7 +109,7 @@ async function recoverJournal(
   if (scanner.skipped.length > 0) {
     logger?.warn({ file: path, skipped: scanner.skipped, truncatedAt: scanner.truncatedAt }, 'journal: skipped unreadable records while recovering');
   }
-  const journal = new FileJournal({ path, dir, handle, isSync: durability === 'fsync', live: scanner.live, fileBytes, compactAfterBytes, logger });
+  const journal = new FileJournal({ path, dir, handle, isSync: durability === 'fsync', live: scanner.live, fileBytes, compactAfterBytes, logger, seenEntries });
   const pending: Alert[] = [];
   const backlog: BacklogEntry[] = [];
   let heldBytes = 0;
@@ -134,8 +134,8 @@ async function recoverJournal(
 }
 
 /** Streams the file through a scanner in 1 MiB reads; a longer line grows the buffer to fit it. */
-async function scanFile(handle: FileHandle): Promise<{ scanner: JournalScanner; size: number }> {
-  const scanner = new JournalScanner();
+async function scanFile(handle: FileHandle, onSeen: JournalOptions['onSeen']): Promise<{ scanner: JournalScanner; size: number }> {
+  const scanner = new JournalScanner(onSeen);
   let buffer = Buffer.allocUnsafe(1024 * 1024);
   let filled = 0;
   let base = 0;

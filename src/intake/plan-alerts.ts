@@ -2,6 +2,7 @@
  * Plan: the alerts an admitted request becomes, one per payload item, with their ids and dedup keys, and the
  * items skipped (no line, filtered out, already received). Reads the dedup cache; writes nothing.
  */
+import { createHash } from 'node:crypto';
 import type { SourceRuntime } from '../config/runtime.js';
 import { alertIdFor } from '../enqueue/alert-id.js';
 import type { RequestView } from '../payload/index.js';
@@ -20,6 +21,8 @@ export function planAlerts(request: IntakeRequest, view: RequestView, source: So
   }
   if (items.length === 0) return accepted(source.name, [], [{ outcome: 'ignored', event: undefined, reason: 'the body holds no item (an empty batch)' }]);
   const keys = itemKeys(source.reading, view, items);
+  // A signed body is the replay unit: the same bytes again are a duplicate whatever delivery id or header comes along.
+  const bodyKey = source.dedupBy === 'id' ? undefined : `${source.name}:body:${createHash('sha256').update(request.rawBody).digest('base64url')}`;
   items.forEach((item, index) => {
     if (typeof item !== 'object' || item === null) {
       skipped.push({ outcome: 'ignored', event: undefined, reason: `item ${index} is not a JSON object or array` });
@@ -33,9 +36,15 @@ export function planAlerts(request: IntakeRequest, view: RequestView, source: So
     const { event, ruleName } = resolved;
     const deliveryId = keys[index];
     const id = alertIdFor(source.name, deliveryId);
-    const dedupKeys = deliveryId === undefined ? [] : [id];
-    if (dedupKeys.some((key) => dedup.has(key, nowMs))) {
+    const idKeys = deliveryId === undefined || source.dedupBy === 'body' ? [] : [id];
+    const bodyKeys = bodyKey === undefined ? [] : [items.length > 1 ? `${bodyKey}#${index}` : bodyKey];
+    const dedupKeys = [...idKeys, ...bodyKeys];
+    if (idKeys.some((key) => dedup.has(key, nowMs))) {
       skipped.push({ outcome: 'duplicate', event, reason: `delivery ${truncate(deliveryId ?? '', 80)} was already received`, ruleName, id });
+      return;
+    }
+    if (bodyKeys.some((key) => dedup.has(key, nowMs))) {
+      skipped.push({ outcome: 'duplicate', event, reason: 'the same signed body was already received (a replay; see <source>_dedup)', ruleName, id });
       return;
     }
     alerts.push({

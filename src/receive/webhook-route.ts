@@ -203,16 +203,17 @@ async function enqueue(
     log.warn({ source, limit: setting, waiting: dispatcher.size, inFlight: dispatcher.inFlight, heldBytes: dispatcher.bytes, bytes }, `webhook refused: queue full (${setting})`);
     return refuseUnstored(c, source, limit === 'bytes' ? QUEUE_BYTES_FULL : QUEUE_FULL, deps, log, undefined, claim);
   }
+  const storedAt = deps.now();
+  const seen = alerts.flatMap(({ dedupKeys }) => dedupKeys.map((key) => ({ key, at: storedAt })));
   try {
-    await deps.journal.append(alerts.map((planned) => planned.alert));
+    await deps.journal.append(alerts.map((planned) => planned.alert), seen);
   } catch (error) {
     reservation.release();
     log.error({ source, err: error }, 'webhook refused: the journal could not be written; nothing was accepted');
     return refuseUnstored(c, source, JOURNAL_UNAVAILABLE, deps, log, undefined, claim);
   }
   // Durable now: from here a redelivery of these ids is a duplicate, and requests waiting on them can say so.
-  const storedAt = deps.now();
-  for (const { dedupKeys } of alerts) for (const key of dedupKeys) deps.dedup.record(key, storedAt);
+  for (const { key, at } of seen) deps.dedup.record(key, at);
   claim.stored();
   for (const planned of alerts) {
     reservation.offer(planned.alert);

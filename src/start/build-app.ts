@@ -22,6 +22,8 @@ export interface AppWiring {
   readonly journal: Storage['journal'];
   /** Alerts recovered beyond the queue's bounds, still waiting in the journal file. */
   readonly backlog: { readonly size: number };
+  /** The dedup cache the journal filled at start (seen keys persist in data_dir); built here when absent. */
+  readonly dedup?: DedupCache;
   /** Whether the dead-letter file can be written (entries that failed are retried until it can). */
   readonly deadLetterHealth?: () => DeadLetterHealth;
   readonly dispatcher: Dispatcher;
@@ -42,9 +44,9 @@ export interface AppWiring {
 export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
   const { store, journal, dispatcher, metrics, logger, isDraining } = wiring;
   const { recent, snsCertificates, deadLetterPath, startedAt, shared } = wiring;
-  // dedup_window and dedup_max_entries are restart-only settings: the cache is built once, here.
+  // dedup_window and dedup_max_entries are restart-only settings: the cache is built once, at start.
   const { settings } = store.config;
-  const dedup = new DedupCache({ windowMs: settings.dedup_window, maxEntries: settings.dedup_max_entries });
+  const dedup = wiring.dedup ?? new DedupCache({ windowMs: settings.dedup_window, maxEntries: settings.dedup_max_entries });
   return createApp({
     config: () => store.config,
     dedup,

@@ -8,6 +8,7 @@ import { createDeadLetterFile, type DeadLetterFile } from '../dead-letter/index.
 import { openJournal, type BacklogEntry, type Journal, type JournalDurability } from '../enqueue/index.js';
 import type { Alert } from '../alert.js';
 import type { Logger } from '../ops/logger.js';
+import type { DedupCache } from '../admit/index.js';
 import { acquireDataDirLock, type DataDirLock } from '../store/index.js';
 
 export interface Storage {
@@ -26,19 +27,22 @@ export interface StorageOptions {
   readonly durability: JournalDurability;
   /** Recovery holds no more in memory than the queue may (queue_max_size, queue_max_bytes). */
   readonly pendingMax: { readonly count: number; readonly bytes: number };
+  /** Seen delivery keys are read back into it at start and written from it when the journal is rewritten. */
+  readonly dedup?: DedupCache;
   readonly logger: Logger;
   /** Called with the alerts of every append that reached the journal. */
   readonly onAppended?: (alerts: readonly Alert[]) => void;
 }
 
-export async function openStorage(paths: GenHookPaths, { durability, pendingMax, logger, onAppended }: StorageOptions): Promise<Storage> {
+export async function openStorage(paths: GenHookPaths, { durability, pendingMax, dedup, logger, onAppended }: StorageOptions): Promise<Storage> {
   await mkdir(paths.dataDir, { recursive: true });
   // Before the journal is opened: a second GenHook on this data_dir would compact away the first one's alerts.
   const dataDirLock = await acquireDataDirLock(paths.dataDir);
   if (dataDirLock.tookOverFrom !== undefined) {
     logger.warn({ file: dataDirLock.path, previous: dataDirLock.tookOverFrom }, 'data_dir lock of a GenHook that is gone taken over');
   }
-  const { journal, pending, backlog, recovery } = await openJournal({ dir: paths.dataDir, durability, pendingMax, logger }).catch(async (error: unknown) => {
+  const seen = dedup === undefined ? {} : { onSeen: (key: string, at: number) => dedup.record(key, at), seenEntries: () => dedup.entries(Date.now()) };
+  const { journal, pending, backlog, recovery } = await openJournal({ dir: paths.dataDir, durability, pendingMax, logger, ...seen }).catch(async (error: unknown) => {
     await dataDirLock.release();
     throw error;
   });
@@ -63,8 +67,8 @@ function trackWrites(journal: Journal, onAppended: StorageOptions['onAppended'])
     get stats() {
       return journal.stats;
     },
-    append: async (alerts) => {
-      await journal.append(alerts);
+    append: async (alerts, seenKeys) => {
+      await journal.append(alerts, seenKeys);
       onAppended?.(Array.isArray(alerts) ? alerts : [alerts as Alert]);
     },
     read: (id) => journal.read(id),
