@@ -4,9 +4,12 @@
  * variables GENHOOK_SETTINGS/GENHOOK_WEBHOOKS; defaults ./settings.ini and ./webhooks.ini.
  */
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatConfigIssue } from './errors/index.js';
-import { exposureWarnings, loadServingConfig, resolvePaths, sl1Target } from './config/index.js';
+import { exposureWarnings, loadServingConfig, readTlsFiles, redactUrlPasswords, resolvePaths, sl1Target } from './config/index.js';
+import { BodyError } from './errors/index.js';
+import { GENHOOK_VERSION } from './ops/version.js';
 import type { RuntimeConfig } from './config/index.js';
 import { createSl1Client } from './deliver/sl1-client.js';
 import { identifySource } from './identify/index.js';
@@ -40,19 +43,68 @@ Commands:
   render <payload.json> --header 'X-GitHub-Event: push'
                                 identify the source and event from headers/body like the server does
   dlq list [--json]             show the dead-letter file
-  dlq replay (--id ID | --all)  send dead-lettered alerts to SL1 again; removes exactly those SL1 accepted
+  dlq replay (--id ID | --all) [--yes]
+                                send dead-lettered alerts to SL1 again; removes exactly those SL1 accepted
   completion bash|zsh           print a shell completion script (source <(genhook completion bash))
 
 Options:
   --settings PATH   settings file (env GENHOOK_SETTINGS, default ./settings.ini)
   --webhooks PATH   webhooks file (env GENHOOK_WEBHOOKS, default ./webhooks.ini)
   --header 'Name: value'  (render; repeatable)
+  --version         print the version
+  -h, --help        this text; genhook <command> --help for one command
 `;
 
+const COMMON = `  --settings PATH   settings file (env GENHOOK_SETTINGS, default ./settings.ini)
+  --webhooks PATH   webhooks file (env GENHOOK_WEBHOOKS, default ./webhooks.ini)
+`;
+
+/** `genhook <command> --help`: what that command does and takes. */
+const COMMAND_HELP: Readonly<Record<string, string>> = {
+  serve: `Usage: genhook serve [--settings PATH] [--webhooks PATH]\n\nRuns the webhook receiver. SIGHUP reloads the configuration (and ends an SL1 auth pause); SIGTERM drains and exits.\n\n${COMMON}`,
+  check: `Usage: genhook check [--strict] [--fixtures DIR]\n\nValidates settings.ini and webhooks.ini (every value serve would refuse, TLS files included); exit 1 on any error.\nWarns about unknown events and fields, unsigned sources on a public address, SL1 credentials over http://.\n\n  --strict          line warnings are errors\n  --fixtures DIR    payloads to check field paths against (default ./fixtures)\n${COMMON}`,
+  test: `Usage: genhook test [--update] [dir]\n\nRenders every fixture in dir (default ./fixtures) and compares with <name>.expected.json; --update writes them.\n\n${COMMON}`,
+  render: `Usage: genhook render <name> <payload.json>\n       genhook render <payload.json> --header 'X-GitHub-Event: push'\n\nPrints the message a payload renders to. name: a source (github) or source.event (github.push).\n\n  --header 'Name: value'  request header, repeatable\n${COMMON}`,
+  dlq: `Usage: genhook dlq list [--json]\n       genhook dlq replay (--id ID ... | --all) [--yes]\n\nlist: the dead-letter file. replay: sends them to SL1 again with the settings serve uses (settings file plus\nGENHOOK_*), at max_worker_threads at once, one first to check the credentials; stops at the first 401/403;\nremoves exactly those SL1 accepted. --all asks first when run in a terminal; --yes does not ask.\n\n  --id ID           a dead letter's id, repeatable\n  --all             every dead letter\n  --yes             do not ask before --all\n  --json            list: one JSON object per line\n${COMMON}`,
+  completion: `Usage: genhook completion bash|zsh\n\nPrints a shell completion script: source <(genhook completion bash)\n`,
+};
+
+/** A mistake in how genhook was called: said in one line with a pointer to --help, exit 2. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
 async function main(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) throw error;
+    throw new UsageError((error as Error).message.split('\n')[0] ?? String(error));
+  }
+  const { values, positionals } = parsed;
+  const [command, ...args] = positionals;
+  if (values.version) {
+    process.stdout.write(`genhook ${GENHOOK_VERSION}\n`);
+    return 0;
+  }
+  if (command === 'help' && args[0] !== undefined && COMMAND_HELP[args[0]] !== undefined) {
+    process.stdout.write(COMMAND_HELP[args[0]] ?? USAGE);
+    return 0;
+  }
+  if (values.help && command !== undefined && COMMAND_HELP[command] !== undefined) {
+    process.stdout.write(COMMAND_HELP[command] ?? USAGE);
+    return 0;
+  }
+  return runCommand(command, args, values);
+}
+
+function parseCommandLine(argv: readonly string[]) {
+  return parseArgs({
     args: [...argv],
     allowPositionals: true,
+    strict: true,
     options: {
       settings: { type: 'string' },
       webhooks: { type: 'string' },
@@ -64,9 +116,13 @@ async function main(argv: readonly string[]): Promise<number> {
       strict: { type: 'boolean' },
       fixtures: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'V' },
+      yes: { type: 'boolean', short: 'y' },
     },
   });
-  const [command, ...args] = positionals;
+}
+
+async function runCommand(command: string | undefined, args: readonly string[], values: ReturnType<typeof parseCommandLine>['values']): Promise<number> {
   if (values.help || command === undefined || command === 'help') {
     process.stdout.write(USAGE);
     return command === undefined && !values.help ? 2 : 0;
@@ -92,8 +148,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'dlq':
       return dlqCommand(await loadServingConfig(files).then((loaded) => loaded.config), args, values);
     default:
-      process.stderr.write(`genhook: unknown command "${command}"\n\n${USAGE}`);
-      return 2;
+      throw new UsageError(`unknown command "${command}"; commands: serve, check, test, render, dlq, completion`);
   }
 }
 
@@ -156,6 +211,8 @@ async function checkCommand(
 ): Promise<number> {
   try {
     const { config, warnings, disabled, webhooksText } = await loadServingConfig(files);
+    // serve reads them at listen time; a missing or non-PEM file is found here first.
+    await readTlsFiles(config);
     const lineWarnings = await checkLines(config, { webhooksText, fixturesDir: options.fixturesDir });
     const all = [...warnings, ...lineWarnings];
     for (const warning of all) process.stderr.write(`${options.isStrict ? 'error' : 'warning'}: ${formatConfigIssue(warning)}\n`);
@@ -188,7 +245,22 @@ async function renderCommand(config: RuntimeConfig, args: readonly string[], hea
     return 2;
   }
   const headers = parseHeaderArgs(headerArgs);
-  const body = parseJsonSafe(await readFile(file, 'utf8'), { maxDepth: config.settings.max_json_depth });
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    process.stderr.write(`genhook render: cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message}\n`);
+    return 1;
+  }
+  let body: unknown;
+  try {
+    body = parseJsonSafe(text, { maxDepth: config.settings.max_json_depth });
+  } catch (error) {
+    if (!(error instanceof BodyError)) throw error;
+    process.stderr.write(`genhook render: ${file} is not usable JSON: ${error.message}\n`);
+    return 1;
+  }
   const view: RequestView = { method: 'POST', headers, body };
 
   const sourceName = name?.split('.')[0]?.toLowerCase() ?? sourceOf(config, view);
@@ -230,7 +302,7 @@ function parseHeaderArgs(headerArgs: readonly string[]): Record<string, string> 
 async function dlqCommand(
   config: RuntimeConfig,
   args: readonly string[],
-  options: { id?: string[] | undefined; all?: boolean | undefined; json?: boolean | undefined },
+  options: ReplayFlags & { json?: boolean | undefined },
 ): Promise<number> {
   const { settings } = config;
   if (settings.redis_url !== undefined) return dlqRedisCommand(config, settings.redis_url, args, options);
@@ -250,40 +322,7 @@ async function dlqCommand(
     process.stderr.write(`${entries.length} dead-lettered alert${entries.length === 1 ? '' : 's'} in ${path}\n`);
     return 0;
   }
-  if (action === 'replay') {
-    const ids = new Set(options.id ?? []);
-    if (!options.all && ids.size === 0) {
-      process.stderr.write('genhook dlq replay: say which: --id ID (repeatable) or --all\n');
-      return 2;
-    }
-    if (!settings.sl1_api_url) {
-      process.stderr.write(`genhook dlq replay: sl1_api_url is not set in ${config.settingsFile}; nothing to send to\n`);
-      return 1;
-    }
-    const client = createSl1Client({
-      url: settings.sl1_api_url,
-      username: settings.sl1_username ?? '',
-      password: settings.sl1_password ?? '',
-      connections: 1,
-      timeoutMs: settings.sl1_timeout,
-    });
-    try {
-      const result = await replayDeadLetters({
-        path,
-        select: (entry) => options.all === true || ids.has(entry.id),
-        send: async (entry) => {
-          const response = await client.send(toAlert(entry));
-          const isAccepted = response.status >= 200 && response.status < 300;
-          process.stderr.write(`${entry.id}: SL1 answered ${response.status}${isAccepted ? '' : ` ${response.bodyExcerpt.slice(0, 120)}`}\n`);
-          return isAccepted;
-        },
-      });
-      process.stdout.write(`sent ${result.sent}, accepted ${result.accepted}, failed ${result.failed}, remaining in file ${result.remaining}\n`);
-      return result.failed > 0 ? 1 : 0;
-    } finally {
-      await client.close();
-    }
-  }
+  if (action === 'replay') return replayCommand(config, path, options);
   process.stderr.write('genhook dlq: expected "list" or "replay"\n');
   return 2;
 }
@@ -306,9 +345,11 @@ async function dlqRedisCommand(
     process.stderr.write('genhook dlq replay: say which: --id ID (repeatable) or --all\n');
     return 2;
   }
-  if (action === 'replay' && !settings.sl1_api_url) {
-    process.stderr.write(`genhook dlq replay: sl1_api_url is not set in ${config.settingsFile}; nothing to send to\n`);
-    return 1;
+  const target = sl1Target(settings);
+  const missing = target.url === undefined ? 'sl1_api_url' : target.username === '' ? 'sl1_username' : target.password === '' ? 'sl1_password' : undefined;
+  if (action === 'replay' && missing !== undefined) {
+    process.stderr.write(`genhook dlq replay: ${missing} is not set (in ${config.settingsFile} or GENHOOK_${missing.toUpperCase()}); nothing was sent\n`);
+    return 2;
   }
   const dead = await openRedisDeadLetters(url, settings.redis_prefix);
   try {
@@ -326,9 +367,9 @@ async function dlqRedisCommand(
       return 0;
     }
     const client = createSl1Client({
-      url: settings.sl1_api_url ?? '',
-      username: settings.sl1_username ?? '',
-      password: settings.sl1_password ?? '',
+      url: target.url ?? '',
+      username: target.username,
+      password: target.password,
       connections: 1,
       timeoutMs: settings.sl1_timeout,
     });
@@ -344,6 +385,10 @@ async function dlqRedisCommand(
         process.stderr.write(`${escapeForTerminal(row.entry.id)}: SL1 answered ${response.status}${isAccepted ? '' : ` ${escapeForTerminal(response.bodyExcerpt.slice(0, 120))}`}\n`);
         if (isAccepted) accepted.push(row.streamId);
         else failed++;
+        if (response.status === 401 || response.status === 403) {
+          process.stderr.write(`genhook dlq replay: SL1 refused the credentials (${response.status}): stopped so the account is not locked; fix sl1_username / sl1_password and replay again\n`);
+          break;
+        }
       }
     } finally {
       await client.close();
@@ -357,15 +402,106 @@ async function dlqRedisCommand(
   }
 }
 
+interface ReplayFlags {
+  readonly id?: string[] | undefined;
+  readonly all?: boolean | undefined;
+  readonly yes?: boolean | undefined;
+}
+
+/**
+ * As careful with the SL1 account as the server: the settings serve uses, nothing sent without a URL and
+ * credentials, one alert first to check them, the rest at max_worker_threads, and a stop at the first 401/403.
+ */
+async function replayCommand(config: RuntimeConfig, path: string, options: ReplayFlags): Promise<number> {
+  const ids = new Set(options.id ?? []);
+  if (!options.all && ids.size === 0) throw new UsageError('dlq replay: say which: --id ID (repeatable) or --all');
+  const target = sl1Target(config.settings);
+  const missing = target.url === undefined ? 'sl1_api_url' : target.username === '' ? 'sl1_username' : target.password === '' ? 'sl1_password' : undefined;
+  if (missing !== undefined) {
+    process.stderr.write(`genhook dlq replay: ${missing} is not set (in ${config.settingsFile} or GENHOOK_${missing.toUpperCase()}); nothing was sent\n`);
+    return 2;
+  }
+  const select = (entry: { id: string }) => options.all === true || ids.has(entry.id);
+  if (options.all && !options.yes && process.stdout.isTTY) {
+    const count = (await readDeadLetters(path)).entries.filter(select).length;
+    const prompt = createInterface({ input: process.stdin, output: process.stdout });
+    const answer = await prompt.question(`Send ${count} dead-lettered alert${count === 1 ? '' : 's'} to ${redactUrlPasswords(target.url ?? '')}? [y/N] `).finally(() => prompt.close());
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      process.stderr.write('genhook dlq replay: nothing sent\n');
+      return 1;
+    }
+  }
+  const concurrency = config.settings.max_worker_threads;
+  const client = createSl1Client({ url: target.url ?? '', username: target.username, password: target.password, connections: concurrency, timeoutMs: config.settings.sl1_timeout });
+  let firstAnswer: Promise<void> | undefined;
+  let refused: { status: number; detail: string } | undefined;
+  let notSent = 0;
+  try {
+    const result = await replayDeadLetters({
+      path,
+      select,
+      concurrency,
+      send: async (entry) => {
+        if (firstAnswer !== undefined) await firstAnswer;
+        if (refused !== undefined) {
+          notSent++;
+          return false;
+        }
+        let answered: (() => void) | undefined;
+        firstAnswer ??= new Promise<void>((resolve) => (answered = resolve));
+        try {
+          const response = await client.send(toAlert(entry));
+          const isAccepted = response.status >= 200 && response.status < 300;
+          if (response.status === 401 || response.status === 403) {
+            refused ??= { status: response.status, detail: response.em7Headers['x-em7-status-message'] ?? '' };
+          }
+          process.stderr.write(`${escapeForTerminal(entry.id)}: SL1 answered ${response.status}${isAccepted ? '' : ` ${escapeForTerminal(response.bodyExcerpt.slice(0, 120))}`}\n`);
+          return isAccepted;
+        } finally {
+          answered?.();
+        }
+      },
+    });
+    if (refused !== undefined) {
+      process.stderr.write(
+        `genhook dlq replay: SL1 refused the credentials (${refused.status}${refused.detail === '' ? '' : `, ${refused.detail}`}): stopped so the account is not locked; ` +
+          `${notSent} not sent. Fix sl1_username / sl1_password (or GENHOOK_SL1_PASSWORD) and replay again\n`,
+      );
+    }
+    process.stdout.write(`sent ${result.sent - notSent}, accepted ${result.accepted}, failed ${result.failed - notSent}, not sent ${notSent}, remaining in file ${result.remaining}\n`);
+    return result.failed > 0 ? 1 : 0;
+  } finally {
+    await client.close();
+  }
+}
+
+/** `genhook … | head` closes the pipe early: that is the reader's choice, not an error. */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw error;
+  });
+}
+exitQuietlyOnClosedPipe(process.stdout);
+exitQuietlyOnClosedPipe(process.stderr);
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`genhook: ${error.message}\nRun genhook --help (or genhook <command> --help) for usage.\n`);
+      process.exitCode = 2;
+      return;
+    }
     if (error instanceof ConfigError) {
       for (const issue of error.issues) process.stderr.write(`${formatConfigIssue(issue)}\n`);
       process.stderr.write('GenHook did not start: fix the configuration above (run `genhook check` to validate)\n');
     } else if (error instanceof StartError || (error instanceof StoreError && error.code === 'data_dir_locked') || (error instanceof Error && (error as { code?: unknown }).code === 'redis_unreachable')) {
+    } else if ((error as { code?: unknown } | null)?.code === 'listen_failed') {
+      process.stderr.write(`GenHook did not start: ${(error as Error).message}\n`);
+    } else if ((error instanceof StoreError && error.code === 'data_dir_locked') || (error instanceof Error && (error as { code?: unknown }).code === 'redis_unreachable')) {
       process.stderr.write(`GenHook did not start: ${(error as Error).message.replace(/^\[store\] /, '')}\n`);
     } else {
       process.stderr.write(`genhook: ${(error as Error).stack ?? String(error)}\n`);

@@ -5,4 +5,5 @@ export { compileServingConfig, loadServingConfig, readConfigText, type ServingCo
 export { watchConfigFiles, type ConfigWatcher } from './watch-config.js';
 export { redactUrlPasswords } from './redact-url.js';
 export { exposureWarnings, isLoopbackHost, sl1Target, type ExposureWarning, type Sl1Target } from './exposure.js';
+export { readTlsFiles, type TlsFiles } from './tls-files.js';
 export { resolvePaths, settingsPath, type GenHookPaths } from './paths.js';

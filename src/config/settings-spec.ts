@@ -22,18 +22,30 @@ export interface SettingSpec<T> {
   readonly isSecret?: boolean;
 }
 
+/** Node's timers hold at most 2^31-1 ms (24.8 days); a longer delay silently becomes 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const boundedDuration = (allowZero: boolean) => (text: string): number | undefined => {
+  const ms = parseDurationMs(text);
+  if (ms === undefined || ms > MAX_TIMER_MS) return undefined;
+  return ms > 0 || (allowZero && ms === 0) ? ms : undefined;
+};
+
 export const durationKind: ValueKind<number> = {
-  parse: parseDurationMs,
-  expected: 'a duration such as 30s, 500ms, 2m or 1h',
+  parse: boundedDuration(false),
+  expected: 'a duration above 0 and at most 24d, such as 30s, 500ms, 2m or 1h',
 };
 /** A duration where 0 means "never" (`sl1_auth_retry_interval = 0`). */
 export const durationOrOffKind: ValueKind<number> = {
-  parse: parseDurationMs,
-  expected: 'a duration such as 15m, 30s or 1h, or 0 for never',
+  parse: boundedDuration(true),
+  expected: 'a duration of at most 24d such as 15m, 30s or 1h, or 0',
 };
 export const sizeKind: ValueKind<number> = {
-  parse: parseSizeBytes,
-  expected: 'a size such as 1MB, 512KB or 100MB',
+  parse: (text) => {
+    const bytes = parseSizeBytes(text);
+    return bytes !== undefined && bytes > 0 ? bytes : undefined;
+  },
+  expected: 'a size above 0 such as 1MB, 512KB or 100MB',
 };
 export const booleanKind: ValueKind<boolean> = { parse: parseBoolean, expected: 'true or false' };
 export const positiveIntKind: ValueKind<number> = { parse: parsePositiveInt, expected: 'a whole number above 0' };
@@ -52,9 +64,9 @@ export const portKind: ValueKind<number> = {
 export const percentKind: ValueKind<number> = {
   parse: (text) => {
     const value = Number(text.trim().replace(/%$/, ''));
-    return text.trim() !== '' && value > 0 && value <= 100 ? value : undefined;
+    return text.trim() !== '' && Number.isInteger(value) && value > 0 && value <= 100 ? value : undefined;
   },
-  expected: 'a percentage from 1 to 100, such as 50%',
+  expected: 'a whole percentage from 1 to 100, such as 50%',
 };
 export const urlKind: ValueKind<string | undefined> = {
   parse: (text) => {
@@ -129,7 +141,7 @@ export const SETTINGS_SPEC = {
   retry_base_delay: setting(durationKind, 1000, 'First retry delay; it doubles each attempt, with jitter.'),
   retry_max_delay: setting(durationKind, 60_000, 'Longest delay between two attempts.'),
   max_alert_age: setting(durationKind, 3_600_000, 'How long an alert may wait for SL1 in all before it is dead-lettered as expired.'),
-  shutdown_grace_period: setting(durationKind, 30_000, 'On SIGTERM, time to drain queued alerts before exiting (the rest stay journaled).'),
+  shutdown_grace_period: setting(durationOrOffKind, 30_000, 'On SIGTERM, time to drain queued alerts before exiting (the rest stay journaled).'),
 
   breaker_error_threshold: setting(percentKind, 50, 'Failure rate of SL1 calls that opens the circuit breaker.'),
   breaker_volume_threshold: setting(positiveIntKind, 5, 'Calls in the window before the breaker may open.'),

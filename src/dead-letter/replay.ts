@@ -69,8 +69,10 @@ export interface ReplayOptions {
   readonly path: string;
   /** Which entries to send. */
   readonly select: (entry: DeadLetterEntry) => boolean;
-  /** Sends one entry; true when SL1 accepted it. A throw counts as not accepted. Called one at a time. */
+  /** Sends one entry; true when SL1 accepted it. A throw counts as not accepted. At most `concurrency` at a time. */
   readonly send: (entry: DeadLetterEntry) => Promise<boolean>;
+  /** Sends in flight at once. @default 1 */
+  readonly concurrency?: number;
   readonly lock?: FileLockOptions;
 }
 
@@ -89,9 +91,15 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   const selected = new Map<string, DeadLetterEntry>();
   for (const entry of entries) if (select(entry)) selected.set(deadLetterKey(entry), entry);
   const accepted = new Set<string>();
-  for (const [key, entry] of selected) {
-    if (await send(entry).catch(() => false)) accepted.add(key);
-  }
+  const waiting = [...selected];
+  const worker = async (): Promise<void> => {
+    for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
+      const [key, entry] = next;
+      if (await send(entry).catch(() => false)) accepted.add(key);
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? 1, waiting.length));
+  await Promise.all(Array.from({ length: workers }, worker));
   const failed = selected.size - accepted.size;
   if (accepted.size === 0) {
     const { entries: now } = await readDeadLetters(path);
