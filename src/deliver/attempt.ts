@@ -326,18 +326,22 @@ export class AttemptRunner {
     const durationMs = response?.durationMs ?? performance.now() - started;
     settleAuth(this.#auth, ticket, authResultOf(outcome, response), this.#o.now(), this.#o.authRetryIntervalMs);
     await this.#call('onSl1Response', { status: response?.status ?? 0, durationMs });
-    this.#logOutcome(entry, outcome, durationMs, isProbe);
+    this.#logOutcome(entry, outcome, durationMs, isProbe, response?.headers['location']);
     if (outcome.kind === 'delivered' && response !== undefined) return response;
     throw new DeliveryFailure(outcome as Exclude<Outcome, { kind: 'delivered' }>, isProbe);
   }
 
-  #logOutcome(entry: Entry, outcome: Outcome, durationMs: number, isProbe: boolean): void {
+  #logOutcome(entry: Entry, outcome: Outcome, durationMs: number, isProbe: boolean, location?: string | readonly string[]): void {
     // The common line (delivered, at info) is usually below log_level: skip building its fields.
     if (outcome.kind === 'delivered' && entry.log.isLevelEnabled?.('info') === false) return;
     const fields = { outcome: outcome.kind, attempt: entry.attempts, isProbe, durationMs: Math.round(durationMs), ...entry.last };
     delete fields.bodyExcerpt; // payload echo: kept for the dead-letter file, not for every log line
     if (fields.em7Headers !== undefined && Object.keys(fields.em7Headers).length === 0) delete fields.em7Headers;
-    if (outcome.kind === 'delivered') entry.log.info(fields, 'alert delivered to SL1');
+    if (outcome.kind === 'delivered') {
+      // "What did we send?": the text SL1's event policies match on, and where SL1 says it put it.
+      const sent = { message: entry.alert.message.slice(0, 200), ...(location === undefined ? {} : { location: String(location) }) };
+      entry.log.info({ ...fields, ...sent }, 'alert delivered to SL1');
+    }
     else if (outcome.kind === 'retryable') entry.log.warn({ ...fields, reason: outcome.reason }, 'SL1 attempt failed');
     else if (outcome.isAuth) {
       // The one error line about it is the pause's (see #onAuthState); this says what became of the alert.

@@ -154,9 +154,8 @@ function deliveryHooks({ journal, deadLetter, deadLetterRetry, metrics, logger, 
       metrics.sl1Duration.observe({ status_class: label }, durationMs / 1000);
     },
     onBreakerState: (state) => {
+      // The dispatcher logs the transition itself: one line per change.
       metrics.setBreakerState(state);
-      const level = state === 'open' ? 'warn' : 'info';
-      logger[level]({ breaker: state }, `SL1 circuit breaker ${state}`);
     },
   };
 }

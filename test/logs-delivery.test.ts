@@ -1,0 +1,42 @@
+/**
+ * Logs answer "what did we send?": the delivered line carries the message (first 200 characters), SL1's
+ * status and the Location it returned; a breaker transition is one line, not two. Real GenHook, fake SL1.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { withFakeSl1 } from './support/fake-sl1.js';
+import { startTestGenHook, waitUntil } from './support/genhook.js';
+
+test('logs - delivered line: message (first 200 characters), status, Location', () =>
+  withFakeSl1(async (sl1) => {
+    sl1.respondWith(201, { headers: { location: '/api/alert/4711' } });
+    const server = await startTestGenHook({ webhooks: 'app: text::$text$\n', settings: { sl1_api_url: sl1.url, sl1_username: 'u', sl1_password: 'p' } });
+    try {
+      const text = 'x'.repeat(250);
+      await server.post('/webhook/app', { text });
+      const delivered = () => server.logs.find((line) => line['msg'] === 'alert delivered to SL1');
+      await waitUntil(() => delivered() !== undefined, 'the delivered line');
+      assert.equal(delivered()?.['message'], 'x'.repeat(200));
+      assert.equal(delivered()?.['status'], 201);
+      assert.equal(delivered()?.['location'], '/api/alert/4711');
+    } finally {
+      await server.close();
+    }
+  }));
+
+test('logs - a breaker transition is logged once', () =>
+  withFakeSl1(async (sl1) => {
+    sl1.respondWith(503);
+    const server = await startTestGenHook({
+      webhooks: 'app: n::App $n$\n',
+      settings: { sl1_api_url: sl1.url, sl1_username: 'u', sl1_password: 'p', breaker_volume_threshold: 2, breaker_reset_timeout: '1h', retry_base_delay: '10ms', retry_max_delay: '20ms', retry_max_attempts: 10 },
+    });
+    try {
+      for (let n = 0; n < 4; n++) await server.post('/webhook/app', { n });
+      await waitUntil(() => server.genhook.dispatcher.breakerState === 'open', 'the breaker to open');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(server.logs.filter((line) => line['msg'] === 'SL1 circuit breaker open').length, 1);
+    } finally {
+      await server.close();
+    }
+  }));
