@@ -498,10 +498,9 @@ main(process.argv.slice(2)).then(
     if (error instanceof ConfigError) {
       for (const issue of error.issues) process.stderr.write(`${formatConfigIssue(issue)}\n`);
       process.stderr.write('GenHook did not start: fix the configuration above (run `genhook check` to validate)\n');
-    } else if (error instanceof StartError || (error instanceof StoreError && error.code === 'data_dir_locked') || (error instanceof Error && (error as { code?: unknown }).code === 'redis_unreachable')) {
     } else if ((error as { code?: unknown } | null)?.code === 'listen_failed') {
       process.stderr.write(`GenHook did not start: ${(error as Error).message}\n`);
-    } else if ((error instanceof StoreError && error.code === 'data_dir_locked') || (error instanceof Error && (error as { code?: unknown }).code === 'redis_unreachable')) {
+    } else if (error instanceof StartError || (error instanceof StoreError && error.code === 'data_dir_locked') || (error instanceof Error && (error as { code?: unknown }).code === 'redis_unreachable')) {
       process.stderr.write(`GenHook did not start: ${(error as Error).message.replace(/^\[store\] /, '')}\n`);
     } else {
       process.stderr.write(`genhook: ${(error as Error).stack ?? String(error)}\n`);
