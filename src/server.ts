@@ -97,7 +97,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     queueBytes: () => dispatcher.bytes,
     queueCapacityBytes: () => store.config.settings.queue_max_bytes,
     journalPending: () => journal.size,
-    workers: () => store.config.settings.max_worker_threads,
+    deliveryConcurrency: () => store.config.settings.max_worker_threads,
     sl1AuthPaused: () => dispatcher.authState.phase === 'paused',
   });
   if (!settings.sl1_api_url) logger.warn(LOG_MODE_WARNING);

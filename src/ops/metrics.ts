@@ -1,13 +1,16 @@
 /**
  * Every metric GenHook exports, created once per server on its own registry (tests run several servers in
- * one process). Label values are bounded: sources are the configured ones or `unknown`, events the ones a
- * line names or `other`, so a flood of made-up names cannot explode cardinality.
+ * one process). Label values are bounded: sources are the configured ones or `unknown`, events the names of
+ * configured lines (empty when no line applied), so a flood of made-up names cannot explode cardinality.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RELOAD_TRIGGERS } from '../config/config-store.js';
+import { deadLetterReasons } from '../dead-letter/dead-letter-file.js';
+import type { BreakerState } from '../deliver/breaker.js';
 import { GENHOOK_VERSION } from './version.js';
 
-export type BreakerStateName = 'closed' | 'half_open' | 'open';
-const DEAD_LETTER_REASONS = ['permanent', 'retries_exhausted', 'expired'] as const;
+/** The breaker states as the dispatcher names them (one list, in deliver/breaker.ts). */
+export type BreakerStateName = BreakerState;
 const BREAKER_STATE_VALUE: Readonly<Record<BreakerStateName, number>> = { closed: 0, half_open: 1, open: 2 };
 
 /** Live numbers read at scrape time rather than pushed on every change. */
@@ -18,8 +21,8 @@ export interface MetricsProbes {
   readonly queueBytes?: () => number;
   readonly queueCapacityBytes?: () => number;
   readonly journalPending: () => number;
-  /** max_worker_threads: with genhook_deliveries_in_flight, the workers' utilisation. */
-  readonly workers: () => number;
+  /** Deliveries allowed in flight at once (the max_worker_threads setting; there are no threads): with genhook_deliveries_in_flight, the utilisation. */
+  readonly deliveryConcurrency: () => number;
   /** SL1 refused the credentials and delivery is paused. */
   readonly sl1AuthPaused: () => boolean;
 }
@@ -115,7 +118,7 @@ export function createMetrics() {
       registers,
       collect(this: Gauge) {
         const current = probes;
-        if (current) this.set(current.workers());
+        if (current) this.set(current.deliveryConcurrency());
       },
     }),
     sl1AuthPaused: new Gauge({
@@ -223,7 +226,7 @@ export function createMetrics() {
         labelNames: ['result', 'trigger'] as const,
         registers,
       }),
-      ['ok', 'invalid'].flatMap((result) => ['file', 'sighup', 'admin', 'write'].map((trigger) => ({ result, trigger }))),
+      ['ok', 'invalid'].flatMap((result) => RELOAD_TRIGGERS.map((trigger) => ({ result, trigger }))),
     ),
     /** Connects the gauges to the running queue and journal (built after the metrics, which they report to). */
     attachProbes(next: MetricsProbes): void {
@@ -235,7 +238,7 @@ export function createMetrics() {
       for (const source of sources) {
         for (const limit of ['count', 'bytes']) this.queueFull.inc({ source, limit }, 0);
         for (const mode of ['sl1', 'log']) this.delivered.inc({ source, mode }, 0);
-        for (const reason of DEAD_LETTER_REASONS) this.deadLetters.inc({ source, reason }, 0);
+        for (const reason of deadLetterReasons) this.deadLetters.inc({ source, reason }, 0);
         this.retries.inc({ source }, 0);
         this.missingFields.inc({ source }, 0);
         this.renderWarnings.inc({ source }, 0);
