@@ -64,8 +64,10 @@ test('dead letters: list, open, replay to SL1, delete; recent alerts and source 
         recent.json['alerts'].map((alert: Record<string, unknown>) => [alert['id'], alert['outcome'], alert['status'], alert['attempts']]),
         [[id, 'dead_lettered', 400, 1]],
       );
-      const sources = await admin(server, 'GET', '/sources');
-      const acme = sources.json['sources'].find((source: { name: string }) => source.name === 'acme');
+      // The counter moves once the dead-letter write has resolved, a moment after the line is readable in the file.
+      const acmeOf = (answer: TestResponse) => answer.json['sources']?.find((source: { name: string }) => source.name === 'acme');
+      const sources = await until('the dead-letter count', () => admin(server, 'GET', '/sources'), (answer) => acmeOf(answer)?.counts?.deadLettered === 1);
+      const acme = acmeOf(sources);
       assert.deepEqual(acme.counts, { received: 1, queued: 1, delivered: 0, deadLettered: 1, missingFields: 0 });
       assert.match(acme.lastError.message, /dead-lettered \(permanent\)/);
       assert.equal(acme.lastError.alertId, id);
