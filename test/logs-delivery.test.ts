@@ -40,3 +40,17 @@ test('logs - a breaker transition is logged once', () =>
       await server.close();
     }
   }));
+
+test('logs - a refused webhook line carries the client address, user agent and the provider delivery id', async () => {
+  const server = await startTestGenHook({ webhooks: 'app: n::App $n$\n', settings: { app_secret: 's'.repeat(32), app_signature: 'bearer' } });
+  try {
+    const answer = await server.post('/webhook/app', { n: 1 }, { 'user-agent': 'GitHub-Hookshot/abc', 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' });
+    assert.equal(answer.status, 401);
+    const refused = server.logs.find((line) => line['msg'] === 'webhook refused');
+    assert.equal(refused?.['clientAddress'], '127.0.0.1');
+    assert.equal(refused?.['userAgent'], 'GitHub-Hookshot/abc');
+    assert.equal(refused?.['deliveryId'], '72d3162e-cc78-11e3-81ab-4c9367dc0958');
+  } finally {
+    await server.close();
+  }
+});

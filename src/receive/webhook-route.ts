@@ -64,7 +64,8 @@ async function receiveWebhook(c: Context<Env>, deps: RouteDeps): Promise<Respons
   const requestId = requestIdFrom(headerValue(incoming, 'x-request-id'));
   c.header('x-request-id', requestId);
   const sourceParam = c.req.param('source');
-  const log = lazyChild(deps.logger, { reqId: requestId });
+  // On every line about this request (made only when one is written): who sent it, which delivery it was.
+  const log = lazyChild(deps.logger, { reqId: requestId, ...senderFacts(incoming) });
 
   if (deps.isDraining()) {
     c.header('connection', 'close');
@@ -348,4 +349,23 @@ function flatHeaders(incoming: IncomingMessage): Record<string, string> {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
+}
+
+/** Headers providers put their delivery id in, so a refused webhook can be found in the provider's log. */
+const DELIVERY_ID_HEADERS = ['x-github-delivery', 'x-gitlab-event-uuid', 'x-shopify-webhook-id', 'x-pagerduty-webhook-id', 'x-amz-sns-message-id', 'x-request-id'] as const;
+
+function senderFacts(incoming: HttpBindings['incoming']): Record<string, string> {
+  const facts: Record<string, string> = {};
+  const address = incoming.socket.remoteAddress;
+  if (address !== undefined) facts['clientAddress'] = address;
+  const agent = headerValue(incoming, 'user-agent');
+  if (agent !== undefined) facts['userAgent'] = agent.slice(0, 200);
+  for (const name of DELIVERY_ID_HEADERS) {
+    const value = headerValue(incoming, name);
+    if (value !== undefined && value !== '') {
+      facts['deliveryId'] = value.slice(0, 200);
+      break;
+    }
+  }
+  return facts;
 }
