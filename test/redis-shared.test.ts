@@ -86,4 +86,21 @@ describe('GenHooks sharing one Redis', { skip: redisSkip }, () => {
       await sl1.close();
     }
   });
+  test('<source>_rate_limit holds across replicas: 3/1m over two replicas refuses the fourth with 429 + Retry-After', async () => {
+    const sl1 = await startFakeSl1();
+    const [a, b] = await replicas(redis, sl1, 2, { app_rate_limit: '3/1m' });
+    try {
+      assert.ok(a && b);
+      const statuses = [];
+      for (const [server, n] of [[a, 1], [b, 2], [a, 3], [b, 4]] as const) statuses.push((await server.post('/webhook/app', { n })).status);
+      assert.deepEqual(statuses, [202, 202, 202, 429], 'each replica alone would have allowed all four');
+      const refused = await a.post('/webhook/app', { n: 5 });
+      assert.equal(refused.status, 429);
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+      await sl1.waitFor(3);
+    } finally {
+      await Promise.all([a?.close(), b?.close()]);
+      await sl1.close();
+    }
+  });
 });

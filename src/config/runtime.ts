@@ -8,7 +8,7 @@ import { SL1_TEMPLATE_FIELDS, type Sl1FieldTemplate, type Sl1TemplateField } fro
 import { RuleSet, parseWebhooksFile } from '../rules/index.js';
 import { parseTemplate } from '../rules/parse-template.js';
 import type { LookupTables } from '../template/filters.js';
-import { SlidingWindowLimiter, parseCidrList, parseRateLimit, type IpMatcher } from '../admit/index.js';
+import { SlidingWindowLimiter, parseCidrList, parseRateLimit, type RateLimit, type IpMatcher } from '../admit/index.js';
 import { SettingError, ConfigError, type ConfigIssue } from '../errors/index.js';
 import { compileVerifier, parseSignatureSetting, type Verifier } from '../verify/index.js';
 import { loadLookupTables, type ReadTableFile } from './lookup-tables.js';
@@ -26,6 +26,8 @@ export interface SourceRuntime {
   readonly verifyReadsBody: boolean;
   /** `<source>_rate_limit`, charged per verified request (every request when the source has no verifier). */
   readonly limiter: SlidingWindowLimiter | undefined;
+  /** `<source>_rate_limit` as parsed, for the limit shared across replicas (redis_url). */
+  readonly rateLimit: RateLimit | undefined;
   /**
    * The same rate per client address, charged per request that failed verification and checked before
    * verifying: junk from one address is refused cheaply without using up the source's limit.
@@ -174,6 +176,7 @@ function compileSource(name: string, settings: Settings, issues: ConfigIssue[], 
     verify: verifier?.verify,
     verifyReadsBody: verifier?.readsBody ?? false,
     limiter: rateLimit ? new SlidingWindowLimiter(rateLimit) : undefined,
+    rateLimit,
     failedVerifications: rateLimit && verifier ? new SlidingWindowLimiter(rateLimit, { maxKeys: FAILED_VERIFICATION_ADDRESSES }) : undefined,
     isIpAllowed: compileOptional(allow?.value, parseCidrList, allow?.origin, issues),
     sl1Fields,

@@ -68,6 +68,24 @@ end
 return out
 `;
 
+/**
+ * Sliding-window log of one source's requests, on Redis' clock. KEYS: the window set. ARGV: max, window
+ * ms, a unique member. Returns 0 when charged, else the ms until the oldest entry leaves the window.
+ */
+const RATE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
+`;
+
 /** ARGV: group, consumer, ids. Resets the idle time of the ids this consumer still holds; returns those. */
 const TOUCH_SCRIPT = `
 local kept = {}
@@ -85,6 +103,7 @@ return kept
 interface Scripts {
   genhookOffer(...args: (string | number)[]): Promise<unknown>;
   genhookTouch(...args: (string | number)[]): Promise<unknown>;
+  genhookRate(key: string, max: number, windowMs: number, member: string): Promise<number>;
 }
 
 type StreamEntry = [id: string, fields: string[] | null];
@@ -106,6 +125,7 @@ export class RedisBackend implements QueueBackend {
   #claimCursor = '0-0';
   #held = new Set<string>();
   #closed = false;
+  #rateCounter = 0;
 
   constructor(options: RedisBackendOptions) {
     this.#o = options;
@@ -127,6 +147,7 @@ export class RedisBackend implements QueueBackend {
     // EVALSHA with a fallback to EVAL: the script text crosses the wire once per connection, not per alert.
     this.redis.defineCommand('genhookOffer', { lua: OFFER_SCRIPT });
     this.redis.defineCommand('genhookTouch', { lua: TOUCH_SCRIPT, numberOfKeys: 1 });
+    this.redis.defineCommand('genhookRate', { lua: RATE_SCRIPT, numberOfKeys: 1 });
     this.#blocking.on('error', () => undefined);
     // A Redis restarted without its data has no group: make it again whenever a connection comes up.
     this.redis.on('ready', () => void this.#ensureGroup().catch(() => undefined));
@@ -175,6 +196,13 @@ export class RedisBackend implements QueueBackend {
       if (id === '' && item !== undefined) duplicates.add(item.alert.id);
     });
     return { kind: 'stored', duplicates };
+  }
+
+  /** `<source>_rate_limit` across replicas (a sliding-window log per source). */
+  async chargeRate(source: string, limit: { readonly max: number; readonly windowMs: number }): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
+    const member = `${this.#o.consumer}:${++this.#rateCounter}`;
+    const waitMs = await this.#timed('rate', () => this.#scripts.genhookRate(this.keys.rate(source), limit.max, limit.windowMs, member));
+    return waitMs === 0 ? { ok: true } : { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
   }
 
   async reserve(max: number, waitMs: number): Promise<QueuedAlert[]> {

@@ -13,6 +13,8 @@ import { sendError } from './respond.js';
 
 export interface SharedQueue {
   offer(items: readonly OfferItem[]): Promise<OfferResult>;
+  /** Charges one request to the source's rate shared by every replica; the wait in seconds when over it. */
+  chargeRate(source: string, limit: { readonly max: number; readonly windowMs: number }): Promise<{ readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number }>;
 }
 
 /** How a refusal is answered; the same shape the edge's claim of delivery ids passes to waiting requests. */
@@ -30,6 +32,8 @@ export interface SharedEnqueueDeps {
   readonly record: (keys: readonly string[]) => void;
   /** Settles the edge's claim on these delivery ids, so concurrent requests with the same ids learn the outcome. */
   readonly settle: { stored(): void; failed(failure: SharedFailure): void };
+  /** `<source>_rate_limit`, held across replicas; this replica's own limiter has charged it already. */
+  readonly rateLimit?: { readonly max: number; readonly windowMs: number } | undefined;
 }
 
 const REDIS_UNAVAILABLE: SharedFailure = {
@@ -61,6 +65,18 @@ export async function enqueueShared(
     return sendError(c, failure.status, failure.code, failure.message, failure.headers ? { headers: failure.headers } : {});
   };
   try {
+    if (deps.rateLimit !== undefined) {
+      const rate = await deps.queue.chargeRate(source, deps.rateLimit);
+      if (!rate.ok) {
+        log.info({ source }, 'webhook refused: over its rate limit across replicas');
+        return refuse({
+          status: 429,
+          code: 'rate_limited',
+          message: `source ${source} is over its rate limit (${source}_rate_limit, across all replicas); retry later`,
+          headers: { 'retry-after': String(rate.retryAfterSeconds) },
+        });
+      }
+    }
     result = await deps.queue.offer(alerts.map((planned) => ({ alert: planned.alert, dedupKeys: planned.dedupKeys })));
   } catch (error) {
     log.error({ source, err: error }, 'webhook refused: Redis could not store it; nothing was accepted');

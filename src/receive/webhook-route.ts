@@ -192,7 +192,7 @@ async function enqueue(
       const at = deps.now();
       for (const key of keys) deps.dedup.record(key, at);
     };
-    return enqueueShared(c, source, alerts, skipped, { queue: deps.sharedQueue, metrics, record, settle: claim }, log);
+    return enqueueShared(c, source, alerts, skipped, { queue: deps.sharedQueue, metrics, record, settle: claim, rateLimit: deps.config().sources.get(source)?.rateLimit }, log);
   }
 
   const bytes = alerts.reduce((sum, planned) => sum + alertBytes(planned.alert), 0);
