@@ -14,7 +14,7 @@ test('genhook dlq list|replay - with redis_url they read and trim the Redis dead
   const redis = await startTestRedis();
   const sl1 = await startFakeSl1();
   sl1.reject(400, { error: 'bad aligned_resource' });
-  const server = await startTestGenHook({ webhooks: 'app: n::App alert $n$\n', settings: { sl1_api_url: sl1.url, redis_url: `redis://127.0.0.1:${redis.port}/4` } });
+  const server = await startTestGenHook({ webhooks: 'app: n::App alert $n$\n', settings: { sl1_api_url: sl1.url, sl1_username: 'genhook', sl1_password: 'secret', redis_url: `redis://127.0.0.1:${redis.port}/4` } });
   try {
     for (const n of [1, 2]) assert.equal((await server.post('/webhook/app', { n })).status, 202);
     await waitUntil(() => server.logs.filter((line) => line['msg'] === 'alert dead-lettered').length === 2, 'two dead letters');
