@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 
 /**
@@ -45,4 +46,52 @@ export function answerMemoryProbes(): void {
     process.send?.(report);
   });
   process.channel.unref();
+}
+
+/** What blocked the event loop since the last probe: its delay percentiles and the GC pauses, ms. */
+export interface StallReport {
+  readonly type: 'stalls';
+  readonly delayP99Ms: number;
+  readonly delayMaxMs: number;
+  readonly gcCount: number;
+  readonly gcMaxMs: number;
+  readonly gcTotalMs: number;
+  /** Pauses of 5 ms or more, by GC kind (minor, major, incremental, weakcb). */
+  readonly gcLongByKind: Readonly<Record<string, number>>;
+}
+
+/** Answers `{ type: 'stalls', reset }` with the event loop delay and GC pauses since the last reset. */
+export function answerStallProbes(): void {
+  if (process.channel === undefined || process.send === undefined) return;
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
+  let gc = { count: 0, maxMs: 0, totalMs: 0, longByKind: {} as Record<string, number> };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.count++;
+      gc.totalMs += entry.duration;
+      gc.maxMs = Math.max(gc.maxMs, entry.duration);
+      if (entry.duration >= 5) {
+        const kind = KINDS[((entry as { detail?: { kind?: number } }).detail)?.kind ?? 0] ?? 'other';
+        gc.longByKind[kind] = (gc.longByKind[kind] ?? 0) + 1;
+      }
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  process.on('message', (message: unknown) => {
+    if ((message as { type?: unknown } | null)?.type !== 'stalls') return;
+    const report: StallReport = {
+      type: 'stalls',
+      delayP99Ms: delay.percentile(99) / 1e6,
+      delayMaxMs: delay.max / 1e6,
+      gcCount: gc.count,
+      gcMaxMs: gc.maxMs,
+      gcTotalMs: gc.totalMs,
+      gcLongByKind: gc.longByKind,
+    };
+    delay.reset();
+    gc = { count: 0, maxMs: 0, totalMs: 0, longByKind: {} };
+    process.send?.(report);
+  });
 }

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface BenchChild {
@@ -54,14 +54,19 @@ export function runAsScript(moduleUrl: string, name: string, main: () => Promise
 }
 
 /** Starts one of the bench's own servers (fake SL1, bare server), which print `ready <port>` once listening. */
-export async function startReadyChild(name: string, script: string, args: readonly string[]): Promise<{ child: BenchChild; port: number }> {
-  const { child, readyMatch } = await spawnChild({ name, script, args, readyLine: /^ready (\d+)/ });
+export async function startReadyChild(name: string, script: string, args: readonly string[], cpus?: string): Promise<{ child: BenchChild; port: number }> {
+  const { child, readyMatch } = await spawnChild({ name, script, args, readyLine: /^ready (\d+)/, ...(cpus === undefined ? {} : { cpus }) });
   return { child, port: Number(readyMatch?.[1]) };
 }
 
 export interface SpawnOptions {
   readonly name: string;
+  /** A node script, run with this node; ignored when `command` is set. */
   readonly script: string;
+  /** Run this program instead of node (no IPC channel then; the runner's exit hooks still kill it). */
+  readonly command?: string;
+  /** CPUs to pin the process to with taskset (`'1'`, `'0-1'`); unset: the scheduler decides. */
+  readonly cpus?: string;
   readonly args?: readonly string[];
   readonly nodeArgs?: readonly string[];
   /** Resolves once this returns true for a line of stdout, or `ready()` resolves. */
@@ -72,8 +77,11 @@ export interface SpawnOptions {
 }
 
 export async function spawnChild(options: SpawnOptions): Promise<{ child: BenchChild; readyMatch: RegExpExecArray | undefined }> {
-  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])], {
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  const program = options.command ?? process.execPath;
+  const programArgs = options.command === undefined ? [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])] : [...(options.args ?? [])];
+  const [file, args] = options.cpus === undefined ? [program, programArgs] : ['taskset', ['-c', options.cpus, program, ...programArgs]];
+  const proc = spawn(file, args, {
+    stdio: options.command === undefined ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
   live.add(proc);
@@ -193,6 +201,29 @@ export function readCpuMs(pid: number): number {
     // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * CPU time of a process and everything under it, ms: its own, its reaped children's (cutime/cstime: the
+ * commands adnanh/webhook forks) and its live descendants' (GenHook's workers). NaN once it is gone.
+ */
+export function readTreeCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const own = ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    let children = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const list = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const child of list === '' ? [] : list.split(' ')) {
+        const ms = readTreeCpuMs(Number(child));
+        if (Number.isFinite(ms)) children += ms;
+      }
+    }
+    return own + children;
   } catch {
     return Number.NaN;
   }

@@ -31,6 +31,8 @@ export interface StartGenhookOptions {
   readonly config: Omit<GenhookConfig, 'port' | 'dataDir'>;
   /** Write a .cpuprofile into this folder when the child exits. */
   readonly cpuProfDir?: string;
+  /** taskset CPU list; unset: unpinned. */
+  readonly cpus?: string | undefined;
 }
 
 export function genhookCliPath(): string {
@@ -52,6 +54,7 @@ export async function startGenhook(options: StartGenhookOptions): Promise<Genhoo
       ...(options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`]),
     ],
     ready: async () => (await fetch(`${base}/health`)).status === 200,
+    ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
   });
   const metrics = async () => parseMetrics(await (await fetch(`${base}/metrics`)).text());
   const pending = async () => {

@@ -22,6 +22,11 @@ export interface GenhookConfig {
   readonly maxWorkerThreads?: number;
   /** Long enough that a paused SL1 holds its deliveries instead of timing them out. @default '30s' */
   readonly sl1Timeout?: string;
+  /** `github_dedup`; unset keeps GenHook's default (both, with a secret). */
+  readonly dedup?: 'id' | 'body' | 'both';
+  /** `workers`; unset keeps 1. More than one needs `redisUrl`. */
+  readonly workers?: 'auto' | number;
+  readonly redisUrl?: string;
 }
 
 /** Writes settings.ini; everything not named here keeps GenHook's default, so this is its real configuration. */
@@ -40,8 +45,11 @@ export function writeSettings(dir: string, config: GenhookConfig): string {
     `max_worker_threads = ${config.maxWorkerThreads ?? 50}`,
     // The bench stops its children with SIGTERM; a long drain would only slow it down.
     'shutdown_grace_period = 1s',
+    ...(config.workers === undefined ? [] : [`workers = ${config.workers}`]),
+    ...(config.redisUrl === undefined ? [] : [`redis_url = ${config.redisUrl}`]),
     '[sources]',
     `github_secret = ${config.secret}`,
+    ...(config.dedup === undefined ? [] : [`github_dedup = ${config.dedup}`]),
     '[logging]',
     // Quiet logs: the bench measures the webhook path, not a terminal.
     'log_level = warn',

@@ -2,7 +2,8 @@
  * Loaded into the GenHook child with `node --import`: ties its life to the runner and answers memory probes.
  * GenHook's own code is untouched.
  */
-import { answerMemoryProbes, exitWithParent } from './child-guard.js';
+import { answerMemoryProbes, answerStallProbes, exitWithParent } from './child-guard.js';
 
 exitWithParent();
 answerMemoryProbes();
+answerStallProbes();

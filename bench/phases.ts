@@ -3,7 +3,7 @@
  * load, so GenHook and the bare server compete with the same load generator for the same two cores.
  */
 import type { BenchChild } from './children.js';
-import { readCpuMs, readProcMemory, resetPeakRss } from './children.js';
+import { readProcMemory, readTreeCpuMs, resetPeakRss } from './children.js';
 import type { Sl1Stats } from './fake-sl1-server.js';
 import type { GenhookChild } from './genhook-child.js';
 import { median, runLoad, type LoadResult } from './load.js';
@@ -26,8 +26,10 @@ export interface Target {
   readonly port: number;
   /** Waits until earlier load is fully processed, so one round's backlog does not tax the next. */
   readonly settle?: () => Promise<void>;
-  /** The server's process, for CPU time per request. */
+  /** The server's process, for CPU time per request (with its children: workers, forked commands). */
   readonly pid?: number;
+  /** Drives one saturation round; unset: autocannon on `port`. */
+  readonly load?: (durationSec: number) => Promise<LoadResult>;
 }
 
 export interface Summary {
@@ -80,10 +82,10 @@ export async function alternateRounds(
       const target = targets[(i + round) % targets.length];
       if (target === undefined) continue;
       await target.settle?.();
-      const cpuBefore = target.pid === undefined ? Number.NaN : readCpuMs(target.pid);
-      const result = await runLoad({ port: target.port, payload, durationSec: timing.roundSec });
+      const cpuBefore = target.pid === undefined ? Number.NaN : readTreeCpuMs(target.pid);
+      const result = await (target.load?.(timing.roundSec) ?? runLoad({ port: target.port, payload, durationSec: timing.roundSec }));
       await target.settle?.();
-      const cpuUs = target.pid === undefined ? Number.NaN : ((readCpuMs(target.pid) - cpuBefore) * 1000) / Math.max(1, result.accepted);
+      const cpuUs = target.pid === undefined ? Number.NaN : ((readTreeCpuMs(target.pid) - cpuBefore) * 1000) / Math.max(1, result.accepted);
       results.get(target.label)?.push(result);
       cpu.get(target.label)?.push(cpuUs);
       log(`  round ${round + 1} ${target.label.padEnd(22)} ${result.acceptedPerSec.toFixed(0).padStart(6)} 2xx/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  CPU ${cpuUs.toFixed(0)} µs/req${describeFailures(result)}`);

@@ -42,8 +42,13 @@ const AREAS: readonly (readonly [string, RegExp])[] = [
   ['HTTP server side (node:http, hono, @hono/node-server, src/receive)', /^(node:_http|node:http|hono\/|@hono\/|src\/receive\/|node:internal\/streams|node:net|node:stream)/],
   ['metrics and logging (prom-client, pino)', /^(prom-client|pino|@pinojs|src\/ops\/|sonic-boom|tdigest|bintrees)/],
   ['crypto (HMAC)', /^node:internal\/crypto/],
+  ['socket writes (writev to the peer)', /^(node:internal\/stream_base_commons|\(writev\))/],
+  ['file I/O calls (journal write, fdatasync, stat)', /^(node:internal\/fs\/|node:fs$|\((fdatasync|fstat|stat|openFileHandle|writeBuffer|writeString|close|read)\))/],
+  ['promises and ticks', /^(node:internal\/process\/task_queues|\(runMicrotasks\))/],
+  ['startup (module loading)', /^node:internal\/(modules|bootstrap)\//],
   ['garbage collector', /^\(garbage collector\)/],
-  ['idle', /^\((idle|program)\)/],
+  ['native outside JS ((program): libuv, V8)', /^\(program\)/],
+  ['idle', /^\(idle\)/],
 ];
 
 /** Self time per function (by name and location) and per file, from a .cpuprofile, largest first. */

@@ -1,9 +1,10 @@
 /**
- * Figures → checked targets → a console table and BENCHMARKS.md. Pure apart from nothing: the runner writes.
+ * Figures → checked targets → a console table and BENCHMARKS.md. Pure: the runner writes.
  */
+import type { DrainedSummary, ProfileAreas } from './drain-phases.js';
 import type { LookupCost } from './lookup-micro.js';
-import { pairedRatio, type EndToEnd, type Summary, type WaitingMemory } from './phases.js';
-import type { LoadResult } from './load.js';
+import { pairedRatio, type Summary, type WaitingMemory } from './phases.js';
+import { pairedDrainedRatio } from './drain-phases.js';
 
 export interface Machine {
   readonly cores: number;
@@ -21,16 +22,20 @@ export interface Figures {
   readonly command: string;
   /** GenHook's entry point as run, relative to the repo. */
   readonly genhookCli: string;
+  readonly isPinned: boolean;
   readonly totalSec: number;
   readonly notes: readonly string[];
   readonly payloadBytes: number;
-  readonly ingest: { readonly genhook: Summary; readonly bare: Summary; readonly journalOff: Summary; readonly logMode: Summary };
-  readonly halfRate: { readonly rate: number; readonly genhook: Summary; readonly bare: Summary; readonly genhookBursts: LoadResult };
-  readonly endToEnd: EndToEnd;
-  readonly memory: readonly WaitingMemory[];
-  readonly payloadScaling: readonly { readonly bytes: number; readonly genhook: Summary; readonly bare: Summary }[];
-  readonly sourceScaling: readonly { readonly lines: number; readonly ruleLines: number; readonly genhook: Summary }[];
-  readonly lookup: readonly LookupCost[];
+  readonly receive: { readonly logMode: Summary; readonly bare: Summary; readonly journalOff: Summary };
+  readonly endToEnd: { readonly genhook: DrainedSummary; readonly forwarder: DrainedSummary };
+  readonly halfRate: { readonly rate: number; readonly genhook: Summary; readonly forwarder: Summary };
+  readonly allCores: { readonly workers: Summary; readonly peer: Summary; readonly redisCpuUs: number };
+  readonly profiles: readonly ProfileAreas[];
+  /** The full run only. */
+  readonly memory?: readonly WaitingMemory[];
+  readonly payloadScaling?: readonly { readonly bytes: number; readonly genhook: Summary; readonly bare: Summary }[];
+  readonly sourceScaling?: readonly { readonly lines: number; readonly ruleLines: number; readonly genhook: Summary }[];
+  readonly lookup?: readonly LookupCost[];
 }
 
 export interface Row {
@@ -48,67 +53,63 @@ const n2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 const mib = (x: number) => `${n2(x / MIB)} MiB`;
 const kib = (x: number) => `${(x / KIB).toFixed(1)} KiB`;
 
-/**
- * "Beyond its payload-independent size": fit bytes-per-alert = fixed + slope × payload over the payload sizes
- * measured; what depends on the payload, at the 7 KB payload, is slope × 7 KB.
- */
-export function payloadDependentBytes(memory: readonly WaitingMemory[], payloadBytes: number, pick: (m: WaitingMemory) => number): number {
-  const smallest = memory.reduce<WaitingMemory | undefined>((a, m) => (a === undefined || m.payloadBytes < a.payloadBytes ? m : a), undefined);
-  const largest = memory.reduce<WaitingMemory | undefined>((a, m) => (a === undefined || m.payloadBytes > a.payloadBytes ? m : a), undefined);
-  if (smallest === undefined || largest === undefined || largest.payloadBytes === smallest.payloadBytes) return Number.NaN;
-  const slope = (pick(largest) - pick(smallest)) / (largest.payloadBytes - smallest.payloadBytes);
-  return Math.max(0, slope * payloadBytes);
+/** Profile areas without idle time, each as a share of the busy time and as µs of the measured CPU per webhook. */
+export function busyAreas(p: ProfileAreas): { name: string; share: number; us: number }[] {
+  const busy = p.areas.filter((a) => a.name !== 'idle');
+  const total = busy.reduce((sum, a) => sum + a.ms, 0) || 1;
+  return busy.map((a) => ({ name: a.name, share: a.ms / total, us: (a.ms / total) * p.cpuUsPerWebhook }));
 }
 
 export function buildRows(f: Figures): Row[] {
-  const { genhook, bare, journalOff } = f.ingest;
-  const ingestRatio = pairedRatio(genhook, bare);
-  const e2eRatio = f.endToEnd.deliveredPerSec / bare.rps;
-  const journalCost = 1 - pairedRatio(genhook, journalOff);
-  const main = f.memory.find((m) => m.payloadBytes === f.payloadBytes);
-  const dependent = payloadDependentBytes(f.memory, f.payloadBytes, (m) => m.retainedBytesPerAlert);
-  const dependentPeak = payloadDependentBytes(f.memory, f.payloadBytes, (m) => m.peakBytesPerAlert);
-  const fewest = f.lookup[0];
-  const most = f.lookup.at(-1);
-  const lookupRatio = most !== undefined && fewest !== undefined ? most.nsPerLookup / fewest.nsPerLookup : Number.NaN;
-  const fewestLines = f.sourceScaling[0]?.genhook;
-  const mostLines = f.sourceScaling.at(-1)?.genhook;
-  const linesRatio = fewestLines && mostLines ? pairedRatio(mostLines, fewestLines) : Number.NaN;
+  const { logMode, bare, journalOff } = f.receive;
+  const pin = f.isPinned ? 'one core each' : 'NOT pinned (1 CPU)';
+  const receiveRatio = pairedRatio(logMode, bare);
+  const e2eRatio = pairedDrainedRatio(f.endToEnd.genhook, f.endToEnd.forwarder);
+  const allCoresRatio = pairedRatio(f.allCores.workers, f.allCores.peer);
+  const p99 = f.halfRate.genhook.p99Ms;
   const rows: Row[] = [
-    { figure: '1. Ingest, GenHook (2xx/s, median)', value: n0(genhook.rps), target: '', isMet: undefined },
-    { figure: '1. Ingest, bare node:http (2xx/s, median)', value: n0(bare.rps), target: '', isMet: undefined },
-    { figure: '1. Ingest ratio GenHook / bare (median of per-round ratios)', value: n2(ingestRatio), target: '>= 0.80', isMet: ingestRatio >= 0.8 },
-    { figure: '1. Ack latency at saturation, GenHook p50 / p99', value: `${n2(genhook.p50Ms)} / ${n2(genhook.p99Ms)} ms`, target: '', isMet: undefined },
-    { figure: '1. Ack latency at saturation, bare p50 / p99', value: `${n2(bare.p50Ms)} / ${n2(bare.p99Ms)} ms`, target: '', isMet: undefined },
-    { figure: '1. Server CPU per webhook (µs): GenHook / log mode / bare', value: `${n0(genhook.cpuUsPerRequest)} / ${n0(f.ingest.logMode.cpuUsPerRequest)} / ${n0(bare.cpuUsPerRequest)}`, target: '', isMet: undefined },
-    { figure: '1. Ingest, GenHook in log mode (no SL1 delivery; 2xx/s)', value: `${n0(f.ingest.logMode.rps)} (${n2(pairedRatio(f.ingest.logMode, bare))}× bare)`, target: '', isMet: undefined },
-    { figure: `2. p99 ack at half saturation (${n0(f.halfRate.rate)}/s, paced, median of rounds), GenHook`, value: `${n2(f.halfRate.genhook.p99Ms)} ms`, target: '< 5 ms', isMet: f.halfRate.genhook.p99Ms < 5 },
-    { figure: '2. p50 ack at half saturation (paced), GenHook', value: `${n2(f.halfRate.genhook.p50Ms)} ms`, target: '', isMet: undefined },
-    { figure: '2. p99 ack at the same rate (paced), bare', value: `${n2(f.halfRate.bare.p99Ms)} ms`, target: '', isMet: undefined },
-    { figure: '2. p99 ack at the same rate, autocannon overallRate (bursts), GenHook', value: `${n2(f.halfRate.genhookBursts.p99Ms)} ms`, target: '', isMet: undefined },
-    { figure: `3. End-to-end delivered to SL1 (alerts/s over ${n0(f.endToEnd.windowSec)} s, fsync journal)`, value: n0(f.endToEnd.deliveredPerSec), target: '', isMet: undefined },
-    { figure: '3. End-to-end / bare ingest', value: n2(e2eRatio), target: '>= 0.50', isMet: e2eRatio >= 0.5 },
-    { figure: '4. Ingest with journal off (2xx/s, median)', value: n0(journalOff.rps), target: '', isMet: undefined },
-    { figure: '4. Server CPU per webhook (µs): journal fsync / off', value: `${n0(genhook.cpuUsPerRequest)} / ${n0(journalOff.cpuUsPerRequest)}`, target: '', isMet: undefined },
-    { figure: '4. Ingest journal fsync / off', value: `${n2(1 - journalCost)} (cost ${(journalCost * 100).toFixed(1)}%)`, target: 'cost <= 15%', isMet: journalCost <= 0.15 },
-    { figure: `5. Peak RSS with ${n0(main?.waiting ?? Number.NaN)} alerts waiting`, value: main === undefined ? 'n/a' : mib(main.peakRss), target: '< 200 MiB', isMet: main === undefined ? false : main.peakRss < 200 * MIB },
-    { figure: '5. Bytes per waiting alert, (peak RSS - idle RSS) / waiting', value: main === undefined ? 'n/a' : n0(main.peakBytesPerAlert), target: '', isMet: undefined },
-    { figure: '5. Bytes per waiting alert retained (V8 heap after GC)', value: main === undefined ? 'n/a' : n0(main.retainedBytesPerAlert), target: '', isMet: undefined },
-    { figure: '5. Payload-dependent bytes per waiting alert (heap, at 7 KB)', value: n0(dependent), target: '< 2048', isMet: dependent < 2048 },
-    { figure: '5. Payload-dependent bytes per waiting alert (peak RSS, at 7 KB)', value: n0(dependentPeak), target: '', isMet: undefined },
+    { figure: `1. Receiving, ${pin}: GenHook log mode, journal fsync (2xx/s)`, value: n0(logMode.rps), target: '', isMet: undefined },
+    { figure: `1. Receiving, ${pin}: bare node:http receiver (2xx/s)`, value: n0(bare.rps), target: '', isMet: undefined },
+    { figure: '1. Receiving ratio GenHook log mode / bare receiver', value: n2(receiveRatio), target: '>= 0.70', isMet: receiveRatio >= 0.7 },
+    { figure: '1. Ack latency at saturation p50 / p99: GenHook log mode; bare', value: `${n2(logMode.p50Ms)} / ${n2(logMode.p99Ms)} ms; ${n2(bare.p50Ms)} / ${n2(bare.p99Ms)} ms`, target: '', isMet: undefined },
+    { figure: '1. Receiving, GenHook log mode with journal off (2xx/s; × fsync)', value: `${n0(journalOff.rps)} (fsync = ${n2(pairedRatio(logMode, journalOff))}× off)`, target: '', isMet: undefined },
+    { figure: `2. End to end, ${pin}: GenHook journal fsync (alerts/s reaching SL1, until drained)`, value: n0(f.endToEnd.genhook.deliveredPerSec), target: '', isMet: undefined },
+    { figure: `2. End to end, ${pin}: bare forwarder (alerts/s reaching SL1, until drained)`, value: n0(f.endToEnd.forwarder.deliveredPerSec), target: '', isMet: undefined },
+    { figure: '2. End-to-end ratio GenHook / bare forwarder', value: n2(e2eRatio), target: '>= 0.80', isMet: e2eRatio >= 0.8 },
+    { figure: '3. All cores, unpinned: GenHook workers = auto + Redis (2xx/s)', value: n0(f.allCores.workers.rps), target: '', isMet: undefined },
+    { figure: '3. All cores, unpinned: adnanh/webhook, payload-hmac-sha256, /bin/true (2xx/s)', value: n0(f.allCores.peer.rps), target: '', isMet: undefined },
+    { figure: '3. All-cores ratio GenHook workers = auto / adnanh/webhook', value: n2(allCoresRatio), target: '>= 2', isMet: allCoresRatio >= 2 },
+    { figure: `4. p99 ack at half saturation (${n0(f.halfRate.rate)}/s paced, journal fsync, delivering), GenHook`, value: `${n2(p99)} ms`, target: '< 5 ms', isMet: p99 < 5 },
+    { figure: '4. p50 ack at half saturation, GenHook; p50 / p99 bare forwarder at the same rate', value: `${n2(f.halfRate.genhook.p50Ms)} ms; ${n2(f.halfRate.forwarder.p50Ms)} / ${n2(f.halfRate.forwarder.p99Ms)} ms`, target: '', isMet: undefined },
+    { figure: '5. CPU µs per webhook, receiving: GenHook log mode / journal off / bare receiver', value: `${n0(logMode.cpuUsPerRequest)} / ${n0(journalOff.cpuUsPerRequest)} / ${n0(bare.cpuUsPerRequest)}`, target: '', isMet: undefined },
+    { figure: '5. CPU µs per alert, end to end: GenHook fsync / bare forwarder', value: `${n0(f.endToEnd.genhook.cpuUsPerAlert)} / ${n0(f.endToEnd.forwarder.cpuUsPerAlert)}`, target: '', isMet: undefined },
+    { figure: '5. CPU µs per webhook, all cores: GenHook workers (+ redis-server) / adnanh/webhook (+ /bin/true)', value: `${n0(f.allCores.workers.cpuUsPerRequest)} (+ ${n0(f.allCores.redisCpuUs)}) / ${n0(f.allCores.peer.cpuUsPerRequest)}`, target: '', isMet: undefined },
   ];
-  for (const s of f.payloadScaling) {
-    rows.push({ figure: `6. Payload ${kib(s.bytes)}: GenHook / bare (2xx/s)`, value: `${n0(s.genhook.rps)} / ${n0(s.bare.rps)} = ${n2(pairedRatio(s.genhook, s.bare))}`, target: '', isMet: undefined });
+  const memory = f.memory ?? [];
+  const main = memory.find((m) => m.payloadBytes === f.payloadBytes);
+  if (main) {
+    rows.push({ figure: `7. Peak RSS with ${n0(main.waiting)} alerts waiting`, value: mib(main.peakRss), target: '< 200 MiB', isMet: main.peakRss < 200 * MIB });
   }
-  for (const m of f.memory) {
-    rows.push({ figure: `6. Payload ${kib(m.payloadBytes)}: peak RSS, bytes/alert (RSS, heap)`, value: `${mib(m.peakRss)}, ${n0(m.peakBytesPerAlert)}, ${n0(m.retainedBytesPerAlert)}`, target: '', isMet: undefined });
+  for (const s of f.payloadScaling ?? []) {
+    rows.push({ figure: `6. Payload ${kib(s.bytes)}, receiving: GenHook log mode / bare (2xx/s), CPU µs`, value: `${n0(s.genhook.rps)} / ${n0(s.bare.rps)} = ${n2(pairedRatio(s.genhook, s.bare))}, ${n0(s.genhook.cpuUsPerRequest)} / ${n0(s.bare.cpuUsPerRequest)}`, target: '', isMet: undefined });
   }
-  for (const s of f.sourceScaling) {
-    rows.push({ figure: `6. ${s.lines} synthetic lines (+ GitHub's, ${s.ruleLines} in all): GenHook 2xx/s, CPU µs/webhook`, value: `${n0(s.genhook.rps)}, ${n0(s.genhook.cpuUsPerRequest)}`, target: '', isMet: undefined });
+  for (const m of memory) {
+    rows.push({ figure: `7. Payload ${kib(m.payloadBytes)}: peak RSS, bytes/alert (RSS, heap)`, value: `${mib(m.peakRss)}, ${n0(m.peakBytesPerAlert)}, ${n0(m.retainedBytesPerAlert)}`, target: '', isMet: undefined });
   }
-  rows.push({ figure: `6. Ingest with ${f.sourceScaling.at(-1)?.lines ?? '?'} lines / with ${f.sourceScaling[0]?.lines ?? '?'}`, value: n2(linesRatio), target: '>= 0.90 (same within noise)', isMet: linesRatio >= 0.9 });
-  for (const l of f.lookup) rows.push({ figure: `6. Identify + line lookup, ${l.lines} synthetic lines (ns/call)`, value: n0(l.nsPerLookup), target: '', isMet: undefined });
-  rows.push({ figure: '6. Lookup cost 1000 lines / 10 lines', value: n2(lookupRatio), target: '<= 1.20 (same)', isMet: lookupRatio <= 1.2 });
+  const sources = f.sourceScaling ?? [];
+  for (const s of sources) {
+    rows.push({ figure: `8. ${s.lines} synthetic lines (${s.ruleLines} in all), log mode: 2xx/s, CPU µs/webhook`, value: `${n0(s.genhook.rps)}, ${n0(s.genhook.cpuUsPerRequest)}`, target: '', isMet: undefined });
+  }
+  const fewest = sources[0]?.genhook;
+  const most = sources.at(-1)?.genhook;
+  if (fewest && most) {
+    const ratio = pairedRatio(most, fewest);
+    rows.push({ figure: `8. Receiving with ${sources.at(-1)?.lines} lines / with ${sources[0]?.lines}`, value: n2(ratio), target: '>= 0.90 (same within noise)', isMet: ratio >= 0.9 });
+  }
+  const lookup = f.lookup ?? [];
+  for (const l of lookup) rows.push({ figure: `8. Identify + line lookup, ${l.lines} synthetic lines (ns/call)`, value: n0(l.nsPerLookup), target: '', isMet: undefined });
+  const [first, last] = [lookup[0], lookup.at(-1)];
+  if (first && last) rows.push({ figure: '8. Lookup cost 1000 lines / 10 lines', value: n2(last.nsPerLookup / first.nsPerLookup), target: '<= 1.20 (same)', isMet: last.nsPerLookup / first.nsPerLookup <= 1.2 });
   return rows;
 }
 
@@ -122,24 +123,47 @@ export function formatTable(rows: readonly Row[]): string {
   return rows.map((r) => `${r.figure.padEnd(width)}  ${r.value.padStart(valueWidth)}  ${r.target.padEnd(28)} ${verdict(r)}`).join('\n');
 }
 
+function profileSection(p: ProfileAreas): string[] {
+  return [
+    `### ${p.label} (${n0(p.cpuUsPerWebhook)} µs of CPU per webhook, measured without the profiler)`,
+    '',
+    '| Area | Share of busy time | µs per webhook |',
+    '|---|---:|---:|',
+    ...busyAreas(p).map((a) => `| ${a.name} | ${(a.share * 100).toFixed(1)}% | ${n0(a.us)} |`),
+    '',
+    'Top functions by self time (share of the profile, idle included):',
+    '',
+    ...p.topFunctions.map((t) => `- ${(t.share * 100).toFixed(1)}% \`${t.name}\` ${t.where}`),
+    '',
+  ];
+}
+
 export function formatMarkdown(f: Figures, rows: readonly Row[]): string {
   const m = f.machine;
   const cell = (text: string) => text.replace(/\|/g, '\\|');
   const rounds = (s: Summary) => s.rounds.map((r) => n0(r.acceptedPerSec)).join(', ');
+  const drained = (s: DrainedSummary) => s.rounds.map((r) => `${n0(r.deliveredPerSec)} (${n0(r.delivered)} in ${n2(r.windowSec)} s${r.isComplete ? '' : ', incomplete'})`).join(', ');
   return [
     '# GenHook benchmarks',
     '',
-    'Written by `npm run bench` (bench/run.ts); every figure below comes from the run described here.',
+    'Written by `npm run bench` (bench/run.ts); every figure below comes from the one run described here.',
     '',
     `- Command: \`${f.command}\``,
     `- Machine: ${m.cores} cores (${m.model}), ${m.memoryGiB.toFixed(0)} GiB RAM, ${m.os}, Node ${m.node}`,
     `- Date: ${m.date}; whole run ${n0(f.totalSec)} s; 1-minute load average ${n2(m.loadAverage[0])} at the start, ${n2(m.loadAverage[1])} at the end (other work on the machine)`,
-    `- Load: autocannon 8 in the runner process (sharing the machine), 64 connections, pipelining 1, a signed ${n0(f.payloadBytes)}-byte GitHub push`,
-    '  (@octokit/webhooks-examples) with a unique X-GitHub-Delivery per request. GenHook, the bare server and the fake SL1 each run in',
-    '  their own child process on 127.0.0.1. Rounds alternate between servers, order rotating; figures are medians over rounds.',
-    `- GenHook: \`node ${f.genhookCli} serve --settings <tmp>/settings.ini --webhooks <webhooks.ini>\` with the repo's webhooks.ini and default settings except: 127.0.0.1, log_level = warn,`,
-    '  sl1_api_url = the fake SL1 (answers 201 at once), github_secret set, shutdown_grace_period = 1s; journal_mode = fsync (the default) unless stated;',
-    '  queue_max_size = 200000 for load rounds (a burst is absorbed, not refused), 20000 and sl1_timeout = 120s for the memory runs.',
+    `- Payload: a signed ${n0(f.payloadBytes)}-byte GitHub push (grown from @octokit/webhooks-examples), X-Hub-Signature-256 with github_secret, a unique X-GitHub-Delivery per request.`,
+    '- Dedup: the saturating load sends one fixed signed body (wrk cannot sign a body per request at this rate), so GenHook runs with `github_dedup = id`',
+    '  (the default with a secret is `both`, which would answer every repeat of the body `200 duplicate`). Delivery-id dedup stays on and is persisted with the journal.',
+    `- Per core (${f.isPinned ? 'pinned' : 'NOT pinned: fewer than 2 CPUs'}): every server under test runs alone on CPU 1 (\`taskset -c 1\`); wrk (1 thread, 64 connections), the fake SL1 and the runner`,
+    '  (paced load, polling) on CPU 0 (`taskset -c 0`). Rounds alternate between servers, order rotating; figures are medians over rounds, ratios medians of per-round ratios.',
+    '- All cores: nothing pinned; wrk 2 threads, 64 connections. GenHook with `workers = auto` (2 workers; more than one needs `redis_url`) and a local',
+    '  redis-server (AOF, appendfsync always, as README recommends) in log mode; adnanh/webhook 2.8 (Debian `webhook`) with one hook: a `payload-hmac-sha256`',
+    '  rule on X-Hub-Signature-256, `execute-command` /bin/true (it answers once the command is started).',
+    `- GenHook: \`node ${f.genhookCli} serve --settings <tmp>/settings.ini --webhooks <webhooks.ini>\` with the repo's webhooks.ini, default settings except`,
+    '  127.0.0.1, log_level = warn, github_secret, github_dedup = id, shutdown_grace_period = 1s, queue_max_size = 200000 (a saturating burst is absorbed, not refused);',
+    '  "log mode" = no sl1_api_url (alerts journaled, then logged instead of sent: the receiving side); otherwise sl1_api_url = the fake SL1 (answers 201 at once).',
+    '- Bare receiver (bench/bare-server.ts): node:http, read body, GitHub HMAC, JSON.parse, 202. Bare forwarder (bench/bare-forwarder.ts): the same, then one POST',
+    '  per webhook to the fake SL1 on an undici Pool (50 connections, keep-alive), nothing durable, no retry.',
     '',
     '| Figure | Value | Target | Verdict |',
     '|---|---:|---|---|',
@@ -147,33 +171,37 @@ export function formatMarkdown(f: Figures, rows: readonly Row[]): string {
     '',
     '## Rounds',
     '',
-    `- GenHook (fsync) 2xx/s per round: ${rounds(f.ingest.genhook)}`,
-    `- bare 2xx/s per round: ${rounds(f.ingest.bare)}`,
-    `- GenHook (journal off) 2xx/s per round: ${rounds(f.ingest.journalOff)}`,
-    `- GenHook (log mode) 2xx/s per round: ${rounds(f.ingest.logMode)}`,
-    `- Half saturation, paced, p99 per round: GenHook ${f.halfRate.genhook.rounds.map((r) => n2(r.p99Ms)).join(', ')} ms; bare ${f.halfRate.bare.rounds.map((r) => n2(r.p99Ms)).join(', ')} ms`,
-    `- End-to-end: ${n0(f.endToEnd.delivered)} alerts delivered in ${n2(f.endToEnd.windowSec)} s while the load got ${n0(f.endToEnd.ingest.accepted)} 2xx and ${n0(f.endToEnd.ingest.non2xx)} other answers`,
-    ...f.memory.map((w) => `- Waiting memory, ${n0(w.payloadBytes)}-byte payload: ${n0(w.waiting)} waiting (${w.refused} refused), idle RSS ${mib(w.idleRss)}, peak RSS ${mib(w.peakRss)}${w.isPeakReset ? '' : ' (VmHWM could not be reset: peak since start)'}, heap+external ${mib(w.idleHeap)} → ${mib(w.waitingHeap)}`),
+    `- Receiving, GenHook log mode 2xx/s per round: ${rounds(f.receive.logMode)}`,
+    `- Receiving, bare receiver 2xx/s per round: ${rounds(f.receive.bare)}`,
+    `- Receiving, GenHook log mode journal off 2xx/s per round: ${rounds(f.receive.journalOff)}`,
+    `- End to end, GenHook alerts/s per round: ${drained(f.endToEnd.genhook)}`,
+    `- End to end, bare forwarder alerts/s per round: ${drained(f.endToEnd.forwarder)}`,
+    `- All cores, GenHook workers = auto 2xx/s per round: ${rounds(f.allCores.workers)}`,
+    `- All cores, adnanh/webhook 2xx/s per round: ${rounds(f.allCores.peer)}`,
+    `- Half saturation, paced, p99 per round: GenHook ${f.halfRate.genhook.rounds.map((r) => n2(r.p99Ms)).join(', ')} ms; bare forwarder ${f.halfRate.forwarder.rounds.map((r) => n2(r.p99Ms)).join(', ')} ms`,
+    ...(f.memory ?? []).map((w) => `- Waiting memory, ${n0(w.payloadBytes)}-byte payload: ${n0(w.waiting)} waiting (${w.refused} refused), idle RSS ${mib(w.idleRss)}, peak RSS ${mib(w.peakRss)}${w.isPeakReset ? '' : ' (VmHWM could not be reset: peak since start)'}, heap+external ${mib(w.idleHeap)} → ${mib(w.waitingHeap)}`),
     '',
     '## How the figures are defined',
     '',
-    '- Ingest: 2xx answers per second at saturation (64 connections, as fast as answered). Ack latency: time from request sent to answer, 2xx only, per response.',
-    '- Ratios (GenHook / bare, journal fsync / off, 1000 / 10 lines, payload rows): the median of the ratios of rounds of the same cycle, which ran seconds apart.',
-    '- Server CPU per webhook: user + system CPU of the server process (/proc/<pid>/stat) from the start of a round until its backlog was delivered, over the 2xx count; median over rounds. Less sensitive to other load on the machine than throughput.',
-    '- Ingest, log mode: GenHook without sl1_api_url, so nothing is delivered: the receiving side alone (journal fsync still on).',
-    '- Half saturation: half of GenHook\'s median saturation throughput, sent open-loop and evenly paced (undici Pool, 64 connections; latency counted from when',
-    '  each request was due). autocannon\'s `overallRate` sends each connection\'s per-second quota back to back at the top of every second, so its',
-    '  latencies at that rate are those of a saturating burst; that figure is shown too. The bare server is driven at the same rate for reference.',
-    '- End-to-end: alerts answered 201 by the fake SL1 per second, counted from 1 s after the load started to its end.',
-    '- Waiting memory: GenHook warmed up (2,000 webhooks, delivered), full GC, idle RSS read; SL1 paused (it holds requests unanswered);',
-    '  VmHWM reset (`/proc/<pid>/clear_refs`); the webhooks posted; VmHWM read from `/proc/<pid>/status`. The heap figure is V8 heap + external after a full GC (via a preload, `--expose-gc`).',
-    '- Payload-dependent bytes per waiting alert: bytes/alert = fixed + slope × payload, fitted between the smallest and largest payload; slope × the 7 KB payload.',
-    '- Source scaling: N synthetic lines (`srcN.event_M: FIELDS::TEMPLATE`) ahead of the repo\'s GitHub lines; the lookup micro-benchmark times identifySource + eventOf + RuleSet.match in-process.',
+    '- Receiving: 2xx answers per second from wrk at saturation. Ack latency: wrk\'s per-request latency percentiles.',
+    '- End to end: wrk at saturation for the round, then the fake SL1\'s count is polled until every 2xx answered has arrived; the figure is alerts',
+    '  that reached SL1 / (time of the last arrival - start of the load). GenHook answers 202 once journaled and delivers from its queue, so a backlog builds',
+    '  during the load and is counted as it drains; the bare forwarder answers 202 and fires the POST, its backlog is undici\'s queue.',
+    '- Half saturation: half of GenHook\'s end-to-end rate (what it sustains receiving and delivering on its core), sent open-loop, evenly paced',
+    '  (undici Pool, 64 connections; latency counted from when each request was due, so a stall is not hidden). Journal fsync, delivering to the fake SL1.',
+    '- CPU µs per webhook: user + system CPU of the server process and its children (/proc/<pid>/stat, workers and forked commands included) from the',
+    '  start of a round until it was idle or drained, over the 2xx (or delivered) count; median over rounds. The least noisy figure.',
+    '- Profiles: one more saturated round of the same configuration under `--cpu-prof`; self time grouped by the profile tool\'s areas (native frames',
+    '  counted for their nearest JS caller), idle left out, shares applied to the CPU µs measured without the profiler.',
     '',
+    '## Where the CPU goes',
+    '',
+    ...f.profiles.flatMap(profileSection),
     '## Finding what stands in the way',
     '',
-    '- `node dist/bench/profile.js [seconds] [fsync|write|off] [sl1|log]`: GenHook under saturation with `--cpu-prof`; prints self time by function, file and stage.',
+    '- `node dist/bench/profile.js [seconds] [fsync|write|off] [sl1|log]`: GenHook under saturation with `--cpu-prof`; prints self time by function, file and area.',
     '- `node dist/bench/heap-snapshot.js [count]`: heap snapshots before and with `count` alerts waiting; prints what each waiting alert retains, by object kind.',
+    '- `BENCH_QUICK=1 npm run bench`: the per-core and all-cores figures with short rounds, for trying a change (not for figures).',
     ...(f.notes.length === 0 ? [] : ['', '## Notes', '', ...f.notes.map((note) => `- ${note}`)]),
     '',
   ].join('\n');
