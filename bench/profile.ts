@@ -1,7 +1,8 @@
 /**
  * `node dist/bench/profile.js [seconds] [journal_mode] [sl1|log]`: GenHook under saturation with `--cpu-prof`, then
- * the functions with the most self time, and the same grouped by file. For finding what stands between
- * GenHook and the bare server; not part of `npm run bench`.
+ * the functions with the most self time, and the same grouped by file and area. Pinned as `npm run bench` is
+ * (GenHook on CPU 1, wrk and the fake SL1 on CPU 0) on a machine with 2 CPUs or more; github_dedup = id, as
+ * the bench's fixed body needs. For finding what stands between GenHook and the bare servers.
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { runAsScript, startReadyChild } from './children.js';
 import { repoWebhooksFile, type JournalMode } from './genhook-config.js';
 import { startGenhook } from './genhook-child.js';
-import { runLoad } from './load.js';
+import { runWrk } from './wrk.js';
 import { buildSignedPush } from './payloads.js';
 
 interface ProfileNode {
@@ -116,14 +117,16 @@ async function main(): Promise<void> {
   const profDir = join(tmpRoot, 'prof');
   const secret = 'bench-github-secret';
   const payload = buildSignedPush(secret, 7 * 1024);
-  const { child: sl1, port: sl1Port } = await startReadyChild('fake-sl1', fileURLToPath(new URL('./fake-sl1-server.js', import.meta.url)), ['0']);
+  const pin = os.cpus().length >= 2 ? { server: '1', load: '0' } : undefined;
+  const { child: sl1, port: sl1Port } = await startReadyChild('fake-sl1', fileURLToPath(new URL('./fake-sl1-server.js', import.meta.url)), ['0'], pin?.load);
   try {
     const gh = await startGenhook({
-      name: 'genhook-profiled', tmpRoot, webhooksFile: repoWebhooksFile(), cpuProfDir: profDir,
-      config: { secret, ...(isLogMode ? {} : { sl1Url: `http://127.0.0.1:${sl1Port}/api/alert` }), queueMaxSize: 200_000, journalMode },
+      name: 'genhook-profiled', tmpRoot, webhooksFile: repoWebhooksFile(), cpuProfDir: profDir, cpus: pin?.server,
+      config: { secret, ...(isLogMode ? {} : { sl1Url: `http://127.0.0.1:${sl1Port}/api/alert` }), queueMaxSize: 200_000, journalMode, dedup: 'id' },
     });
-    await runLoad({ port: gh.port, payload, durationSec: 2 });
-    const result = await runLoad({ port: gh.port, payload, durationSec: seconds });
+    const load = (durationSec: number) => runWrk({ url: `http://127.0.0.1:${gh.port}/webhook/github`, payload, durationSec, ...(pin ? { cpus: pin.load } : {}) });
+    await load(2);
+    const result = await load(seconds);
     process.stdout.write(`GenHook (journal ${journalMode}, ${isLogMode ? 'log mode' : 'delivering to the fake SL1'}) ${result.acceptedPerSec.toFixed(0)} 2xx/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms\n`);
     await gh.waitDrained(20_000);
     await gh.child.stop(10_000);
