@@ -11,14 +11,15 @@ import type { Alert } from '../alert.js';
 import { StoreError, type StoreLogger } from '../store/errors.js';
 import { fsyncDirectory, isNotFound, writeAll } from '../store/fs-util.js';
 import { GroupCommit } from '../store/group-commit.js';
-import { decodeAddRecord, encodeJournalRecord, type RecordPlace } from './journal-record.js';
+import { decodeAddRecord, encodeJournalLine, encodeJournalRecord, type RecordPlace } from './journal-record.js';
 import { copyRecords, readAt } from './record-copy.js';
 import type { Journal, JournalHealth, JournalStats, SeenKey } from './journal-types.js';
 
 interface Item {
   readonly op: 'add' | 'done' | 'seen';
   readonly id: string;
-  readonly line: string;
+  /** The encoded record (encodeJournalLine): its length is its place in the file. */
+  readonly line: Buffer;
 }
 
 interface Compaction {
@@ -74,6 +75,8 @@ export class FileJournal implements Journal {
   #probe: NodeJS.Timeout | undefined;
   /** The file was found deleted or replaced and could not be rewritten yet: the next batch tries again first. */
   #isDisplaced = false;
+  /** ino and dev of `#handle`'s file, read on the first check after it was opened. */
+  #ownInode: { readonly ino: number; readonly dev: number } | undefined;
   #syncs = 0;
   #compactions = 0;
   #rehomes = 0;
@@ -117,11 +120,11 @@ export class FileJournal implements Journal {
     // Pushed in one tick, so they share one batch and one promise.
     let written = Promise.resolve();
     for (const alert of list) {
-      written = this.#committer.push({ op: 'add', id: alert.id, line: encodeJournalRecord({ op: 'add', alert }) }, this.#isSync);
+      written = this.#committer.push({ op: 'add', id: alert.id, line: encodeJournalLine({ op: 'add', alert }) }, this.#isSync);
     }
     // Same tick, same batch: the keys are durable exactly when their alerts are.
     for (const { key, at } of seen) {
-      written = this.#committer.push({ op: 'seen', id: key, line: encodeJournalRecord({ op: 'seen', key, at }) }, this.#isSync);
+      written = this.#committer.push({ op: 'seen', id: key, line: encodeJournalLine({ op: 'seen', key, at }) }, this.#isSync);
     }
     return written;
   }
@@ -130,7 +133,7 @@ export class FileJournal implements Journal {
     // After close a lost done only means one redelivery on the next start (at-least-once).
     if (this.#state === 'closing' || this.#state === 'closed') return;
     // Not durable on its own: it rides along with the next add's fsync, or close()'s.
-    this.#committer.push({ op: 'done', id, line: encodeJournalRecord({ op: 'done', id }) }, false).catch((error: unknown) => {
+    this.#committer.push({ op: 'done', id, line: encodeJournalLine({ op: 'done', id }) }, false).catch((error: unknown) => {
       this.#logger?.warn({ err: error, alertId: id }, 'journal: could not record a delivered alert; it will be redelivered after a restart');
     });
   }
@@ -178,7 +181,7 @@ export class FileJournal implements Journal {
   async #flush(items: readonly Item[], isDurable: boolean): Promise<void> {
     if (this.#state === 'failed') await this.#repair();
     if (this.#isDisplaced) await this.#rehomeOrThrow();
-    const data = Buffer.from(items.map((item) => item.line).join(''), 'utf8');
+    const data = items.length === 1 && items[0] !== undefined ? items[0].line : Buffer.concat(items.map((item) => item.line));
     try {
       await writeAll(this.#handle, data);
       if (isDurable) {
@@ -196,7 +199,7 @@ export class FileJournal implements Journal {
     let offset = batchStart;
     const added: string[] = [];
     for (const item of items) {
-      const length = Buffer.byteLength(item.line);
+      const { length } = item.line;
       if (item.op === 'add') {
         if (!this.#live.has(item.id)) {
           this.#live.set(item.id, { offset, length });
@@ -264,7 +267,7 @@ export class FileJournal implements Journal {
     this.#probe ??= setInterval(() => {
       if (this.#state === 'closing' || this.#state === 'closed') return this.#stopProbe();
       if (this.#committer.queued > 0) return;
-      this.#committer.push({ op: 'done', id: PROBE_ID, line: encodeJournalRecord({ op: 'done', id: PROBE_ID }) }, this.#isSync).catch(() => undefined);
+      this.#committer.push({ op: 'done', id: PROBE_ID, line: encodeJournalLine({ op: 'done', id: PROBE_ID }) }, this.#isSync).catch(() => undefined);
     }, PROBE_INTERVAL_MS);
     this.#probe.unref();
   }
@@ -280,10 +283,12 @@ export class FileJournal implements Journal {
     this.#probe = undefined;
   }
 
-  /** Whether the open file is still the one at the path: `deleted` (nlink 0 or nothing there) or `replaced`. */
+  /**
+   * Whether the open file is still the one at the path: `deleted` (nothing there) or `replaced`. The open file's
+   * inode is read once per handle (an open file's inode cannot be reused), so each batch costs one stat of the path.
+   */
   async #displacement(): Promise<'deleted' | 'replaced' | undefined> {
-    const own = await this.#handle.stat();
-    if (own.nlink === 0) return 'deleted';
+    const own = (this.#ownInode ??= await this.#handle.stat());
     try {
       const there = await stat(this.#path);
       return there.ino === own.ino && there.dev === own.dev ? undefined : 'replaced';
@@ -346,6 +351,7 @@ export class FileJournal implements Journal {
     }
     const old = this.#handle;
     this.#handle = handle;
+    this.#ownInode = undefined;
     this.#fileBytes = fileBytes;
     const reads = [...this.#reads];
     void Promise.allSettled(reads).then(() => old.close().catch(() => undefined));

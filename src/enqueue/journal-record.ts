@@ -41,6 +41,18 @@ export function encodeJournalRecord(record: JournalRecord): string {
   return `${formatCrc32(Buffer.from(json, 'utf8'))} ${json}\n`;
 }
 
+/** The same line as encodeJournalRecord, as bytes: the JSON is encoded to UTF-8 once, in place, on the hot path. */
+export function encodeJournalLine(record: JournalRecord): Buffer {
+  const json = JSON.stringify(record);
+  const length = Buffer.byteLength(json, 'utf8');
+  const line = Buffer.allocUnsafe(length + 10);
+  line.write(json, 9, length, 'utf8');
+  line.write(formatCrc32(line.subarray(9, 9 + length)), 0, 8, 'latin1');
+  line[8] = SPACE;
+  line[9 + length] = NEWLINE;
+  return line;
+}
+
 function isStringRecord(value: unknown): value is Record<string, string> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   return Object.values(value).every((entry) => typeof entry === 'string');
