@@ -34,10 +34,13 @@ export interface SourceError {
 /** Each entry holds at most this many characters of message: ~2 KB per entry in UTF-16. */
 export const MESSAGE_CHARS = 1000;
 
+/** As held: times as epoch ms, turned into ISO text only when listed (queued and settled run per alert). */
+type HeldAlert = Omit<RecentAlert, 'receivedAt' | 'updatedAt'> & { readonly receivedAt: number; updatedAt: number };
+
 export class RecentAlerts {
   #limit: number;
   /** Insertion order is age order: the first key is the oldest. */
-  readonly #entries = new Map<string, RecentAlert>();
+  readonly #entries = new Map<string, HeldAlert>();
   readonly #lastError = new Map<string, SourceError>();
   readonly #now: () => number;
 
@@ -58,7 +61,7 @@ export class RecentAlerts {
 
   queued(alert: Alert): void {
     const message = alert.message.length > MESSAGE_CHARS ? `${alert.message.slice(0, MESSAGE_CHARS - 1)}…` : alert.message;
-    const at = new Date(this.#now()).toISOString();
+    const at = this.#now();
     // A replayed alert comes back with its old id: it moves to the newest place.
     this.#entries.delete(alert.id);
     this.#entries.set(alert.id, {
@@ -67,7 +70,7 @@ export class RecentAlerts {
       source: alert.source,
       event: alert.event ?? null,
       message,
-      receivedAt: new Date(alert.receivedAt).toISOString(),
+      receivedAt: alert.receivedAt,
       outcome: 'queued',
       attempts: 0,
       status: null,
@@ -79,8 +82,8 @@ export class RecentAlerts {
 
   settled(alertId: string, outcome: Exclude<RecentOutcome, 'queued'>, details: { attempts?: number; status?: number | undefined; reason?: string | undefined } = {}): void {
     const entry = this.#entries.get(alertId);
-    const at = new Date(this.#now()).toISOString();
     if (entry) {
+      const at = this.#now();
       entry.outcome = outcome;
       if (details.attempts !== undefined) entry.attempts = details.attempts;
       if (details.status !== undefined) entry.status = details.status;
@@ -99,7 +102,11 @@ export class RecentAlerts {
 
   /** Newest first. */
   list(): RecentAlert[] {
-    return [...this.#entries.values()].reverse().map((entry) => ({ ...entry }));
+    return [...this.#entries.values()].reverse().map((entry) => ({
+      ...entry,
+      receivedAt: new Date(entry.receivedAt).toISOString(),
+      updatedAt: new Date(entry.updatedAt).toISOString(),
+    }));
   }
 
   #trim(): void {
