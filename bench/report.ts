@@ -53,9 +53,12 @@ const n2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 const mib = (x: number) => `${n2(x / MIB)} MiB`;
 const kib = (x: number) => `${(x / KIB).toFixed(1)} KiB`;
 
-/** Profile areas without idle time, each as a share of the busy time and as µs of the measured CPU per webhook. */
+/** Areas of a profile that are not work per webhook: waiting, and loading modules at start. */
+const NOT_PER_WEBHOOK = new Set(['idle', 'startup (module loading)']);
+
+/** Profile areas without idle time and start-up, each as a share of the busy time and as µs of the measured CPU per webhook. */
 export function busyAreas(p: ProfileAreas): { name: string; share: number; us: number }[] {
-  const busy = p.areas.filter((a) => a.name !== 'idle');
+  const busy = p.areas.filter((a) => !NOT_PER_WEBHOOK.has(a.name));
   const total = busy.reduce((sum, a) => sum + a.ms, 0) || 1;
   return busy.map((a) => ({ name: a.name, share: a.ms / total, us: (a.ms / total) * p.cpuUsPerWebhook }));
 }
@@ -192,7 +195,7 @@ export function formatMarkdown(f: Figures, rows: readonly Row[]): string {
     '- CPU µs per webhook: user + system CPU of the server process and its children (/proc/<pid>/stat, workers and forked commands included) from the',
     '  start of a round until it was idle or drained, over the 2xx (or delivered) count; median over rounds. The least noisy figure.',
     '- Profiles: one more saturated round of the same configuration under `--cpu-prof`; self time grouped by the profile tool\'s areas (native frames',
-    '  counted for their nearest JS caller), idle left out, shares applied to the CPU µs measured without the profiler.',
+    '  counted for their nearest JS caller), idle time and module loading at start left out, shares applied to the CPU µs measured without the profiler.',
     '',
     '## Where the CPU goes',
     '',

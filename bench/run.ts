@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { StallReport } from './child-guard.js';
 import { guardChildren, readTreeCpuMs, startReadyChild } from './children.js';
 import { alternateDrained, readProfileAreas, type DrainTarget, type ProfileAreas } from './drain-phases.js';
 import { countRuleLines, repoWebhooksFile, writeScaledWebhooks, writeSettings } from './genhook-config.js';
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
       { label: 'bare forwarder', pid: forwarder.child.pid, load: wrkOn(forwarder.port, payload), settle: () => waitIdle(forwarder.child.pid) },
     ];
     log('warm-up');
-    await alternateDrained(drainTargets, sl1.child, 1, 1, () => undefined);
+    await alternateDrained(drainTargets, sl1.child, isQuick ? 1 : 3, 1, () => undefined);
     log(`2. end to end, pinned, wrk: ${TIMING.e2eRounds} rounds × ${TIMING.e2eSec} s of load, each counted until its backlog drained`);
     const drained = await alternateDrained(drainTargets, sl1.child, TIMING.e2eSec, TIMING.e2eRounds, log);
     const e2eGh = drained.get('GenHook (journal fsync)');
@@ -126,9 +127,13 @@ async function main(): Promise<void> {
     const halfRate = e2eGh.deliveredPerSec / 2;
     log(`3. paced at half of GenHook's end-to-end saturation: ${halfRate.toFixed(0)}/s, ${TIMING.paced} rounds of ${TIMING.roundSec} s`);
     const paced: { genhook: LoadResult[]; forwarder: LoadResult[] } = { genhook: [], forwarder: [] };
+    const stallNotes: string[] = [];
     for (let round = 0; round < TIMING.paced; round++) {
       await ghFsync.waitDrained(30_000);
+      await ghFsync.child.ask<StallReport>({ type: 'stalls' }, 'stalls');
       const g = await runPaced({ port: ghFsync.port, payload, rate: halfRate, durationSec: TIMING.roundSec });
+      const stalls = await ghFsync.child.ask<StallReport>({ type: 'stalls' }, 'stalls');
+      stallNotes.push(`paced round ${round + 1}: GenHook p99 ${g.p99Ms.toFixed(2)} ms; its event loop delay p99 ${stalls.delayP99Ms.toFixed(1)} ms, max ${stalls.delayMaxMs.toFixed(1)} ms; ${stalls.gcCount} GC pauses, longest ${stalls.gcMaxMs.toFixed(1)} ms, ${stalls.gcTotalMs.toFixed(0)} ms in all`);
       await ghFsync.waitDrained(30_000);
       const f = await runPaced({ port: forwarder.port, payload, rate: halfRate, durationSec: TIMING.roundSec });
       await waitIdle(forwarder.child.pid);
@@ -198,7 +203,7 @@ async function main(): Promise<void> {
       genhookCli: shownPath(genhookCliPath()),
       isPinned: PIN !== undefined,
       totalSec: (performance.now() - startedAt) / 1000,
-      notes: [...new Set(notes), ...(isQuick ? ['BENCH_QUICK=1: shortened phases; not for comparison'] : [])],
+      notes: [...new Set(notes), ...stallNotes, ...(isQuick ? ['BENCH_QUICK=1: shortened phases; not for comparison'] : [])],
       payloadBytes: payload.body.length,
       receive: { logMode, bare: bareReceive, journalOff },
       endToEnd: { genhook: e2eGh, forwarder: e2eBare },
