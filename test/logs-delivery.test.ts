@@ -54,3 +54,19 @@ test('logs - a refused webhook line carries the client address, user agent and t
     await server.close();
   }
 });
+
+test('logs - in log mode "webhook queued" comes before the alert line', async () => {
+  const server = await startTestGenHook({ webhooks: 'app: n::App $n$\n' });
+  try {
+    const answer = await server.post('/webhook/app', { n: 1 });
+    assert.equal(answer.status, 202);
+    const alertLine = () => server.logs.findIndex((line) => line['msg'] === 'alert (log mode, not delivered)');
+    await waitUntil(() => alertLine() !== -1, 'the log-mode alert line');
+    const queued = server.logs.findIndex((line) => line['msg'] === 'webhook queued');
+    assert.notEqual(queued, -1, 'a "webhook queued" line');
+    assert.ok(queued < alertLine(), `"webhook queued" (line ${queued}) before the alert line (line ${alertLine()})`);
+    assert.equal(server.logs[queued]?.['alertId'], server.logs[alertLine()]?.['alertId']);
+  } finally {
+    await server.close();
+  }
+});

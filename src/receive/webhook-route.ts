@@ -218,7 +218,6 @@ async function enqueue(
   for (const { key, at } of seen) deps.dedup.record(key, at);
   claim.stored();
   for (const planned of alerts) {
-    reservation.offer(planned.alert);
     const { alert } = planned;
     metrics.webhooksReceived.inc({ source, event: planned.ruleName, outcome: 'queued', reason: '' });
     if (planned.warnings.length > 0) metrics.renderWarnings.inc({ source }, planned.warnings.length);
@@ -231,6 +230,8 @@ async function enqueue(
       else log.debug(detail, 'alert rendered with fields missing from the payload');
     }
     log.info({ alertId: alert.id, source, event: alert.event, rule: planned.ruleName }, 'webhook queued');
+    // After its "queued" line: in log mode offer() writes the alert's line synchronously.
+    reservation.offer(alert);
   }
   reservation.release();
 
