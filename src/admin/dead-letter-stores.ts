@@ -77,12 +77,12 @@ export function redisDeadLetters(backend: RedisBackend, streamKey: string): Dead
     },
     async requeue(select) {
       const { rows, chosen } = await selected(select);
-      await backend.requeueDeadLetters(chosen.map((row) => ({ id: row.id, alert: toAlert(row.entry) })));
+      await backend.requeueDeadLetters(chosen.map((row) => ({ streamId: row.streamId, alert: toAlert(row.entry) })));
       return { requeued: chosen.length, refused: 0, remaining: rows.length - chosen.length };
     },
     async remove(select) {
       const { rows, chosen } = await selected(select);
-      const removed = await backend.removeDeadLetters(chosen.map((row) => row.id));
+      const removed = await backend.removeDeadLetters(chosen.map((row) => row.streamId));
       return { removed, remaining: rows.length - removed };
     },
   };

@@ -6,6 +6,7 @@
 import type { Alert } from '../alert.js';
 import { consumerNameFor } from './consumer-name.js';
 import { QueueFeeder, type FeederLogger } from './feeder.js';
+import { redactUrl } from './redis-connection.js';
 import { createRedisBackend, type RedisBackend, type RedisObserver } from './redis-backend.js';
 
 export class SharedQueueError extends Error {
@@ -44,13 +45,5 @@ export function createFeeder(backend: RedisBackend, options: {
   return new QueueFeeder({ backend, ...options });
 }
 
-/** The URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'redis://(unparsable)';
-  }
-}
+/** The URL without its password, for messages and logs (kept here for its callers). */
+export { redactUrl };

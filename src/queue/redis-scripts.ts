@@ -1,0 +1,84 @@
+/**
+ * The Lua scripts of the Redis queue, one place: Lua only where a step must be atomic on the server
+ * (dedup recorded exactly when the alert is stored; a rate window counted and charged at once; a touch
+ * that must not take back an entry another replica claimed). defineCommand() sends each script's text
+ * once per connection (EVALSHA with a fallback to EVAL), not once per alert.
+ */
+import type { Redis } from 'ioredis';
+
+/**
+ * ARGV: max size, dedup window ms, alert count, then per alert its number of dedup keys and its payload;
+ * KEYS: the stream, then each alert's dedup keys in order. Returns `{-1}` when full, otherwise per alert
+ * its stream id, or '' when one of its keys was already set (a duplicate; nothing stored for it).
+ */
+const OFFER_SCRIPT = `
+local max = tonumber(ARGV[1])
+local count = tonumber(ARGV[3])
+if max > 0 and redis.call('XLEN', KEYS[1]) + count > max then return {-1} end
+local out = {}
+local arg = 4
+local key = 2
+for i = 1, count do
+  local keys = tonumber(ARGV[arg])
+  local payload = ARGV[arg + 1]
+  arg = arg + 2
+  local duplicate = false
+  for j = 0, keys - 1 do
+    if redis.call('EXISTS', KEYS[key + j]) == 1 then duplicate = true end
+  end
+  if duplicate then
+    out[#out + 1] = ''
+  else
+    for j = 0, keys - 1 do redis.call('SET', KEYS[key + j], '1', 'PX', ARGV[2]) end
+    out[#out + 1] = redis.call('XADD', KEYS[1], '*', 'a', payload)
+  end
+  key = key + keys
+end
+return out
+`;
+
+/**
+ * Sliding-window log of one source's requests, on Redis' clock. KEYS: the window set. ARGV: max, window
+ * ms, a unique member. Returns 0 when charged, else the ms until the oldest entry leaves the window.
+ */
+const RATE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
+`;
+
+/** ARGV: group, consumer, ids. Resets the idle time of the ids this consumer still holds; returns those. */
+const TOUCH_SCRIPT = `
+local kept = {}
+for i = 3, #ARGV do
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
+  if p[1] and p[1][2] == ARGV[2] then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    kept[#kept + 1] = ARGV[i]
+  end
+end
+return kept
+`;
+
+/** The commands defineQueueScripts() adds to a connection. */
+export interface QueueScripts {
+  /** KEYS count first, then the keys, then ARGV (see OFFER_SCRIPT). */
+  genhookOffer(...args: (string | number)[]): Promise<(string | number)[]>;
+  genhookTouch(stream: string, group: string, consumer: string, ...ids: string[]): Promise<string[]>;
+  genhookRate(key: string, max: number, windowMs: number, member: string): Promise<number>;
+}
+
+export function defineQueueScripts(redis: Redis): QueueScripts {
+  redis.defineCommand('genhookOffer', { lua: OFFER_SCRIPT });
+  redis.defineCommand('genhookTouch', { lua: TOUCH_SCRIPT, numberOfKeys: 1 });
+  redis.defineCommand('genhookRate', { lua: RATE_SCRIPT, numberOfKeys: 1 });
+  return redis as unknown as QueueScripts;
+}
