@@ -86,6 +86,25 @@ describe('GenHooks sharing one Redis', { skip: redisSkip }, () => {
       await sl1.close();
     }
   });
+  test('the shared queue answers and notes an accepted alert as the journal does: x-request-id on the 202, its hole logged and counted', async () => {
+    const sl1 = await startFakeSl1();
+    const [a] = await replicas(redis, sl1, 1);
+    try {
+      assert.ok(a);
+      const answer = await a.post('/webhook/app', { other: 1 }, { 'x-request-id': 'req-hole-1' });
+      assert.equal(answer.status, 202, answer.text);
+      assert.equal(answer.headers.get('x-request-id'), 'req-hole-1');
+      assert.deepEqual(Object.keys(answer.json), ['id', 'source', 'event', 'status']);
+      const hole = a.logs.find((line) => line['msg'] === 'alert rendered with fields missing from the payload');
+      assert.ok(hole, 'the hole is logged at info on the shared queue too');
+      assert.deepEqual(hole['missing'], ['n']);
+      assert.equal((await scrape(a.url)).value('genhook_template_missing_fields_total', { source: 'app' }), 1);
+      await sl1.waitFor(1);
+    } finally {
+      await a?.close();
+      await sl1.close();
+    }
+  });
   test('<source>_rate_limit holds across replicas: 3/1m over two replicas refuses the fourth with 429 + Retry-After', async () => {
     const sl1 = await startFakeSl1();
     const [a, b] = await replicas(redis, sl1, 2, { app_rate_limit: '3/1m' });

@@ -9,7 +9,8 @@ import type { Metrics } from '../ops/metrics.js';
 import { mountConsoleRoutes } from './console-route.js';
 import { describeRoute, mountApiDocs, ROUTE_DOCS } from './openapi.js';
 import { sendError } from './respond.js';
-import { mountWebhookRoutes, type WebhookDeps } from './webhook-route.js';
+import type { WebhookDeps } from './webhook-deps.js';
+import { mountWebhookRoutes } from './webhook-route.js';
 
 export interface ReadinessReport {
   readonly isReady: boolean;
