@@ -1,4 +1,6 @@
-import { SettingError } from '../errors/index.js';
+import { optionChecks, SettingError, type OptionChecks } from '../errors/index.js';
+
+const checkOption: OptionChecks = optionChecks((message) => new SettingError('invalid_option', message));
 
 /**
  * @example new DedupCache({ windowMs: 3_600_000, maxEntries: 100_000 })
@@ -22,12 +24,8 @@ export class DedupCache {
   readonly #seenAt = new Map<string, number>();
 
   constructor({ windowMs, maxEntries }: DedupOptions) {
-    if (!Number.isFinite(windowMs) || windowMs <= 0) {
-      throw new SettingError('invalid_option', `Expected \`windowMs\` to be a positive finite number, got \`${windowMs}\` (${typeof windowMs})`);
-    }
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-      throw new SettingError('invalid_option', `Expected \`maxEntries\` to be a positive integer, got \`${maxEntries}\` (${typeof maxEntries})`);
-    }
+    checkOption.positiveNumber('windowMs', windowMs);
+    checkOption.positiveInteger('maxEntries', maxEntries);
     this.#windowMs = windowMs;
     this.#maxEntries = maxEntries;
   }

@@ -1,4 +1,6 @@
-import { SettingError } from '../errors/index.js';
+import { optionChecks, SettingError, type OptionChecks } from '../errors/index.js';
+
+const checkOption: OptionChecks = optionChecks((message) => new SettingError('invalid_rate_limit', message));
 
 /**
  * How many requests a key may make per window.
@@ -66,12 +68,8 @@ export class SlidingWindowLimiter {
    *   bounded when keys come from the network (client addresses). @default unbounded
    */
   constructor({ max, windowMs }: RateLimit, { maxKeys = Number.POSITIVE_INFINITY }: { readonly maxKeys?: number } = {}) {
-    if (!Number.isSafeInteger(max) || max < 1) {
-      throw new SettingError('invalid_rate_limit', `Expected \`max\` to be a positive integer, got \`${max}\` (${typeof max})`);
-    }
-    if (!Number.isSafeInteger(windowMs) || windowMs <= 0) {
-      throw new SettingError('invalid_rate_limit', `Expected \`windowMs\` to be a positive integer, got \`${windowMs}\` (${typeof windowMs})`);
-    }
+    checkOption.positiveInteger('max', max);
+    checkOption.positiveInteger('windowMs', windowMs);
     this.#max = max;
     this.#windowMs = windowMs;
     this.#maxKeys = maxKeys;

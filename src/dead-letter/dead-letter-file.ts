@@ -6,7 +6,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Alert } from '../alert.js';
-import { StoreError } from '../store/errors.js';
+import { checkStoreOption, StoreError } from '../store/errors.js';
 import { withFileLock, type FileLockOptions } from '../store/file-lock.js';
 import { fsyncDirectory, writeAll } from '../store/fs-util.js';
 import { GroupCommit } from '../store/group-commit.js';
@@ -86,9 +86,7 @@ export interface DeadLetterFile {
 
 export function createDeadLetterFile(options: DeadLetterFileOptions): DeadLetterFile {
   const { path, durability = 'fsync', lock = {} } = options;
-  if (typeof path !== 'string' || path === '') {
-    throw new StoreError('store_option_invalid', 'Expected `path` to be the dead-letter file path, got `' + String(path) + '`');
-  }
+  checkStoreOption.nonEmptyString('path', path, 'the dead-letter file path');
   let hasDirectory = false;
 
   async function writeBatch(lines: readonly string[], isDurable: boolean): Promise<void> {

@@ -1,3 +1,4 @@
+import { describeExpected, optionChecks, type OptionChecks } from '../errors/index.js';
 import type { Outcome } from './classify.js';
 
 /** A dispatcher or SL1 client option is unusable; the message names the option and the value given. */
@@ -6,20 +7,17 @@ export class DeliveryOptionError extends TypeError {
   readonly code = 'delivery_option_invalid';
 }
 
-/** Fixed sentence for option checks, in the p-queue manner. */
-export function describeExpected(option: string, expected: string, value: unknown): string {
-  return `Expected \`${option}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`;
-}
+/** Option checks in the common sentence (errors/option-checks.ts), throwing {@link DeliveryOptionError}. */
+const checkOption: OptionChecks = optionChecks((message) => new DeliveryOptionError(message));
 
-export function assertPositiveInteger(option: string, value: number, { allowInfinity = false } = {}): void {
-  const ok = (Number.isInteger(value) && value > 0) || (allowInfinity && value === Number.POSITIVE_INFINITY);
-  if (!ok) throw new DeliveryOptionError(describeExpected(option, 'a positive integer', value));
+export { describeExpected };
+
+export function assertPositiveInteger(option: string, value: number, options: { allowInfinity?: boolean } = {}): void {
+  checkOption.positiveInteger(option, value, options);
 }
 
 export function assertNonNegative(option: string, value: number): void {
-  if (!(Number.isFinite(value) && value >= 0)) {
-    throw new DeliveryOptionError(describeExpected(option, 'a non-negative finite number', value));
-  }
+  checkOption.nonNegative(option, value);
 }
 
 /** One failed SL1 attempt, thrown through the breaker and p-retry so both can read its classification. */

@@ -5,7 +5,7 @@
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Alert } from '../alert.js';
-import { assertPositiveNumber, StoreError, type StoreLogger } from '../store/errors.js';
+import { checkStoreOption, StoreError, type StoreLogger } from '../store/errors.js';
 import { FileJournal } from './file-journal.js';
 import {
   journalDurabilities,
@@ -50,9 +50,7 @@ class NullJournal implements Journal {
 
 function resolveDurability(options: JournalOptions): JournalDurability {
   const durability = options.durability ?? 'fsync';
-  if (!journalDurabilities.includes(durability)) {
-    throw new StoreError('store_option_invalid', `Expected \`durability\` to be one of ${journalDurabilities.join(', ')}, got \`${String(durability)}\``);
-  }
+  checkStoreOption.oneOf('durability', durability, journalDurabilities);
   return durability;
 }
 
@@ -62,10 +60,8 @@ function resolveDurability(options: JournalOptions): JournalDurability {
  */
 export async function openJournal(options: JournalOptions): Promise<OpenedJournal> {
   const { dir, fileName = 'journal.log', compactAfterBytes = 64 * 1024 * 1024, logger } = options;
-  if (typeof dir !== 'string' || dir === '') {
-    throw new StoreError('store_option_invalid', 'Expected `dir` to be a directory path for the journal, got `' + String(dir) + '`');
-  }
-  assertPositiveNumber('compactAfterBytes', compactAfterBytes);
+  checkStoreOption.nonEmptyString('dir', dir, 'a directory path for the journal');
+  checkStoreOption.positiveNumber('compactAfterBytes', compactAfterBytes);
   const durability = resolveDurability(options);
   if (durability === 'off') return { journal: new NullJournal(), pending: [], backlog: [], recovery: { records: 0, skipped: [] } };
   const path = join(dir, fileName);

@@ -8,3 +8,4 @@ export {
   type BodyPosition,
   type SettingErrorCode,
 } from './input-errors.js';
+export { describeExpected, describeValue, optionChecks, type OptionChecks, type OptionFailure } from './option-checks.js';

@@ -1,3 +1,5 @@
+import { optionChecks, type OptionChecks } from '../errors/index.js';
+
 /** Stable codes for local-storage failures; the HTTP edge maps `journal_*` to 503 (we cannot promise durability). */
 export const storeErrorCodes = [
   'journal_open_failed',
@@ -28,11 +30,5 @@ export interface StoreLogger {
   warn(details: object, message: string): void;
 }
 
-/** Validates a numeric option once, in the p-queue sentence form. */
-export function assertPositiveNumber(name: string, value: unknown): void {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return;
-  throw new StoreError(
-    'store_option_invalid',
-    `Expected \`${name}\` to be a positive finite number, got \`${String(value)}\` (${typeof value})`,
-  );
-}
+/** Option checks in the common sentence (errors/option-checks.ts), throwing StoreError `store_option_invalid`. */
+export const checkStoreOption: OptionChecks = optionChecks((message) => new StoreError('store_option_invalid', message));

@@ -1,4 +1,4 @@
-import { SettingError } from '../errors/index.js';
+import { optionChecks, SettingError, type OptionChecks } from '../errors/index.js';
 import { ACCEPTED } from './digest.js';
 import { compileBasic, compileBearer, compileMeraki } from './credential-schemes.js';
 import { compileGithub, compileHeaderHmac, compileShopify } from './hmac-schemes.js';
@@ -17,18 +17,16 @@ function fail(message: string): never {
   throw new SettingError('invalid_verifier_config', message);
 }
 
-function describe(value: unknown): string {
-  return `\`${String(value)}\` (${typeof value})`;
-}
+const checkOption: OptionChecks = optionChecks((message) => new SettingError('invalid_verifier_config', message));
 
 function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) fail(`Expected \`${name}\` to be one of ${allowed.join(', ')}, got ${describe(value)}`);
-  return value as T;
+  checkOption.oneOf(name, value, allowed);
+  return value;
 }
 
 function checkSecrets(config: VerifierConfig): void {
   const { scheme, secrets } = config;
-  if (!Array.isArray(secrets)) fail(`Expected \`secrets\` to be an array of strings, got ${describe(secrets)}`);
+  if (!Array.isArray(secrets)) checkOption.fail('secrets', 'an array of strings', secrets);
   for (const secret of secrets) {
     // The secret's value must never appear in an error message, only its type.
     if (typeof secret !== 'string' || secret === '') {
@@ -46,15 +44,13 @@ function checkSecrets(config: VerifierConfig): void {
 
 function checkTolerance(value: unknown): number {
   if (value === undefined) return DEFAULT_TOLERANCE_MS;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    fail(`Expected \`toleranceMs\` to be a positive finite number, got ${describe(value)}`);
-  }
+  checkOption.positiveNumber('toleranceMs', value);
   return value;
 }
 
 function checkHeader(value: unknown): string {
   if (typeof value !== 'string' || !HEADER_NAME.test(value)) {
-    fail(`Expected \`header\` to be an HTTP header name such as X-Hub-Signature, got ${describe(value)}`);
+    checkOption.fail('header', 'an HTTP header name such as X-Hub-Signature', value);
   }
   return value;
 }
@@ -82,7 +78,7 @@ export function compileVerifier(config: VerifierConfig): Verifier {
       return compileShopify(secrets);
     case 'hmac': {
       const prefix = config.prefix ?? '';
-      if (typeof prefix !== 'string') fail(`Expected \`prefix\` to be a string, got ${describe(prefix)}`);
+      if (typeof prefix !== 'string') checkOption.fail('prefix', 'a string', prefix);
       return compileHeaderHmac({
         headers: [checkHeader(config.header)],
         algorithm: checkOneOf('algorithm', config.algorithm ?? 'sha256', HMAC_ALGORITHMS),
@@ -97,7 +93,7 @@ export function compileVerifier(config: VerifierConfig): Verifier {
     case 'basic': {
       const { username } = config;
       if (username !== undefined && (typeof username !== 'string' || username === '' || username.includes(':'))) {
-        fail(`Expected \`username\` to be a non-empty string without ':', got ${describe(username)}`);
+        checkOption.fail('username', "a non-empty string without ':'", username);
       }
       if (username === undefined && !secrets.every((secret) => secret.includes(':'))) {
         fail('Without `username`, every secret of scheme `basic` must be written as user:password');
