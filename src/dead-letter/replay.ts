@@ -3,15 +3,15 @@
  *
  * Why a lock and not only "re-read after sending, keep what was not accepted, rename": an append that lands
  * between that re-read and the rename goes to the file being replaced and is lost, and so does one written through
- * a descriptor opened before the rename. So the rewrite (re-read + temp file + fsync + rename) holds
+ * a descriptor opened before the rename. So the rewrite (re-read + writeFileAtomic) holds
  * `<path>.lock`, which every append batch also takes; the sends themselves run without it, so a slow SL1 never
  * holds up dead-lettering.
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { deadLetterKey, type DeadLetterEntry } from './dead-letter-file.js';
+import { writeFileAtomic } from '../store/atomic-write.js';
 import { withFileLock, type FileLockOptions } from '../store/file-lock.js';
-import { fsyncDirectory, isNotFound, writeAll } from '../store/fs-util.js';
+import { isNotFound } from '../store/fs-util.js';
 
 export interface SkippedLine {
   /** 1-based line number. */
@@ -122,18 +122,6 @@ async function rewriteWithout(path: string, accepted: ReadonlySet<string>): Prom
     if (entry) remaining++;
     kept.push(`${line}\n`);
   }
-  const tempPath = `${path}.replay`;
-  const handle = await open(tempPath, 'w');
-  try {
-    await writeAll(handle, Buffer.from(kept.join(''), 'utf8'));
-    await handle.datasync();
-  } catch (error) {
-    await handle.close();
-    await rm(tempPath, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(tempPath, path);
-  await fsyncDirectory(dirname(path));
+  await writeFileAtomic(path, kept.join(''));
   return remaining;
 }

@@ -9,7 +9,8 @@
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import type { Alert } from '../alert.js';
 import { StoreError, type StoreLogger } from '../store/errors.js';
-import { fsyncDirectory, isNotFound, writeAll } from '../store/fs-util.js';
+import { replaceFile } from '../store/atomic-write.js';
+import { isNotFound, writeAll } from '../store/fs-util.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { decodeAddRecord, encodeJournalLine, encodeJournalRecord, type RecordPlace } from './journal-record.js';
 import { copyRecords, readAt } from './record-copy.js';
@@ -321,8 +322,7 @@ export class FileJournal implements Journal {
         const { places, bytes } = await copyRecords(this.#handle, handle, entries);
         const seenBytes = await this.#writeSeen(handle, this.#seenLines());
         await handle.datasync();
-        await rename(tempPath, this.#path);
-        await fsyncDirectory(this.#dir);
+        await replaceFile(tempPath, this.#path);
         this.#switchTo(handle, bytes + seenBytes, (id) => places.get(id));
       } catch (error) {
         await handle.close().catch(() => undefined);
@@ -422,7 +422,9 @@ export class FileJournal implements Journal {
     try {
       await writeAll(handle, tail);
       await handle.datasync();
-      await rename(tempPath, this.#path);
+      await replaceFile(tempPath, this.#path, {
+        onDirectorySyncError: (error) => this.#logger?.warn({ err: error, dir: this.#dir }, 'journal: could not fsync the directory after compaction'),
+      });
     } catch (error) {
       compaction.error = error;
       return this.#discard(compaction);
@@ -434,9 +436,6 @@ export class FileJournal implements Journal {
     );
     this.#nextCompactionAt = this.#compactAfterBytes;
     this.#compactions++;
-    await fsyncDirectory(this.#dir).catch((error: unknown) => {
-      this.#logger?.warn({ err: error, dir: this.#dir }, 'journal: could not fsync the directory after compaction');
-    });
   }
 
   async #discard(compaction: Compaction, isFailure = true): Promise<void> {
