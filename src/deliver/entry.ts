@@ -6,14 +6,16 @@ export interface Entry {
   readonly alert: Alert;
   /** alert.source, for the concurrency limits. */
   readonly source: string;
+  /** alert.receivedAt, for the policy's expiry. */
+  readonly receivedAt: number;
   readonly log: DeliveryLogger;
   attempts: number;
   firstAttemptAt: number | undefined;
   lastAttemptAt: number | undefined;
   /** Backoff: no attempt before this (injected clock). */
   notBefore: number;
-  /** Breaker generation in which the breaker turned this alert away; it waits for the next one. */
-  blockedGen: number;
+  /** The breaker period (between two transitions) in which the breaker turned this alert away; it waits for the next one. */
+  turnedAwayInPeriod: number;
   last: { status?: number; bodyExcerpt?: string; em7Headers?: Readonly<Record<string, string>> };
 }
 
@@ -30,7 +32,7 @@ export class AlertEntry implements Entry, DeliveryLogger {
   firstAttemptAt: number | undefined = undefined;
   lastAttemptAt: number | undefined = undefined;
   notBefore = 0;
-  blockedGen = -1;
+  turnedAwayInPeriod = -1;
   last: Entry['last'] = NOTHING_YET;
   readonly #parent: DeliveryLogger;
   #child: DeliveryLogger | undefined;
@@ -42,6 +44,10 @@ export class AlertEntry implements Entry, DeliveryLogger {
 
   get source(): string {
     return this.alert.source;
+  }
+
+  get receivedAt(): number {
+    return this.alert.receivedAt;
   }
 
   get log(): DeliveryLogger {

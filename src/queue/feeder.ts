@@ -5,6 +5,7 @@
  * It holds only a few alerts beyond its delivery slots, so the rest stay in Redis for any replica to take
  * and a replica that dies strands little until the claim idle passes.
  */
+import pRetry from 'p-retry';
 import type { Alert } from '../alert.js';
 import type { DeadLetterEntry } from '../dead-letter/index.js';
 import type { QueueBackend, QueuedAlert } from './backend.js';
@@ -96,18 +97,11 @@ export class QueueFeeder {
     this.#held.delete(alert);
     this.#wakeRoom?.();
     if (this.#lost.has(alert)) return;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await record(item);
-        return;
-      } catch (error) {
-        // Unrecorded, the alert stays pending in Redis and is delivered again after the claim idle: retry a little first.
-        if (attempt >= 3 || this.#stopped) {
-          this.#o.logger.warn({ err: error, alertId: alert.id }, 'could not record the end of a delivery in Redis; the alert may be delivered again');
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-      }
+    try {
+      // Unrecorded, the alert stays pending in Redis and is delivered again after the claim idle: retry a little first.
+      await pRetry(() => record(item), { retries: 2, minTimeout: 200, factor: 2, shouldRetry: () => !this.#stopped });
+    } catch (error) {
+      this.#o.logger.warn({ err: error, alertId: alert.id }, 'could not record the end of a delivery in Redis; the alert may be delivered again');
     }
   }
 
