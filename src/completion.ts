@@ -19,6 +19,8 @@ export type Shell = (typeof SHELLS)[number];
 
 /** Flags followed by a file path (complete file names after them). */
 const PATH_FLAGS = ['--settings', '--webhooks', '--fixtures'];
+/** Flags followed by a value that is not a file (zsh then completes nothing after them instead of the next flag). */
+const VALUE_FLAGS: Readonly<Record<string, string>> = { '--id': 'dead-letter id', '--header': 'request header' };
 
 export function completionScript(shell: Shell): string {
   return shell === 'bash' ? bashScript() : zshScript();
@@ -66,7 +68,7 @@ function zshScript(): string {
   const cases = Object.entries(COMMANDS)
     .map(([name, spec]) => {
       const subs = (spec.sub ?? []).map((sub) => `'${sub}'`).join(' ');
-      const flags = spec.flags.map((flag) => `'${flag}${PATH_FLAGS.includes(flag) ? '[file]:file:_files' : ''}'`).join(' ');
+      const flags = spec.flags.map((flag) => `'${zshFlagSpec(flag)}'`).join(' ');
       return `    ${name}) subs=(${subs}); flags=(${flags}) ;;`;
     })
     .join('\n');
@@ -97,4 +99,11 @@ else
   compdef _genhook genhook
 fi
 `;
+}
+
+/** One `_arguments` spec: a file after path flags, a described value after value flags. */
+function zshFlagSpec(flag: string): string {
+  if (PATH_FLAGS.includes(flag)) return `${flag}[file]:file:_files`;
+  const value = VALUE_FLAGS[flag];
+  return value === undefined ? flag : `${flag}[${value}]:${value}: `;
 }

@@ -207,7 +207,7 @@ test('the Dockerfile copies what exists, runs as non-root, and its command and H
   assert.equal(unhealthy, true, 'HEALTHCHECK passes with no GenHook running');
 });
 
-test('genhook completion prints scripts that parse, and bash completes commands, subcommands and flags', async (t) => {
+test('genhook completion prints scripts that parse, and bash and zsh complete commands, subcommands and flags', async (t) => {
   const bash = await runCli(['completion', 'bash']);
   assert.equal(bash.code, 0);
   const zsh = await runCli(['completion', 'zsh']);
@@ -243,4 +243,37 @@ test('genhook completion prints scripts that parse, and bash completes commands,
     return;
   }
   await run(zshPath, ['-n', '-c', zsh.stdout]);
+  // Loaded the way the README says (after compinit), it registers itself for genhook; its branches are then
+  // driven with compadd/_arguments/_files replaced by functions that print what zsh would be offered.
+  const zshDir = await mkdtemp(join(tmpdir(), 'genhook-zsh-'));
+  t.after(() => rm(zshDir, { recursive: true, force: true }));
+  const zshFile = join(zshDir, '_genhook');
+  await writeFile(zshFile, zsh.stdout);
+  const zshComplete = async (words: readonly string[]): Promise<string> => {
+    const script = [
+      'autoload -Uz compinit && compinit -u -D',
+      `source '${zshFile}'`,
+      'print -r -- "registered: $_comps[genhook]"',
+      'compadd() { [[ $1 == -- ]] && shift; print -r -- "compadd: $*" }',
+      '_arguments() { [[ $1 == -s ]] && shift; print -r -- "_arguments: $*" }',
+      '_files() { print -r -- "_files" }',
+      `words=(${words.map((word) => `'${word}'`).join(' ')}); CURRENT=${words.length}; _genhook`,
+    ].join('\n');
+    const child = spawn(zshPath, ['-f', '-c', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: zshDir } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0, `zsh failed: ${stderr}`);
+    assert.equal(stderr, '', 'zsh printed errors loading the completion');
+    assert.match(stdout, /^registered: _genhook$/m);
+    return stdout.replace(/^registered: .*\n/m, '').trim();
+  };
+  assert.equal(await zshComplete(['genhook', 'dl']), 'compadd: serve check test render dlq completion help --help');
+  assert.equal(await zshComplete(['genhook', 'dlq', '']), 'compadd: list replay');
+  const replayFlags = await zshComplete(['genhook', 'dlq', 'replay', '--a']);
+  assert.match(replayFlags, /^_arguments: .*--all/);
+  assert.match(replayFlags, / '?--id\[dead-letter id\]:dead-letter id: /);
+  assert.equal(await zshComplete(['genhook', 'serve', '--settings', 'set']), '_files');
 });
