@@ -20,6 +20,7 @@ import {
 } from './journal-types.js';
 import { fsyncDirectory } from '../store/fs-util.js';
 import { JournalScanner, scanLines } from './journal-record.js';
+import { rewritePath } from './journal-rewrite.js';
 
 /** Durability `off`: nothing touches the disk, so benchmarks can measure what the journal costs. */
 class NullJournal implements Journal {
@@ -82,7 +83,7 @@ async function recoverJournal(
 ): Promise<OpenedJournal> {
   await mkdir(dir, { recursive: true });
   // A compaction a crash interrupted: the rename never happened, so the journal itself is intact.
-  await rm(`${path}.compact`, { force: true });
+  await rm(rewritePath(path), { force: true });
   // Readable as well: alerts beyond the queue's bounds are read back from the file when there is room.
   const handle = await open(path, 'a+');
   let scan: { scanner: JournalScanner; size: number };

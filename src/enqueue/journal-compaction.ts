@@ -1,0 +1,78 @@
+/**
+ * Compaction: the live records at a batch boundary (the snapshot) are copied into `<path>.compact` while appends
+ * go on; every batch written after the snapshot is kept as `tail`; at a later batch boundary the tail is appended
+ * and the new file renamed over the journal. Records are idempotent (an add keeps the first, a done of an absent id
+ * is ignored), so snapshot + tail read back to the same live set.
+ */
+import { rm, type FileHandle } from 'node:fs/promises';
+import { replaceFile } from '../store/atomic-write.js';
+import { writeAll } from '../store/fs-util.js';
+import type { RecordPlace } from './journal-record.js';
+import { rewritePath, writeLiveCopy } from './journal-rewrite.js';
+
+export interface Compaction {
+  /** File size at the snapshot: records at or after it are in the tail. */
+  readonly snapshotAt: number;
+  /** Batches written to the old file after the snapshot; copied to the new file before the switch. */
+  readonly tail: Buffer[];
+  /** Where the snapshot put the live records in the new file, once written. */
+  places?: Map<string, RecordPlace>;
+  snapshotBytes: number;
+  handle?: FileHandle;
+  error?: unknown;
+  settled: boolean;
+  /** Settles (never rejects) when the snapshot is written or failed. */
+  written: Promise<void>;
+}
+
+/**
+ * Starts writing the snapshot of `entries` (the live set at this batch boundary, with the seen lines taken with it);
+ * `onSettled` runs when it is written or failed, so the writer finishes it at its next batch boundary.
+ */
+export function startCompaction(path: string, source: FileHandle, entries: readonly (readonly [string, RecordPlace])[], snapshotAt: number, seenLines: string, onSettled: () => void): Compaction {
+  const compaction: Compaction = { snapshotAt, snapshotBytes: 0, tail: [], settled: false, written: Promise.resolve() };
+  compaction.written = writeLiveCopy(path, source, entries, seenLines)
+    .then(({ handle, places, bytes }) => {
+      compaction.handle = handle;
+      compaction.places = places;
+      compaction.snapshotBytes = bytes;
+    })
+    .catch((error: unknown) => void (compaction.error = error))
+    .finally(() => {
+      compaction.settled = true;
+      onSettled();
+    });
+  return compaction;
+}
+
+/**
+ * Appends the tail, fsyncs and renames the new file over the journal (then fsyncs the folder; a failure of that
+ * only goes to `onDirectorySyncError`, the new file is the journal either way). Returns the new file and how to map a record's
+ * old place into it; undefined (with `compaction.error` set) when that failed and the journal stays as it was.
+ */
+export async function commitCompaction(
+  compaction: Compaction,
+  path: string,
+  onDirectorySyncError: (error: unknown) => void,
+): Promise<{ readonly handle: FileHandle; readonly fileBytes: number; readonly placeOf: (id: string, old: RecordPlace) => RecordPlace | undefined } | undefined> {
+  const { handle, places, snapshotAt, snapshotBytes } = compaction;
+  if (!handle || !places) return undefined;
+  const tail = Buffer.concat(compaction.tail);
+  try {
+    await writeAll(handle, tail);
+    await handle.datasync();
+    await replaceFile(rewritePath(path), path, { onDirectorySyncError });
+  } catch (error) {
+    compaction.error = error;
+    return undefined;
+  }
+  const placeOf = (id: string, old: RecordPlace): RecordPlace | undefined =>
+    old.offset >= snapshotAt ? { offset: snapshotBytes + (old.offset - snapshotAt), length: old.length } : places.get(id);
+  return { handle, fileBytes: snapshotBytes + tail.length, placeOf };
+}
+
+/** Closes and removes an unfinished compaction's file. */
+export async function removeCompaction(compaction: Compaction, path: string): Promise<void> {
+  await compaction.handle?.close().catch(() => undefined);
+  await rm(rewritePath(path), { force: true }).catch(() => undefined);
+}

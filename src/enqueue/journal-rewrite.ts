@@ -1,0 +1,90 @@
+/**
+ * Writing the journal's live records into a new file beside it (`<path>.compact`): compaction does it while appends
+ * go on, and a journal deleted or replaced under GenHook is rewritten the same way. Also: whether the open file is
+ * still the one at the path.
+ */
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { replaceFile } from '../store/atomic-write.js';
+import { isNotFound, writeAll } from '../store/fs-util.js';
+import { encodeJournalRecord, type RecordPlace } from './journal-record.js';
+import { copyRecords } from './record-copy.js';
+
+/** Where a new journal file is written before it is renamed over the journal (recovery removes a stale one). */
+export const rewritePath = (path: string): string => `${path}.compact`;
+
+export interface LiveCopy {
+  /** The new file, opened `a+` like the journal. */
+  readonly handle: FileHandle;
+  /** Where each copied record sits in it. */
+  readonly places: Map<string, RecordPlace>;
+  readonly bytes: number;
+}
+
+/**
+ * Copies the records at `entries` from `source` into a fresh `<path>.compact`, then the seen lines, and fsyncs it.
+ * On failure the new file is closed (the caller removes it or tries again, which starts it afresh).
+ */
+export async function writeLiveCopy(path: string, source: FileHandle, entries: readonly (readonly [string, RecordPlace])[], seenLines: string): Promise<LiveCopy> {
+  const tempPath = rewritePath(path);
+  await rm(tempPath, { force: true });
+  const handle = await open(tempPath, 'a+');
+  try {
+    const { places, bytes } = await copyRecords(source, handle, entries);
+    let seenBytes = 0;
+    if (seenLines !== '') {
+      const data = Buffer.from(seenLines, 'utf8');
+      await writeAll(handle, data);
+      seenBytes = data.length;
+    }
+    await handle.datasync();
+    return { handle, places, bytes: bytes + seenBytes };
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * A journal deleted or replaced under its open descriptor: a replacing file is kept aside as
+ * `<path>.replaced-<ms>`, the live records are copied from `source` into a new file, which is renamed to the path.
+ */
+export async function rewriteInPlace(
+  path: string,
+  how: 'deleted' | 'replaced',
+  source: FileHandle,
+  entries: readonly (readonly [string, RecordPlace])[],
+  seenLines: string,
+): Promise<{ readonly copy: LiveCopy; readonly keptAside: string | undefined }> {
+  let keptAside: string | undefined;
+  if (how === 'replaced') {
+    keptAside = `${path}.replaced-${Date.now()}`;
+    await rename(path, keptAside);
+  }
+  const copy = await writeLiveCopy(path, source, entries, seenLines);
+  try {
+    await replaceFile(rewritePath(path), path);
+  } catch (error) {
+    await copy.handle.close().catch(() => undefined);
+    throw error;
+  }
+  return { copy, keptAside };
+}
+
+/** The seen keys worth keeping, as journal lines (empty without a dedup cache). */
+export function seenLinesOf(seenEntries: (() => Iterable<readonly [string, number]>) | undefined): string {
+  if (seenEntries === undefined) return '';
+  let lines = '';
+  for (const [key, at] of seenEntries()) lines += encodeJournalRecord({ op: 'seen', key, at });
+  return lines;
+}
+
+/** Whether the file with inode `own` is still the one at `path`: `deleted` (nothing there) or `replaced`. */
+export async function displacementOf(path: string, own: { readonly ino: number; readonly dev: number }): Promise<'deleted' | 'replaced' | undefined> {
+  try {
+    const there = await stat(path);
+    return there.ino === own.ino && there.dev === own.dev ? undefined : 'replaced';
+  } catch (error) {
+    if (isNotFound(error)) return 'deleted';
+    throw error;
+  }
+}
