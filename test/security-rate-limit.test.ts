@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SlidingWindowLimiter, parseRateLimit } from '../src/admit/index.js';
+import { SlidingWindowLimiter } from '../src/admit/index.js';
+import { parseRateLimit } from '../src/config/units.js';
 
 describe('parseRateLimit()', () => {
   const valid: [string, number, number][] = [
@@ -19,7 +20,7 @@ describe('parseRateLimit()', () => {
   }
   for (const text of ['', '100', '0/1m', '100/0s', '100/1y', 'many/1m', '-1/1m', '100 every minute']) {
     it(`refuses "${text}"`, () => {
-      assert.throws(() => parseRateLimit(text), { name: 'SettingError', code: 'invalid_rate_limit', message: /e\.g\. 100\/1m or 100 per 60s/ });
+      assert.throws(() => parseRateLimit(text), { name: 'SettingError', code: 'invalid_rate_limit', message: /e\.g\. 100\/1m, 100 per 5 minutes or 5 per second/ });
     });
   }
 });

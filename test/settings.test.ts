@@ -77,7 +77,7 @@ test('parseSettingsText - bad values stop startup naming file, line, key and the
   const lines = error.issues.map(formatConfigIssue);
   assert.deepEqual(lines, [
     'settings.ini:1:1: server_port = "eighty" is not valid: expected a TCP port from 0 to 65535',
-    'settings.ini:2:1: sl1_timeout = "soon" is not valid: expected a duration above 0 and at most 24d, such as 30s, 500ms, 2m or 1h',
+    'settings.ini:2:1: sl1_timeout = "soon" is not valid: expected a duration above 0 and at most 24d, such as 300, 30s, 500ms, 5m, 5 minutes or 1.5h',
     'settings.ini:3:1: queue_max_size = "-3" is not valid: expected a whole number above 0',
     'settings.ini:4:1: sl1_api_url = "ftp://x" is not valid: expected an http:// or https:// URL such as https://sl1.example.com/api/alert',
     'settings.ini:5:1: ssl_enabled = "maybe" is not valid: expected true or false',

@@ -4,7 +4,7 @@ const checkOption: OptionChecks = optionChecks((message) => new SettingError('in
 
 /**
  * How many requests a key may make per window.
- * @example { max: 100, windowMs: 60_000 } // parseRateLimit('100/1m')
+ * @example { max: 100, windowMs: 60_000 } // `<source>_rate_limit = 100/1m`, parsed by config/units.ts parseRateLimit
  */
 export interface RateLimit {
   readonly max: number;
@@ -12,35 +12,6 @@ export interface RateLimit {
 }
 
 export type RateDecision = { readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number };
-
-const UNIT_MS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000,
-  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
-  h: 3_600_000, hr: 3_600_000, hour: 3_600_000, hours: 3_600_000,
-  d: 86_400_000, day: 86_400_000, days: 86_400_000,
-};
-
-const RATE = /^(\d+)\s*(?:\/|per)\s*(\d+(?:\.\d+)?)?\s*([a-z]+)$/i;
-
-/**
- * Parse `100/1m`, `100/m`, `100 per 60s`, `5 per second`, `1000/1h`. Units: ms, s, m, h, d and their
- * spelled-out forms.
- * @throws {SettingError} code `invalid_rate_limit`, naming the value and the expected form.
- */
-export function parseRateLimit(text: string): RateLimit {
-  const match = RATE.exec(text.trim());
-  const unit = match?.[3] === undefined ? undefined : UNIT_MS[match[3].toLowerCase()];
-  const max = Number(match?.[1]);
-  const windowMs = Number(match?.[2] ?? 1) * (unit ?? Number.NaN);
-  if (!Number.isSafeInteger(max) || max < 1 || !Number.isFinite(windowMs) || windowMs < 1) {
-    throw new SettingError(
-      'invalid_rate_limit',
-      `Invalid rate limit "${text}": expected <count>/<window> or <count> per <window> with count >= 1, e.g. 100/1m or 100 per 60s`,
-    );
-  }
-  return { max, windowMs: Math.round(windowMs) };
-}
 
 interface Counter {
   windowStart: number;

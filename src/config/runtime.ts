@@ -8,12 +8,13 @@ import { SL1_TEMPLATE_FIELDS, type Sl1FieldTemplate, type Sl1TemplateField } fro
 import { RuleSet, parseWebhooksFile } from '../rules/index.js';
 import { parseTemplate } from '../rules/parse-template.js';
 import type { LookupTables } from '../template/filters.js';
-import { SlidingWindowLimiter, parseCidrList, parseRateLimit, type RateLimit, type IpMatcher } from '../admit/index.js';
+import { SlidingWindowLimiter, parseCidrList, type RateLimit, type IpMatcher } from '../admit/index.js';
 import { SettingError, ConfigError, type ConfigIssue } from '../errors/index.js';
 import { compileVerifier, parseSignatureSetting, type Verifier } from '../verify/index.js';
 import { loadLookupTables, type ReadTableFile } from './lookup-tables.js';
 import { parseSettingsText, type Settings, type SourceSettingValue, type SourceSettingsText } from './settings.js';
-import { parseBoolean, parseDurationMs, parsePositiveInt } from './units.js';
+import { durationKind } from './settings-spec.js';
+import { parseBoolean, parsePositiveInt, parseRateLimit } from './units.js';
 
 /** Everything GenHook knows about one configured source, compiled. */
 export interface SourceRuntime {
@@ -284,11 +285,8 @@ function compileSourceVerifier(
       issues.push({ ...where, message: `${name}_signature = sns takes no secret (AWS signs SNS messages with its certificate); remove ${name}_secret` });
       return undefined;
     }
-    const toleranceMs = tolerance ? parseDurationMs(tolerance.value) : settings.dedup_window;
-    if (toleranceMs === undefined) {
-      issues.push({ ...(tolerance?.origin ?? where), message: `${name}_signature_tolerance = ${JSON.stringify(tolerance?.value)} is not valid: expected a duration such as 1h` });
-      return undefined;
-    }
+    const toleranceMs = tolerance ? parseTolerance(tolerance, issues) : settings.dedup_window;
+    if (toleranceMs === undefined) return undefined;
     return { verify: compileVerifier({ scheme: 'sns', secrets: [], requireSns: isExplicitSns, toleranceMs }), readsBody: true };
   }
   if (secrets.length === 0) {
@@ -303,10 +301,7 @@ function compileSourceVerifier(
   }
   try {
     const setting = parseSignatureSetting(schemeText);
-    const toleranceMs = tolerance ? parseDurationMs(tolerance.value) : undefined;
-    if (tolerance && toleranceMs === undefined) {
-      issues.push({ ...tolerance.origin, message: `${tolerance.origin.key} = ${JSON.stringify(tolerance.value)} is not valid: expected a duration such as 300s or 5m` });
-    }
+    const toleranceMs = tolerance ? parseTolerance(tolerance, issues) : undefined;
     const verify = compileVerifier({
       ...setting,
       secrets,
@@ -319,6 +314,15 @@ function compileSourceVerifier(
     issues.push({ ...where, message: `${where.key}: ${error.message}` });
     return undefined;
   }
+}
+
+/** `<source>_signature_tolerance`, in the one duration grammar and bounds of settings.ini's durations. */
+function parseTolerance(tolerance: SourceSettingValue, issues: ConfigIssue[]): number | undefined {
+  const ms = durationKind.parse(tolerance.value);
+  if (ms === undefined) {
+    issues.push({ ...tolerance.origin, message: `${tolerance.origin.key} = ${JSON.stringify(tolerance.value)} is not valid: expected ${durationKind.expected}` });
+  }
+  return ms;
 }
 
 function compileOptional<T>(

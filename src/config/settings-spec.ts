@@ -33,12 +33,12 @@ const boundedDuration = (allowZero: boolean) => (text: string): number | undefin
 
 export const durationKind: ValueKind<number> = {
   parse: boundedDuration(false),
-  expected: 'a duration above 0 and at most 24d, such as 30s, 500ms, 2m or 1h',
+  expected: 'a duration above 0 and at most 24d, such as 300, 30s, 500ms, 5m, 5 minutes or 1.5h',
 };
 /** A duration where 0 means "never" (`sl1_auth_retry_interval = 0`). */
 export const durationOrOffKind: ValueKind<number> = {
   parse: boundedDuration(true),
-  expected: 'a duration of at most 24d such as 15m, 30s or 1h, or 0',
+  expected: 'a duration of at most 24d, such as 30s, 15m, 15 minutes or 1.5h, or 0',
 };
 export const sizeKind: ValueKind<number> = {
   parse: (text) => {
@@ -194,9 +194,9 @@ export const SOURCE_SETTING_DOCS = {
   secret: 'Signing secret, token or shared secret; a source with a secret never accepts an unsigned request.',
   secret_previous: 'A second accepted secret, for rotation.',
   signature: "Verification scheme when not the provider's default: github, github-sha1, stripe, slack, shopify, meraki, sns, bearer, basic, none, or hmac-ALGO:HEADER:ENCODING[:PREFIX].",
-  signature_tolerance: 'How old a signed timestamp may be: Stripe and Slack default 5m; AWS SNS defaults to dedup_window, so a replay older than what dedup remembers is refused.',
+  signature_tolerance: 'How old a signed timestamp may be (a duration): Stripe and Slack default 5m; AWS SNS defaults to dedup_window, so a replay older than what dedup remembers is refused.',
   username: 'User name for the basic signature scheme.',
-  rate_limit: 'Requests allowed per window, such as 100/1m; more get 429 with Retry-After. With a secret, only verified requests count, and each client address may fail verification as often before it gets 429 too_many_failed_verifications.',
+  rate_limit: 'Requests allowed per window, such as 100/1m or 100 per 5 minutes (the window is a duration); more get 429 with Retry-After. With a secret, only verified requests count, and each client address may fail verification as often before it gets 429 too_many_failed_verifications.',
   allow_ips: 'Comma-separated addresses/CIDRs (IPv4 and IPv6) allowed to post to this source.',
   enabled: 'false answers 200 ignored for this source without removing its lines.',
   aligned_resource: "SL1 aligned_resource for this source's alerts (/api/organization/ID or /api/device/ID); a template like the SL1 fields.",
