@@ -95,3 +95,93 @@ export function answerStallProbes(): void {
     process.send?.(report);
   });
 }
+
+/** One stretch in which a 1 ms timer could not run: hrtime in µs (the clock .cpuprofile timestamps use). */
+export interface LoopGap {
+  readonly startUs: number;
+  readonly endUs: number;
+  /** Process CPU (all threads) used during the gap: near the gap's length means busy, far below means descheduled. */
+  readonly cpuUs: number;
+}
+
+/**
+ * With GENHOOK_BENCH_GAPS=1 (stall-trace only: the timer costs a little), records every stretch of 5 ms or more
+ * in which a 1 ms timer did not run, and answers `{ type: 'gaps' }` with them (then forgets them).
+ */
+export function answerGapProbes(): void {
+  if (process.env['GENHOOK_BENCH_GAPS'] !== '1' || process.channel === undefined || process.send === undefined) return;
+  let gaps: LoopGap[] = [];
+  const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+  const cpuNowUs = () => {
+    const usage = process.cpuUsage();
+    return usage.user + usage.system;
+  };
+  let lastUs = nowUs();
+  let lastCpuUs = cpuNowUs();
+  setInterval(() => {
+    const now = nowUs();
+    const cpu = cpuNowUs();
+    if (now - lastUs >= 5_000 && gaps.length < 10_000) gaps.push({ startUs: lastUs, endUs: now, cpuUs: cpu - lastCpuUs });
+    lastUs = now;
+    lastCpuUs = cpu;
+  }, 1).unref();
+  process.on('message', (message: unknown) => {
+    if ((message as { type?: unknown } | null)?.type !== 'gaps') return;
+    process.send?.({ type: 'gaps', gaps });
+    gaps = [];
+  });
+}
+
+/**
+ * Durations, ms, sorted, of every FileHandle.datasync() and .write() (the journal's group commit): from the call
+ * until the main thread resumes after it, so a busy loop shows up in them as well as the disk.
+ */
+export interface SyncReport {
+  readonly type: 'syncs';
+  readonly durationsMs: readonly number[];
+  readonly writesMs: readonly number[];
+}
+
+/**
+ * With GENHOOK_BENCH_GAPS=1, times every FileHandle.datasync() and .write() (the journal's group commit) and
+ * answers `{ type: 'syncs' }` with their durations since the last probe.
+ */
+export async function answerSyncProbes(): Promise<void> {
+  if (process.env['GENHOOK_BENCH_GAPS'] !== '1' || process.channel === undefined || process.send === undefined) return;
+  const { open } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { rm } = await import('node:fs/promises');
+  const probeFile = join(tmpdir(), `genhook-bench-sync-probe-${process.pid}`);
+  const probe = await open(probeFile, 'a');
+  const proto = Object.getPrototypeOf(probe) as { datasync: (this: unknown) => Promise<void>; write: (this: unknown, ...args: unknown[]) => Promise<unknown> };
+  const originalWrite = proto.write;
+  let writes: number[] = [];
+  proto.write = async function timedWrite(this: unknown, ...args: unknown[]) {
+    const started = performance.now();
+    try {
+      return await originalWrite.apply(this, args);
+    } finally {
+      if (writes.length < 200_000) writes.push(performance.now() - started);
+    }
+  };
+  await probe.close();
+  await rm(probeFile, { force: true });
+  const original = proto.datasync;
+  let durations: number[] = [];
+  proto.datasync = async function timedDatasync(this: unknown) {
+    const started = performance.now();
+    try {
+      return await original.call(this);
+    } finally {
+      if (durations.length < 200_000) durations.push(performance.now() - started);
+    }
+  };
+  process.on('message', (message: unknown) => {
+    if ((message as { type?: unknown } | null)?.type !== 'syncs') return;
+    const report: SyncReport = { type: 'syncs', durationsMs: durations.sort((a, b) => a - b), writesMs: writes.sort((a, b) => a - b) };
+    process.send?.(report);
+    durations = [];
+    writes = [];
+  });
+}

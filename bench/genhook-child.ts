@@ -33,6 +33,8 @@ export interface StartGenhookOptions {
   readonly cpuProfDir?: string;
   /** taskset CPU list; unset: unpinned. */
   readonly cpus?: string | undefined;
+  /** More node flags (e.g. `--cpu-prof-interval=100`). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export function genhookCliPath(): string {
@@ -52,6 +54,7 @@ export async function startGenhook(options: StartGenhookOptions): Promise<Genhoo
       '--expose-gc',
       '--import', PRELOAD,
       ...(options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`]),
+      ...(options.nodeArgs ?? []),
     ],
     ready: async () => (await fetch(`${base}/health`)).status === 200,
     ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
