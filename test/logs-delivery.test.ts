@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { withFakeSl1 } from './support/fake-sl1.js';
 import { startTestGenHook, waitUntil } from './support/genhook.js';
+import { sl1IdOf } from '../src/deliver/sl1-client.js';
 
 test('logs - delivered line: message (first 200 characters), status, Location', () =>
   withFakeSl1(async (sl1) => {
@@ -23,6 +24,39 @@ test('logs - delivered line: message (first 200 characters), status, Location', 
       await server.close();
     }
   }));
+
+test('logs - delivered line: the id SL1 returned in its JSON body, next to Location', () =>
+  withFakeSl1(async (sl1) => {
+    sl1.behave((req) => ({ status: 201, headers: { location: '/api/alert/77' }, body: { ...req.body, id: 77, uri: '/api/alert/77' } }));
+    const server = await startTestGenHook({ webhooks: 'app: text::$text$\n', settings: { sl1_api_url: sl1.url, sl1_username: 'u', sl1_password: 'p' } });
+    try {
+      await server.post('/webhook/app', { text: 'disk full' });
+      const delivered = () => server.logs.find((line) => line['msg'] === 'alert delivered to SL1');
+      await waitUntil(() => delivered() !== undefined, 'the delivered line');
+      assert.equal(delivered()?.['sl1Id'], '77');
+      assert.equal(delivered()?.['location'], '/api/alert/77');
+      // SL1's documented answer (the alert echoed, no id): no sl1Id, nothing invented.
+      sl1.behave({ status: 201 });
+      await server.post('/webhook/app', { text: 'disk fuller' });
+      await waitUntil(() => server.logs.filter((line) => line['msg'] === 'alert delivered to SL1').length === 2, 'the second delivered line');
+      const second = server.logs.filter((line) => line['msg'] === 'alert delivered to SL1')[1];
+      assert.equal(second?.['message'], 'disk fuller');
+      assert.equal('sl1Id' in (second ?? {}), false);
+    } finally {
+      await server.close();
+    }
+  }));
+
+test('logs - sl1IdOf reads a top-level id, alert_id or uri of a whole JSON object only', () => {
+  assert.equal(sl1IdOf('{"id":4711,"message":"x"}'), '4711');
+  assert.equal(sl1IdOf('{"alert_id":"a-1"}'), 'a-1');
+  assert.equal(sl1IdOf('{"uri":"/api/alert/9"}'), '/api/alert/9');
+  assert.equal(sl1IdOf('{"message":"\\"id\\": 5","aligned_resource":"/api/device/2"}'), undefined);
+  assert.equal(sl1IdOf('{"device":{"id":3}}'), undefined);
+  assert.equal(sl1IdOf('{"id":4711,"message":"cut at the read lim'), undefined);
+  assert.equal(sl1IdOf('[{"id":1}]'), undefined);
+  assert.equal(sl1IdOf('{"id":"bad\\u001b[2J"}'), undefined);
+});
 
 test('logs - a breaker transition is logged once', () =>
   withFakeSl1(async (sl1) => {

@@ -120,7 +120,7 @@ export class Sl1Attempt {
     const durationMs = response?.durationMs ?? performance.now() - started;
     settleAuth(this.#c.gate.auth, ticket, authResultOf(outcome, response), options.now(), options.authRetryIntervalMs);
     await report.call('onSl1Response', { status: response?.status ?? 0, durationMs });
-    logOutcome(entry, outcome, { durationMs, isProbe, location: response?.headers['location'], retryMaxAttempts: options.retryMaxAttempts });
+    logOutcome(entry, outcome, { durationMs, isProbe, location: response?.headers['location'], sl1Id: response?.sl1Id, retryMaxAttempts: options.retryMaxAttempts });
     if (outcome.kind === 'delivered' && response !== undefined) return response;
     throw new DeliveryFailure(outcome as FailedOutcome, isProbe);
   }
@@ -134,6 +134,8 @@ interface OutcomeFacts {
   readonly durationMs: number;
   readonly isProbe: boolean;
   readonly location: string | readonly string[] | undefined;
+  /** The id SL1's JSON answer named (see sl1IdOf). */
+  readonly sl1Id: string | undefined;
   readonly retryMaxAttempts: number;
 }
 
@@ -145,8 +147,12 @@ function logOutcome(entry: Entry, outcome: Outcome, facts: OutcomeFacts): void {
   if (fields.em7Headers !== undefined && Object.keys(fields.em7Headers).length === 0) delete fields.em7Headers;
   if (outcome.kind === 'delivered') {
     // "What did we send?": the text SL1's event policies match on, and where SL1 says it put it.
-    const { location } = facts;
-    const sent = { message: entry.alert.message.slice(0, 200), ...(location === undefined ? {} : { location: String(location) }) };
+    const { location, sl1Id } = facts;
+    const sent = {
+      message: entry.alert.message.slice(0, 200),
+      ...(location === undefined ? {} : { location: String(location) }),
+      ...(sl1Id === undefined ? {} : { sl1Id }),
+    };
     entry.log.info({ ...fields, ...sent }, 'alert delivered to SL1');
   } else if (outcome.kind === 'retryable') entry.log.warn({ ...fields, reason: outcome.reason }, 'SL1 attempt failed');
   else if (outcome.isAuth) {

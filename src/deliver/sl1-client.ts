@@ -17,6 +17,8 @@ export const SL1_DEFAULT_BODY: Readonly<Record<string, string>> = Object.freeze(
 
 /** Bytes of an SL1 answer kept for logs and the dead-letter file. */
 export const BODY_EXCERPT_BYTES = 512;
+/** Bytes of a success answer read to find the id SL1 gave the alert (its echo of the alert is well below this). */
+const SUCCESS_BODY_BYTES = 32 * 1024;
 /** Past this, an answer is not worth reading to the end: the socket is dropped instead of reused. */
 const MAX_DISCARD_BYTES = 1024 * 1024;
 
@@ -42,6 +44,8 @@ export interface Sl1Response {
   readonly em7Headers: Readonly<Record<string, string>>;
   /** First {@link BODY_EXCERPT_BYTES} bytes of the answer, for errors; the rest is read and discarded. */
   readonly bodyExcerpt: string;
+  /** The id SL1 gave the alert, when a success answer's JSON body names one (`id`, `alert_id`, `uri`). */
+  readonly sl1Id?: string;
   readonly durationMs: number;
 }
 
@@ -114,14 +118,18 @@ export function createSl1Client(options: Sl1ClientOptions): Sl1Client {
           body: JSON.stringify(buildAlertBody(alert)),
           signal: controller.signal,
         });
-        // A success body is never shown to anyone: discard it without copying (the socket stays reusable).
         const isSuccess = response.statusCode >= 200 && response.statusCode < 300;
-        const bodyExcerpt = isSuccess ? (await response.body.dump({ limit: MAX_DISCARD_BYTES }), '') : await readExcerpt(response.body);
+        // A success body is only read for the id SL1 gave the alert (a JSON answer); any other is discarded.
+        const isJson = /json/i.test(String(response.headers['content-type'] ?? ''));
+        if (isSuccess && !isJson) await response.body.dump({ limit: MAX_DISCARD_BYTES });
+        const text = isSuccess && !isJson ? '' : await readExcerpt(response.body, isSuccess ? SUCCESS_BODY_BYTES : BODY_EXCERPT_BYTES);
+        const sl1Id = isSuccess ? sl1IdOf(text) : undefined;
         return {
           status: response.statusCode,
           headers: response.headers,
           em7Headers: pickEm7Headers(response.headers),
-          bodyExcerpt,
+          bodyExcerpt: isSuccess ? '' : text,
+          ...(sl1Id === undefined ? {} : { sl1Id }),
           durationMs: performance.now() - started,
         };
       } finally {
@@ -151,14 +159,38 @@ function parseSl1Url(url: string): URL {
   return parsed;
 }
 
-/** Reads the answer to the end (so the keep-alive socket is reused), keeping only the first bytes. */
-async function readExcerpt(body: AsyncIterable<Uint8Array> & { destroy(): unknown }): Promise<string> {
+const SL1_ID_KEYS = ['id', 'alert_id', 'uri', 'URI'] as const;
+
+/**
+ * The id SL1 put the alert under, from its JSON answer's top level (`{"id": 4711}`, `{"uri": "/api/alert/4711"}`);
+ * undefined when the body is not a whole JSON object (cut at the read limit) or names none. SL1's documented
+ * answer echoes the alert without an id, so this is usually undefined and the Location header says it instead.
+ */
+export function sl1IdOf(text: string): string | undefined {
+  if (!text.startsWith('{')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  for (const key of SL1_ID_KEYS) {
+    const value = Object.hasOwn(parsed, key) ? (parsed as Record<string, unknown>)[key] : undefined;
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+    if (typeof value === 'string' && value !== '' && value.length <= 200 && !/[\u0000-\u001f\u007f]/.test(value)) return value;
+  }
+  return undefined;
+}
+
+/** Reads the answer to the end (so the keep-alive socket is reused), keeping only the first `keepBytes`. */
+async function readExcerpt(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, keepBytes: number): Promise<string> {
   const kept: Buffer[] = [];
   let keptBytes = 0;
   let seen = 0;
   for await (const chunk of body) {
-    if (keptBytes < BODY_EXCERPT_BYTES) {
-      const slice = Buffer.from(chunk).subarray(0, BODY_EXCERPT_BYTES - keptBytes);
+    if (keptBytes < keepBytes) {
+      const slice = Buffer.from(chunk).subarray(0, keepBytes - keptBytes);
       kept.push(slice);
       keptBytes += slice.length;
     }
