@@ -73,7 +73,8 @@ test('1 MB webhooks while SL1 hangs: 503 queue_full past queue_max_bytes, with R
   await Promise.all(Array.from({ length: 6 }, sender));
   const accepted = statuses.filter((status) => status === 202).length;
   assert.equal(statuses.length, 200);
-  assert.ok(accepted >= 4 && accepted <= 9, `about 8 MB of 1 MB alerts fit; accepted ${accepted}`);
+  // Each alert holds its 1 MB message and the 1 MB body it keeps for a re-render: about 2 MB each.
+  assert.ok(accepted >= 2 && accepted <= 5, `about 8 MB of 2 MB alerts fit; accepted ${accepted}`);
   assert.equal(statuses.filter((status) => status === 503).length, 200 - accepted);
   assert.ok(retryAfter !== null && Number(retryAfter) > 0, 'a 503 says when to retry');
   const metrics = await fetch(`${genhook.url}/metrics`).then((response) => response.text());

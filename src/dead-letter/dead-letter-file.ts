@@ -5,7 +5,7 @@
  */
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Alert } from '../alert.js';
+import { encodeAlertJson, type Alert } from '../alert.js';
 import { checkStoreOption, StoreError } from '../store/errors.js';
 import { withFileLock, type FileLockOptions } from '../store/file-lock.js';
 import { fsyncDirectory, writeAll } from '../store/fs-util.js';
@@ -60,8 +60,10 @@ export function toDeadLetterEntry(alert: Alert, outcome: DeadLetterOutcome): Dea
 
 /** The alert inside an entry, to hand to delivery again. */
 export function toAlert(entry: DeadLetterEntry): Alert {
-  const { id, requestId, source, event, message, fields } = entry;
-  return { id, requestId, source, event, message, fields, receivedAt: Date.parse(entry.receivedAt) };
+  const { id, requestId, source, event, message, fields, origin } = entry;
+  const alert = { id, requestId, source, event, message, fields, receivedAt: Date.parse(entry.receivedAt) };
+  // Kept through a replay: the alert may be dead-lettered again and still be rendered anew later.
+  return origin === undefined ? alert : { ...alert, origin };
 }
 
 /** The same alert can be dead-lettered twice (after a replay fails again): id alone does not name a line. */
@@ -115,7 +117,7 @@ export function createDeadLetterFile(options: DeadLetterFileOptions): DeadLetter
   return {
     path,
     append(entry) {
-      return committer.push(`${JSON.stringify(entry)}\n`, durability === 'fsync').catch((error: unknown) => {
+      return committer.push(`${encodeAlertJson(entry)}\n`, durability === 'fsync').catch((error: unknown) => {
         if (error instanceof StoreError) throw error;
         throw new StoreError('dead_letter_write_failed', `could not append to ${path}: ${String(error)}; check disk space and permissions`, { cause: error });
       });

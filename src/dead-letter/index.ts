@@ -11,6 +11,7 @@ export {
   type DeadLetterReason,
 } from './dead-letter-file.js';
 export {
+  parseDeadLetterEntry,
   parseDeadLetters,
   readDeadLetters,
   replayDeadLetters,

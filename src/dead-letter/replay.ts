@@ -8,6 +8,7 @@
  * holds up dead-lettering.
  */
 import { readFile } from 'node:fs/promises';
+import { decodeAlertJson, parseOrigin } from '../alert.js';
 import { deadLetterKey, type DeadLetterEntry } from './dead-letter-file.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { withFileLock, type FileLockOptions } from '../store/file-lock.js';
@@ -25,10 +26,11 @@ export interface DeadLetters {
   readonly skipped: SkippedLine[];
 }
 
-function parseEntry(text: string): DeadLetterEntry | string {
+/** One stored entry (a dead-letter file line, a Redis dead-letter stream value); a string says why it is unusable. */
+export function parseEntry(text: string): DeadLetterEntry | string {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = decodeAlertJson(text);
   } catch {
     return 'invalid JSON (torn or hand-edited line)';
   }
@@ -38,7 +40,16 @@ function parseEntry(text: string): DeadLetterEntry | string {
     if (typeof v[key] !== 'string') return `missing or non-string \`${key}\``;
   }
   const fields = typeof v.fields === 'object' && v.fields !== null ? v.fields : {};
-  return { ...v, event: typeof v.event === 'string' ? v.event : undefined, fields, requestId: String(v.requestId ?? '') } as DeadLetterEntry;
+  const { origin: stored, ...rest } = v;
+  const origin = parseOrigin(stored);
+  return { ...rest, event: typeof v.event === 'string' ? v.event : undefined, fields, requestId: String(v.requestId ?? ''), ...(origin === undefined ? {} : { origin }) } as DeadLetterEntry;
+}
+
+/** One stored entry; throws when it is not one (callers skip it). */
+export function parseDeadLetterEntry(text: string): DeadLetterEntry {
+  const entry = parseEntry(text);
+  if (typeof entry === 'string') throw new Error(entry);
+  return entry;
 }
 
 /** Parses file contents; lines that are not entries (a torn last line after a crash) are skipped and reported. */

@@ -2,7 +2,7 @@
  * The journal's line format, pure: `<crc32 hex8> <json>\n`. The CRC covers the JSON bytes, so a torn or corrupt
  * line is recognised instead of being trusted. Records are `{"op":"add","alert":{...}}` and `{"op":"done","id":"..."}`.
  */
-import type { Alert } from '../alert.js';
+import { decodeAlertJson, encodeAlertJson, parseOrigin, type Alert } from '../alert.js';
 import { crc32 } from 'node:zlib';
 
 export type JournalRecord =
@@ -36,14 +36,27 @@ export function formatCrc32(data: Uint8Array): string {
   return crc32(data).toString(16).padStart(8, '0');
 }
 
+const ADD_PREFIX = '{"op":"add","alert":';
+
+/** The record's JSON: an add record's alert as encodeAlertJson writes it (its body spliced in, not escaped). */
+function recordJson(record: JournalRecord): string {
+  return record.op === 'add' ? `${ADD_PREFIX}${encodeAlertJson(record.alert)}}` : JSON.stringify(record);
+}
+
+/** Parses a record's JSON; an add record's alert through decodeAlertJson (the body taken back out by position). */
+function parseRecordJson(text: string): unknown {
+  if (text.startsWith(ADD_PREFIX) && text.endsWith('}')) return { op: 'add', alert: decodeAlertJson(text.slice(ADD_PREFIX.length, -1)) };
+  return JSON.parse(text);
+}
+
 export function encodeJournalRecord(record: JournalRecord): string {
-  const json = JSON.stringify(record);
+  const json = recordJson(record);
   return `${formatCrc32(Buffer.from(json, 'utf8'))} ${json}\n`;
 }
 
 /** The same line as encodeJournalRecord, as bytes: the JSON is encoded to UTF-8 once, in place, on the hot path. */
 export function encodeJournalLine(record: JournalRecord): Buffer {
-  const json = JSON.stringify(record);
+  const json = recordJson(record);
   const length = Buffer.byteLength(json, 'utf8');
   const line = Buffer.allocUnsafe(length + 10);
   line.write(json, 9, length, 'utf8');
@@ -66,7 +79,8 @@ export function parseAlert(value: unknown): Alert | undefined {
   if (typeof id !== 'string' || typeof requestId !== 'string' || typeof source !== 'string') return undefined;
   if (event !== undefined && typeof event !== 'string') return undefined;
   if (typeof message !== 'string' || !isStringRecord(fields) || typeof receivedAt !== 'number') return undefined;
-  return { id, requestId, source, event, message, fields, receivedAt };
+  const origin = parseOrigin(v['origin']);
+  return origin === undefined ? { id, requestId, source, event, message, fields, receivedAt } : { id, requestId, source, event, message, fields, receivedAt, origin };
 }
 
 /** Decodes one line (without its newline); a string result is the reason it was rejected. */
@@ -78,7 +92,7 @@ export function decodeJournalLine(line: Uint8Array): JournalRecord | string {
   if (formatCrc32(body) !== expected) return 'checksum mismatch';
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(body).toString('utf8'));
+    parsed = parseRecordJson(Buffer.from(body).toString('utf8'));
   } catch {
     return 'invalid JSON';
   }

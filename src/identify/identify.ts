@@ -101,3 +101,19 @@ export function deliveryIdOf(provider: string | undefined, req: RequestView, ite
   }
   return undefined;
 }
+
+/**
+ * Headers whose values identify a request's provider, event or delivery (every row's, GENERIC's too), plus those
+ * the providers' reader functions read and Content-Type: what a request stored for rendering again keeps. None of
+ * them carries a credential or a signature.
+ */
+const READER_HEADERS = ['content-type', 'sentry-hook-resource', 'x-amz-sns-message-type', 'aeg-event-type'] as const;
+export const IDENTIFYING_HEADERS: readonly string[] = Object.freeze([
+  ...new Set([
+    ...READER_HEADERS,
+    ...[...PROVIDERS, GENERIC_PROVIDER].flatMap((row) => [
+      ...row.headers,
+      ...[row.event, row.deliveryId].flatMap((lookup) => (typeof lookup === 'function' ? [] : lookup.flatMap((accessor) => ('header' in accessor ? [accessor.header] : [])))),
+    ]),
+  ]),
+]);

@@ -7,7 +7,7 @@
 import { collectPathValues } from '../payload/read-path.js';
 import { parsePath } from '../rules/parse-path.js';
 import type { PathSegment } from '../rules/types.js';
-import { deliveryIdOf, eventOf, splitItems } from './identify.js';
+import { deliveryIdOf, eventOf, IDENTIFYING_HEADERS, splitItems } from './identify.js';
 import { isSafeString, readHeader, type RequestView } from '../payload/request-view.js';
 
 export interface SourceReading {
@@ -17,6 +17,11 @@ export interface SourceReading {
   event(view: RequestView, item: unknown): string | undefined;
   /** The dedup key of one item, or undefined. For an element of a split batch, header ids are skipped (they name the request). */
   deliveryId(view: RequestView, item: unknown): string | undefined;
+  /**
+   * Names of the request headers identification and this reading look at (lower case): what a stored request
+   * keeps to be read the same way again. Identifying and event headers only, never credentials or signatures.
+   */
+  readonly headers: readonly string[];
 }
 
 /** `header:NAME`, a path into the item, or `^path` into the whole body. */
@@ -61,8 +66,10 @@ export function parseReadingAccessors(text: string, allowHeaders = true): readon
 export function compileSourceReading(provider: string | undefined, overrides: ReadingOverrides = {}): SourceReading {
   const { split, event, id } = overrides;
   const items = split === undefined ? (view: RequestView) => splitItems(provider, view) : (view: RequestView) => splitAt(view, split);
+  const configured = [...(event ?? []), ...(id ?? [])].flatMap((accessor) => ('header' in accessor ? [accessor.header] : []));
   return {
     items,
+    headers: configured.length === 0 ? IDENTIFYING_HEADERS : [...new Set([...IDENTIFYING_HEADERS, ...configured])],
     event:
       event === undefined
         ? (view, item) => eventOf(provider, view, item)

@@ -33,5 +33,5 @@ export function decideIntake(request: IntakeRequest, context: IntakeContext): In
   }
   const answer = handshakeOf(source.provider, view);
   if (answer) return { kind: 'handshake', source: source.name, answer };
-  return planAlerts(request, view, source, context);
+  return planAlerts(request, view, source, context, body);
 }

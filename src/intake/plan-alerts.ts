@@ -3,14 +3,16 @@
  * items skipped (no line, filtered out, already received). Reads the dedup cache; writes nothing.
  */
 import { createHash } from 'node:crypto';
+import { flattenLineBreaks, originBudgetAllows, type AlertOrigin } from '../alert.js';
 import type { SourceRuntime } from '../config/runtime.js';
 import { alertIdFor } from '../enqueue/alert-id.js';
 import type { RequestView } from '../payload/index.js';
 import { renderOptionsFrom } from '../render/index.js';
+import type { BodyRead } from './read-body.js';
 import { resolveItem } from './resolve-item.js';
 import { accepted, reject, truncate, type IntakeContext, type IntakeDecision, type IntakeRequest, type PlannedAlert, type SkippedItem } from './types.js';
 
-export function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRuntime, context: IntakeContext): IntakeDecision {
+export function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRuntime, context: IntakeContext, read: Pick<BodyRead, 'text' | 'format'>): IntakeDecision {
   const { config, dedup, nowMs } = context;
   const alerts: PlannedAlert[] = [];
   const skipped: SkippedItem[] = [];
@@ -22,6 +24,7 @@ export function planAlerts(request: IntakeRequest, view: RequestView, source: So
   if (items.length === 0) return accepted(source.name, [], [{ outcome: 'ignored', event: undefined, reason: 'the body holds no item (an empty batch)' }]);
   const keys = itemKeys(source.reading, view, items);
   // A signed body is the replay unit: the same bytes again are a duplicate whatever delivery id or header comes along.
+  const origin = originOf(request, source, read, items.length, config.settings.max_body_size);
   const bodyKey = source.dedupBy === 'id' ? undefined : `${source.name}:body:${createHash('sha256').update(request.rawBody).digest('base64url')}`;
   items.forEach((item, index) => {
     if (typeof item !== 'object' || item === null) {
@@ -48,7 +51,10 @@ export function planAlerts(request: IntakeRequest, view: RequestView, source: So
       return;
     }
     alerts.push({
-      alert: { id, requestId: request.requestId, source: source.name, event, message: resolved.message, fields: resolved.fields, receivedAt: nowMs },
+      alert: {
+        id, requestId: request.requestId, source: source.name, event, message: resolved.message, fields: resolved.fields, receivedAt: nowMs,
+        ...(origin === undefined ? {} : { origin: items.length === 1 ? origin : { ...origin, item: index, items: items.length } }),
+      },
       dedupKeys,
       ruleName,
       missing: resolved.missing,
@@ -56,6 +62,22 @@ export function planAlerts(request: IntakeRequest, view: RequestView, source: So
     });
   });
   return accepted(source.name, alerts, skipped);
+}
+
+/**
+ * Where the alerts came from, for rendering them again later: the body text (one string, shared by every item of
+ * a batch) and the headers the source reads to identify and split it. Only within the budget (items × body ≤
+ * max_body_size), so a batch never multiplies what is stored.
+ */
+function originOf(request: IntakeRequest, source: SourceRuntime, read: Pick<BodyRead, 'text' | 'format'>, items: number, maxBodySize: number): AlertOrigin | undefined {
+  if (!originBudgetAllows(read.text.length, items, maxBodySize)) return undefined;
+  const headers: Record<string, string> = {};
+  for (const name of source.reading.headers) {
+    const value = request.headers[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  // Flat once here, not at each encoding (journal, Redis, dead letter) of each item of a batch.
+  return { kind: read.format, body: read.format === 'json' ? flattenLineBreaks(read.text) : read.text, headers };
 }
 
 /**

@@ -7,8 +7,16 @@ import { BodyError } from '../errors/index.js';
 import { contentKind, decodeUtf8, parseFormPayload, parseJsonSafe } from '../payload/index.js';
 import { reject, truncate, type IntakeRequest, type Rejection } from './types.js';
 
+/** The body as read: parsed, and the text it was parsed from (kept with each alert as its origin). */
+export interface BodyRead {
+  readonly body: unknown;
+  readonly text: string;
+  /** `kind` would read as a Rejection's discriminant. */
+  readonly format: 'json' | 'form';
+}
+
 /** The parsed body, or the refusal of an unreadable one; the same answer on every call. */
-export type ReadBody = () => { readonly body: unknown } | Rejection;
+export type ReadBody = () => BodyRead | Rejection;
 
 /** A reader for the request's body, or a 415 refusal when its Content-Type cannot be read at all. */
 export function bodyReaderFor(request: IntakeRequest, config: RuntimeConfig): ReadBody | Rejection {
@@ -16,17 +24,17 @@ export function bodyReaderFor(request: IntakeRequest, config: RuntimeConfig): Re
   if (kind === 'unsupported') {
     return reject(415, 'unsupported_media_type', `cannot read content type "${truncate(request.headers['content-type'] ?? '', 60)}"; send application/json (or text/plain JSON, or form-encoded payload=)`, request.sourceParam);
   }
-  let result: { readonly body: unknown } | Rejection | undefined;
+  let result: BodyRead | Rejection | undefined;
   return () => {
     result ??= parseBody(request, kind, config.settings.max_json_depth);
     return result;
   };
 }
 
-function parseBody(request: IntakeRequest, kind: 'json' | 'form', maxDepth: number): { readonly body: unknown } | Rejection {
+function parseBody(request: IntakeRequest, kind: 'json' | 'form', maxDepth: number): BodyRead | Rejection {
   try {
     const text = decodeUtf8(request.rawBody);
-    return { body: kind === 'form' ? parseFormPayload(text, { maxDepth }) : parseJsonSafe(text, { maxDepth }) };
+    return { body: kind === 'form' ? parseFormPayload(text, { maxDepth }) : parseJsonSafe(text, { maxDepth }), text, format: kind };
   } catch (error) {
     if (!(error instanceof BodyError)) throw error;
     return reject(error.status, error.code, error.message, request.sourceParam, error.position ? { details: { ...error.position } } : {});

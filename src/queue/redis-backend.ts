@@ -12,7 +12,7 @@
  * the dead-letter stream in redis-dead-letters.ts.
  */
 import type { Redis } from 'ioredis';
-import type { Alert } from '../alert.js';
+import { encodeAlertJson, type Alert } from '../alert.js';
 import type { DeadLetterEntry } from '../dead-letter/index.js';
 import type { OfferItem, OfferResult, QueueBackend, QueuedAlert, QueueStats } from './backend.js';
 import { jsonFieldOf, openRedisConnection, timed, type RedisObserver, type StreamEntry } from './redis-connection.js';
@@ -99,7 +99,7 @@ export class RedisBackend implements QueueBackend {
     const args: (string | number)[] = [this.#o.maxSize, this.#o.dedupWindowMs, items.length];
     for (const { alert, dedupKeys = [] } of items) {
       for (const key of dedupKeys) keys.push(this.keys.dedup(key));
-      args.push(dedupKeys.length, JSON.stringify(alert));
+      args.push(dedupKeys.length, encodeAlertJson(alert));
     }
     const reply = await this.#timed('offer', () => this.#scripts.genhookOffer(keys.length, ...keys, ...args));
     if (reply[0] === -1) return { kind: 'full' };
@@ -155,7 +155,7 @@ export class RedisBackend implements QueueBackend {
     await this.#timed('dead_letter', () =>
       this.redis
         .multi()
-        .xadd(this.keys.deadLetters, '*', 'e', JSON.stringify(entry))
+        .xadd(this.keys.deadLetters, '*', 'e', encodeAlertJson(entry))
         .xack(this.keys.stream, CONSUMER_GROUP, item.token)
         .xdel(this.keys.stream, item.token)
         .exec(),

@@ -5,6 +5,7 @@
  * stream entries.
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import { decodeAlertJson } from '../alert.js';
 
 /** Counted per command: the metrics edge turns these into genhook_redis_* series. */
 export interface RedisObserver {
@@ -69,7 +70,8 @@ export function jsonFieldOf<T>(fields: readonly string[] | null, name: string): 
   const text = fieldOf(fields, name);
   if (text === undefined) return undefined;
   try {
-    return JSON.parse(text) as T;
+    // decodeAlertJson: alerts and dead-letter entries carry their request body spliced in (see encodeAlertJson).
+    return decodeAlertJson(text) as T;
   } catch {
     return undefined;
   }

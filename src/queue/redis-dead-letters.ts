@@ -5,7 +5,7 @@
  * a replayed entry. `openRedisDeadLetters` is the CLI's: one plain connection, no consumer group.
  */
 import type { Redis } from 'ioredis';
-import type { Alert } from '../alert.js';
+import { encodeAlertJson, type Alert } from '../alert.js';
 import type { DeadLetterEntry } from '../dead-letter/index.js';
 import { jsonFieldOf, openRedisConnection, redactUrl, timed, type RedisObserver } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
@@ -36,7 +36,7 @@ export async function requeueFromDeadLetters(
 ): Promise<void> {
   if (rows.length === 0) return;
   const multi = redis.multi();
-  for (const { streamId, alert } of rows) multi.xadd(keys.stream, '*', 'a', JSON.stringify(alert)).xdel(keys.deadLetters, streamId);
+  for (const { streamId, alert } of rows) multi.xadd(keys.stream, '*', 'a', encodeAlertJson(alert)).xdel(keys.deadLetters, streamId);
   await timed(observer, 'dlq_requeue', () => multi.exec());
 }
 
