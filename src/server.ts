@@ -113,7 +113,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   let isDraining = false;
   const isDrainingNow = (): boolean => isDraining;
   const snsCertificates = new SnsCertificateStore(options.snsCertificateDispatcher ? { dispatcher: options.snsCertificateDispatcher } : {});
-  const app = buildApp({ store, journal, dedup, backlog: backlogFeeder, deadLetterHealth: () => deadLetterRetry.health, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt, shared: shared && feeder ? { backend: shared.backend, feeder } : undefined });
+  const app = buildApp({ store, journal, dedup, backlog: backlogFeeder, deadLetterHealth: () => deadLetterRetry.health, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt, shared: shared && feeder ? { backend: shared.backend, feeder } : undefined, workerIndex: options.workerIndex });
   const listener = await listen(app.fetch, config);
   logger.info({ url: listener.url, sources: config.rules.sources(), mode: settings.sl1_api_url ? 'sl1' : 'log' }, 'GenHook listening');
 

@@ -2,6 +2,8 @@
  * Every metric GenHook exports, created once per server on its own registry (tests run several servers in
  * one process). Label values are bounded: sources are the configured ones or `unknown`, events the names of
  * configured lines (empty when no line applied), so a flood of made-up names cannot explode cardinality.
+ * With `workers = N` the primary sums every worker's registry (src/start/worker-group.ts); a gauge that
+ * must not be summed says how to combine it with prom-client's `aggregator`.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { RELOAD_TRIGGERS } from '../config/config-store.js';
@@ -124,6 +126,8 @@ export function createMetrics() {
     sl1AuthPaused: new Gauge({
       name: 'genhook_sl1_auth_paused',
       help: 'SL1 refused the credentials (401/403) and all delivery is paused: 1, else 0',
+      // Across workers (workers = N): paused when any worker is.
+      aggregator: 'max',
       registers,
       collect(this: Gauge) {
         this.set(probes?.sl1AuthPaused() === true ? 1 : 0);
@@ -175,6 +179,8 @@ export function createMetrics() {
     breakerState: new Gauge({
       name: 'genhook_circuit_breaker_state',
       help: 'SL1 circuit breaker: 0 closed, 1 half-open, 2 open',
+      // Across workers: the worst state any worker is in.
+      aggregator: 'max',
       registers,
     }),
     breakerTransitions: new Counter({
@@ -212,11 +218,15 @@ export function createMetrics() {
       name: 'genhook_build_info',
       help: 'Always 1; the labels say which GenHook and Node.js run',
       labelNames: ['version', 'node'] as const,
+      // Across workers: one series (every worker runs the same build).
+      aggregator: 'first',
       registers,
     }),
     configLastReloadSuccess: new Gauge({
       name: 'genhook_config_last_reload_success',
       help: '1 when the last configuration load or reload succeeded, 0 while the files on disk are refused (the running configuration stays)',
+      // Across workers: 0 when any worker refused the files.
+      aggregator: 'min',
       registers,
     }),
     configReloads: initialized(

@@ -32,6 +32,8 @@ export function createRedisMetrics(registry: Registry, probes: RedisProbes) {
     connected: new Gauge({
       name: 'genhook_redis_connected',
       help: '1 while the Redis connection is up',
+      // Across workers (workers = N): 0 when any worker has lost Redis.
+      aggregator: 'min',
       registers,
       collect(this: Gauge) {
         this.set(probes.isConnected() ? 1 : 0);
@@ -40,6 +42,8 @@ export function createRedisMetrics(registry: Registry, probes: RedisProbes) {
     pending: new Gauge({
       name: 'genhook_redis_pending',
       help: 'Alerts in the shared Redis queue (waiting or being delivered, all replicas)',
+      // Every worker reads the same stream: one value, not a sum.
+      aggregator: 'max',
       registers,
       async collect(this: Gauge) {
         // A scrape while Redis is down must still answer: the last value stays.

@@ -18,7 +18,10 @@ export interface ReadinessReport {
 }
 
 export interface AppDeps extends WebhookDeps {
-  readonly readiness: () => ReadinessReport;
+  /** Async with `workers` > 1: the report then covers every worker of the group. */
+  readonly readiness: () => ReadinessReport | Promise<ReadinessReport>;
+  /** The /metrics text; default this process's registry (with `workers` > 1: the whole group's). */
+  readonly metricsText?: () => Promise<string>;
   /** Extra facts for the /health body (liveness stays 200 while the process runs). */
   readonly health?: () => Readonly<Record<string, unknown>>;
   /** Extra routes (the management API) mounted by the composition root. */
@@ -39,14 +42,25 @@ export function createApp(deps: AppDeps): Hono<{ Bindings: HttpBindings }> {
 
   app.get('/health', describeRoute(ROUTE_DOCS.health), (c) => c.json({ status: 'ok', ...deps.health?.() }));
 
-  app.get('/ready', describeRoute(ROUTE_DOCS.ready), (c) => {
-    const report = deps.readiness();
+  app.get('/ready', describeRoute(ROUTE_DOCS.ready), async (c) => {
+    const report = await deps.readiness();
     return c.json({ status: report.isReady ? 'ready' : 'not_ready', ...report.checks }, report.isReady ? 200 : 503);
   });
 
   app.get('/metrics', describeRoute(ROUTE_DOCS.metrics), async (c) => {
-    c.header('content-type', metrics.registry.contentType);
-    return c.body(await metrics.registry.metrics());
+    if (deps.metricsText === undefined) {
+      c.header('content-type', metrics.registry.contentType);
+      return c.body(await metrics.registry.metrics());
+    }
+    try {
+      const text = await deps.metricsText();
+      c.header('content-type', metrics.registry.contentType);
+      return c.body(text);
+    } catch (error) {
+      // A partial sum would look like counters dropping; a failed scrape is a gap Prometheus shows as such.
+      logger.warn({ err: error }, 'metrics of the worker group unavailable');
+      return sendError(c, 503, 'metrics_unavailable', (error as Error).message);
+    }
   });
 
   mountConsoleRoutes(app, () => deps.config().settings.admin_token);

@@ -124,7 +124,7 @@ export const ROUTE_DOCS = {
   },
   ready: {
     tags: ['Probes'],
-    summary: 'Readiness: journal writable, queue has room, not draining',
+    summary: 'Readiness: journal writable, queue has room, not draining (with workers > 1: every worker, listed in `workers`)',
     responses: {
       200: jsonResponse('Ready, with the checks', { type: 'object', properties: { status: { const: 'ready' } }, additionalProperties: true }),
       503: jsonResponse('Not ready, with the failing checks', { type: 'object', properties: { status: { const: 'not_ready' } }, additionalProperties: true }),
@@ -132,8 +132,11 @@ export const ROUTE_DOCS = {
   },
   metrics: {
     tags: ['Probes'],
-    summary: 'Prometheus metrics',
-    responses: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    summary: 'Prometheus metrics (with workers > 1: the whole worker group, aggregated)',
+    responses: {
+      200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
+      ...errorResponses(503),
+    },
   },
   console: {
     tags: ['Console'],

@@ -16,6 +16,7 @@ import type { QueueFeeder } from '../queue/feeder.js';
 import type { RedisBackend } from '../queue/redis-backend.js';
 import { redactUrl } from '../queue/shared-queue.js';
 import type { Storage } from './open-storage.js';
+import { joinWorkerGroup } from './worker-group.js';
 
 export interface AppWiring {
   readonly store: ConfigStore;
@@ -39,6 +40,8 @@ export interface AppWiring {
   readonly startedAt: number;
   /** Set with redis_url: webhooks are stored in the queue every replica shares, and /ready reports Redis. */
   readonly shared?: { readonly backend: RedisBackend; readonly feeder: QueueFeeder } | undefined;
+  /** Set in a `workers` process: /metrics and /ready then speak for the whole worker group. */
+  readonly workerIndex?: number | undefined;
 }
 
 export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
@@ -47,6 +50,34 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
   // dedup_window and dedup_max_entries are restart-only settings: the cache is built once, at start.
   const { settings } = store.config;
   const dedup = wiring.dedup ?? new DedupCache({ windowMs: settings.dedup_window, maxEntries: settings.dedup_max_entries });
+  const localReadiness = (): ReadinessReport => {
+    const hasRoom = dispatcher.hasRoom();
+    const { config } = store;
+    const isRedisUp = shared === undefined || shared.backend.isConnected;
+    const deadLetters = wiring.deadLetterHealth?.() ?? { writable: true, waiting: 0 };
+    return {
+      isReady: !isDraining() && journal.isWritable && deadLetters.writable && hasRoom && isRedisUp,
+      checks: {
+        draining: isDraining(),
+        config: { settings: config.settingsFile, webhooks: config.webhooksFile, sources: config.rules.sources().length },
+        journal: { writable: journal.isWritable, pending: journal.size, backlog: wiring.backlog.size, ...(journal.health.error ? { error: journal.health.error } : {}) },
+        queue: {
+          waiting: dispatcher.size,
+          inFlight: dispatcher.inFlight,
+          capacity: config.settings.queue_max_size,
+          bytes: dispatcher.bytes,
+          capacityBytes: config.settings.queue_max_bytes,
+          hasRoom,
+        },
+        deadLetter: { file: deadLetterPath, ...deadLetters },
+        breaker: dispatcher.breakerState,
+        mode: config.settings.sl1_api_url ? 'sl1' : 'log',
+        ...(shared === undefined ? {} : { redis: { connected: shared.backend.isConnected, held: shared.feeder.held, url: redactUrl(shared.backend.url) } }),
+        ...describeAuthPause(dispatcher.authState),
+      },
+    };
+  };
+  const group = wiring.workerIndex === undefined ? undefined : joinWorkerGroup({ index: wiring.workerIndex, registry: metrics.registry, readiness: localReadiness });
   return createApp({
     config: () => store.config,
     dedup,
@@ -58,33 +89,8 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
     isDraining,
     snsCertificates,
     sharedQueue: shared?.backend,
-    readiness: (): ReadinessReport => {
-      const hasRoom = dispatcher.hasRoom();
-      const { config } = store;
-      const isRedisUp = shared === undefined || shared.backend.isConnected;
-      const deadLetters = wiring.deadLetterHealth?.() ?? { writable: true, waiting: 0 };
-      return {
-        isReady: !isDraining() && journal.isWritable && deadLetters.writable && hasRoom && isRedisUp,
-        checks: {
-          draining: isDraining(),
-          config: { settings: config.settingsFile, webhooks: config.webhooksFile, sources: config.rules.sources().length },
-          journal: { writable: journal.isWritable, pending: journal.size, backlog: wiring.backlog.size, ...(journal.health.error ? { error: journal.health.error } : {}) },
-          queue: {
-            waiting: dispatcher.size,
-            inFlight: dispatcher.inFlight,
-            capacity: config.settings.queue_max_size,
-            bytes: dispatcher.bytes,
-            capacityBytes: config.settings.queue_max_bytes,
-            hasRoom,
-          },
-          deadLetter: { file: deadLetterPath, ...deadLetters },
-          breaker: dispatcher.breakerState,
-          mode: config.settings.sl1_api_url ? 'sl1' : 'log',
-          ...(shared === undefined ? {} : { redis: { connected: shared.backend.isConnected, held: shared.feeder.held, url: redactUrl(shared.backend.url) } }),
-          ...describeAuthPause(dispatcher.authState),
-        },
-      };
-    },
+    readiness: group === undefined ? localReadiness : () => group.readiness(),
+    ...(group === undefined ? {} : { metricsText: () => group.metrics() }),
     health: () => ({ sl1_auth_paused: dispatcher.authState.phase === 'paused' }),
     mount: (routes) =>
       mountAdminRoutes(routes, {

@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../ops/logger.js';
 import { acquireDataDirLock } from '../store/index.js';
+import { serveGroupProbes } from './worker-group.js';
 
 export const WORKER_INDEX_ENV = 'GENHOOK_WORKER_INDEX';
 
@@ -60,9 +61,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   if (lock.tookOverFrom !== undefined) logger.warn({ file: lock.path, previous: lock.tookOverFrom }, 'data_dir lock of a GenHook that is gone taken over');
   let isStopping = false;
   const workers = new Map<number, Worker>();
+  const listening = new WeakSet<Worker>();
+  const restarts = new Map<number, number>();
   const start = (index: number): void => {
     const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(index) });
     workers.set(index, worker);
+    worker.on('listening', () => listening.add(worker));
     worker.on('exit', (code, signal) => {
       if (workers.get(index) === worker) workers.delete(index);
       if (isStopping) {
@@ -71,12 +75,16 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       }
       logger.error({ worker: index, pid: worker.process.pid, code, signal }, 'GenHook worker died; starting another in its place');
       setTimeout(() => {
-        if (!isStopping) start(index);
+        if (isStopping) return;
+        restarts.set(index, (restarts.get(index) ?? 0) + 1);
+        start(index);
       }, restartDelayMs).unref();
     });
   };
   let allExited: () => void = () => undefined;
   const exited = new Promise<void>((resolve) => (allExited = resolve));
+  // /metrics and /ready on the shared port speak for every worker (src/start/worker-group.ts).
+  serveGroupProbes({ workers: () => workers, isListening: (worker) => listening.has(worker), restarts: (index) => restarts.get(index) ?? 0, expected: count });
   for (let index = 0; index < count; index++) start(index);
   logger.info({ workers: count, pid: process.pid }, 'GenHook primary started its workers');
 
