@@ -56,7 +56,8 @@ test('startFakeSl1() - refuse() refuses connections, restore() listens on the sa
 test('startFakeSl1() - concurrency observed overall and per key', async () => {
   const fake = await startFakeSl1();
   try {
-    fake.respondWith(201, { delayMs: 20 });
+    // Long enough for the three posts to overlap on a loaded machine.
+    fake.respondWith(201, { delayMs: 500 });
     await Promise.all([post(fake.url, { k: 'a' }), post(fake.url, { k: 'a' }), post(fake.url, { k: 'b' })]);
     assert.equal(fake.maxConcurrent, 3);
     assert.equal(fake.concurrent, 0);

@@ -179,9 +179,10 @@ describe('three GenHook processes on one Redis', { skip: redisSkip }, () => {
 
   test('a source limited to 4 concurrent never has more than 4 in flight at SL1 across three replicas, even after one of them dies mid-burst', async () => {
     const sl1 = await startFakeSl1();
-    sl1.respondWith(201, { delayMs: 100 });
+    // Each SL1 call outlasts the longest pause between lease polls (250 ms), so the limit is reached even on a loaded machine.
+    sl1.respondWith(201, { delayMs: 500 });
     // Each replica alone would allow 4: without shared leases SL1 would see up to 12 at once.
-    const cluster = await startReplicas(redis, sl1, 3, { app_max_concurrent: 4, max_worker_threads: 8, sl1_timeout: '1s' });
+    const cluster = await startReplicas(redis, sl1, 3, { app_max_concurrent: 4, max_worker_threads: 8, sl1_timeout: '2s' });
     try {
       const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => post(cluster.replicas[i % 3]!.url, i + 1)));
       const accepted = answers.filter((n): n is number => n !== undefined);
