@@ -4,7 +4,6 @@
  */
 import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
-import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { mountConsoleRoutes } from './console-route.js';
 import { describeRoute, mountApiDocs, ROUTE_DOCS } from './openapi.js';
