@@ -1,6 +1,7 @@
 /**
  * The layout is a contract: imports flow one way with no cycles between files or folders, the leaf modules
- * stay leaves, only the entry point reaches the composition root, and README's layout table names every folder.
+ * stay leaves, only the entry point reaches the composition root, README's layout table names every folder, and
+ * no source file is over 300 lines.
  * Imports are read with the TypeScript compiler's own pre-processor (type-only imports count too).
  */
 import assert from 'node:assert/strict';
@@ -121,4 +122,41 @@ test('README - the layout table names every folder under src/, and nothing else'
   const documented = [...section.matchAll(/^\| `([a-z-]+)\/` \|/gm)].map((match) => match[1]).sort();
   const folders = readdirSync(SRC).filter((name) => statSync(join(SRC, name)).isDirectory()).sort();
   assert.deepEqual(documented, folders);
+});
+
+/** Most lines a source file may have (issue: small modules a newcomer can read in one sitting). */
+const MAX_FILE_LINES = 300;
+
+/**
+ * Files still being split by their owner, each with the size it may not grow past. Remove your entry when you
+ * split the file: the test fails on an entry that is no longer needed, so the list only shrinks.
+ */
+const OVERSIZE_ALLOWED: Readonly<Record<string, { readonly owner: string; readonly maxLines: number }>> = {
+  'src/cli.ts': { owner: 'sl1r', maxLines: 510 },
+};
+
+function linesOf(file: string): number {
+  const text = readFileSync(file, 'utf8');
+  if (text === '') return 0;
+  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+}
+
+function allFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? allFiles(path) : [path];
+  });
+}
+
+test(`size - no file under src/ or console/src/ has more than ${MAX_FILE_LINES} lines (but the allow-listed ones being split)`, () => {
+  const files = [...allFiles(SRC), ...allFiles(join('console', 'src'))].map((file) => file.split(/[\\/]/).join('/'));
+  const oversize = files
+    .map((file) => ({ file, lines: linesOf(file) }))
+    .filter(({ file, lines }) => lines > (OVERSIZE_ALLOWED[file]?.maxLines ?? MAX_FILE_LINES))
+    .map(({ file, lines }) => `${file}: ${lines} lines (${OVERSIZE_ALLOWED[file] ? `allowed ${OVERSIZE_ALLOWED[file].maxLines} until split` : `at most ${MAX_FILE_LINES}`}); split it`);
+  assert.deepEqual(oversize, []);
+  const stale = Object.keys(OVERSIZE_ALLOWED)
+    .filter((file) => !files.includes(file) || linesOf(file) <= MAX_FILE_LINES)
+    .map((file) => `${file} is split (or gone): remove its entry from OVERSIZE_ALLOWED`);
+  assert.deepEqual(stale, []);
 });
