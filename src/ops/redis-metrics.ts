@@ -28,6 +28,11 @@ export function createRedisMetrics(registry: Registry, probes: RedisProbes) {
       labelNames: ['source'] as const,
       registers,
     }),
+    consumersRemoved: new Counter({
+      name: 'genhook_redis_consumers_removed_total',
+      help: 'Consumers of replicas gone for good (idle 10 x redis_claim_idle, holding nothing) this replica removed from the consumer group',
+      registers,
+    }),
     lost: new Counter({ name: 'genhook_redis_lost_claims_total', help: 'Alerts this replica held that another replica claimed while this one was unresponsive', registers }),
     connected: new Gauge({
       name: 'genhook_redis_connected',
@@ -63,6 +68,7 @@ export function createRedisMetrics(registry: Registry, probes: RedisProbes) {
   metrics.claimed.inc(0);
   metrics.redelivered.inc(0);
   metrics.lost.inc(0);
+  metrics.consumersRemoved.inc(0);
   return metrics;
 }
 

@@ -22,6 +22,9 @@ import { defineQueueScripts, type QueueScripts } from './redis-scripts.js';
 
 export type { RedisObserver } from './redis-connection.js';
 
+/** A consumer idle this many times redis_claim_idle, holding nothing, is gone for good (see reapConsumers). */
+export const CONSUMER_IDLE_FACTOR = 10;
+
 export interface RedisBackendOptions {
   readonly url: string;
   /** @default 'genhook:' */
@@ -33,6 +36,11 @@ export interface RedisBackendOptions {
   /** Alerts stored at most across all replicas; offer() answers `full` beyond. */
   readonly maxSize: number;
   readonly dedupWindowMs: number;
+  /**
+   * A consumer (another replica's name in the group) that has read nothing this long and holds nothing is
+   * removed from the group: a replica that never comes back must not stay listed forever. @default 10 × claimIdleMs
+   */
+  readonly consumerIdleMaxMs?: number;
   /** One command may take this long before it fails (Redis hung or unreachable). @default 5000 */
   readonly commandTimeoutMs?: number;
   readonly observer?: RedisObserver;
@@ -55,6 +63,7 @@ export class RedisBackend implements QueueBackend {
   readonly #o: RedisBackendOptions;
   readonly #scripts: QueueScripts;
   #claimCursor = '0-0';
+  #reapDue = 0;
   #held = new Set<string>();
   #closed = false;
   #rateCounter = 0;
@@ -135,7 +144,27 @@ export class RedisBackend implements QueueBackend {
     this.#claimCursor = reply[0];
     const claimed = await this.#toQueued(reply[1], 1);
     if (claimed.length > 0) this.#o.observer?.onClaimed?.(claimed.length);
+    if (Date.now() >= this.#reapDue) {
+      this.#reapDue = Date.now() + this.consumerIdleMaxMs / 2;
+      // Upkeep only: a failure here must not cost the claim; the next round tries again.
+      await this.reapConsumers().catch(() => undefined);
+    }
     return claimed;
+  }
+
+  /** How long another consumer may read nothing (and hold nothing) before it is removed from the group. */
+  get consumerIdleMaxMs(): number {
+    return this.#o.consumerIdleMaxMs ?? CONSUMER_IDLE_FACTOR * this.#o.claimIdleMs;
+  }
+
+  /**
+   * Removes the consumers of replicas gone for good: idle longer than consumerIdleMaxMs and holding nothing
+   * (what a dead replica held is claimed first, after redis_claim_idle). Run from claim(); returns the names.
+   */
+  async reapConsumers(): Promise<string[]> {
+    const removed = await this.#timed('reap', () => this.#scripts.genhookReap(this.keys.stream, CONSUMER_GROUP, this.#o.consumer, this.consumerIdleMaxMs));
+    if (removed.length > 0) this.#o.observer?.onConsumersRemoved?.(removed);
+    return removed;
   }
 
   async touch(tokens: readonly string[]): Promise<ReadonlySet<string>> {

@@ -11,8 +11,8 @@ import { decodeAlertJson } from '../alert.js';
 export interface RedisObserver {
   onCommand?(command: string, seconds: number, isOk: boolean): void;
   onClaimed?(count: number): void;
-  /** Consumers of replicas gone for good, removed from the consumer group. */
-  onConsumersRemoved?(count: number): void;
+  /** Consumers of replicas gone for good, removed from the consumer group (their names). */
+  onConsumersRemoved?(names: readonly string[]): void;
 }
 
 /** One stream entry as XREADGROUP / XAUTOCLAIM / XRANGE return it (fields null when deleted meanwhile). */

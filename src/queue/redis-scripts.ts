@@ -68,17 +68,41 @@ end
 return kept
 `;
 
+/**
+ * KEYS: the stream. ARGV: group, this consumer's name, idle bound ms. Removes the consumers other than this
+ * one that have been idle longer than the bound and hold nothing (XGROUP DELCONSUMER drops a consumer's
+ * pending entries with it, so one that still holds entries stays until they are claimed). Checked and
+ * removed in one script: a consumer cannot read new entries between the check and the removal.
+ * Returns the names removed. XINFO CONSUMERS' `idle` is the time since the consumer's last read or claim.
+ */
+const REAP_SCRIPT = `
+local removed = {}
+local bound = tonumber(ARGV[3])
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local fields = {}
+  for i = 1, #consumer, 2 do fields[consumer[i]] = consumer[i + 1] end
+  local name = fields['name']
+  if name ~= ARGV[2] and tonumber(fields['pending']) == 0 and tonumber(fields['idle']) > bound then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], name)
+    removed[#removed + 1] = name
+  end
+end
+return removed
+`;
+
 /** The commands defineQueueScripts() adds to a connection. */
 export interface QueueScripts {
   /** KEYS count first, then the keys, then ARGV (see OFFER_SCRIPT). */
   genhookOffer(...args: (string | number)[]): Promise<(string | number)[]>;
   genhookTouch(stream: string, group: string, consumer: string, ...ids: string[]): Promise<string[]>;
   genhookRate(key: string, max: number, windowMs: number, member: string): Promise<number>;
+  genhookReap(stream: string, group: string, consumer: string, idleBoundMs: number): Promise<string[]>;
 }
 
 export function defineQueueScripts(redis: Redis): QueueScripts {
   redis.defineCommand('genhookOffer', { lua: OFFER_SCRIPT });
   redis.defineCommand('genhookTouch', { lua: TOUCH_SCRIPT, numberOfKeys: 1 });
   redis.defineCommand('genhookRate', { lua: RATE_SCRIPT, numberOfKeys: 1 });
+  redis.defineCommand('genhookReap', { lua: REAP_SCRIPT, numberOfKeys: 1 });
   return redis as unknown as QueueScripts;
 }

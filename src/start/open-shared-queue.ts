@@ -40,6 +40,10 @@ export async function openShared(url: string, config: RuntimeConfig, dataDir: st
         if (!isOk) redisMetrics?.errors.inc({ command });
       },
       onClaimed: (count) => redisMetrics?.claimed.inc(count),
+      onConsumersRemoved: (names) => {
+        redisMetrics?.consumersRemoved.inc(names.length);
+        logger.info({ consumers: names }, 'removed from the Redis consumer group: replicas idle 10 x redis_claim_idle that held nothing (gone for good)');
+      },
     },
   });
   redisMetrics = createRedisMetrics(metrics.registry, {
