@@ -269,3 +269,28 @@ test('fixtures - every alert renders with nothing missing, through its event lin
   }
   assert.ok(rendered >= 150, `only ${rendered} alerts rendered`);
 });
+
+/** Variables of a line that render as empty text for this item although no `default` says what to write then. */
+function emptyVariables(rule: Rule, item: unknown, envelope: unknown): string[] {
+  const extracted = extractFields(item, rule.fields);
+  return rule.template
+    .filter((token) => token.kind === 'var' && !(token.filters ?? []).some((filter) => filter.name === 'default'))
+    .filter((token) => renderMessage([token], extracted, { missingValue }, envelope).message.trim() === '')
+    .map((token) => (token.kind === 'var' ? `$${token.raw}$` : ''));
+}
+
+test('fixtures - no variable renders as empty text without a default (an empty value reads like a hole in SL1)', () => {
+  const empty: string[] = [];
+  for (const fixture of fixtures) {
+    for (const [index, item] of fixture.items.entries()) {
+      const event = fixture.events[index];
+      if (event === undefined) continue; // handshake
+      for (const match of [ruleSet.match(fixture.source, event, item), ruleSet.match(fixture.source, undefined, item)]) {
+        if (match.kind !== 'matched') continue;
+        const found = emptyVariables(match.rule, item, fixture.body);
+        if (found.length > 0) empty.push(`${fixture.source}/${fixture.name}[${index}] via ${match.rule.name} (line ${match.rule.line}): ${found.join(', ')}`);
+      }
+    }
+  }
+  assert.deepEqual([...new Set(empty)], []);
+});
