@@ -9,7 +9,7 @@ export const COMMANDS: Readonly<Record<string, { readonly sub?: readonly string[
   check: { flags: ['--settings', '--webhooks', '--strict', '--fixtures'] },
   test: { flags: ['--settings', '--webhooks', '--update'] },
   render: { flags: ['--settings', '--webhooks', '--header'] },
-  dlq: { sub: ['list', 'replay'], flags: ['--settings', '--webhooks', '--json', '--id', '--all', '--yes'] },
+  dlq: { sub: ['list', 'replay'], flags: ['--settings', '--webhooks', '--json', '--id', '--all', '--rerender', '--yes'] },
   completion: { sub: ['bash', 'zsh'], flags: [] },
   help: { flags: [] },
 };

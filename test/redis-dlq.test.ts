@@ -30,7 +30,7 @@ test('genhook dlq list|replay - with redis_url they read and trim the Redis dead
     assert.ok(id);
     const replay = await runCli(['dlq', 'replay', '--id', id, ...files]);
     assert.equal(replay.code, 0, replay.stderr);
-    assert.match(replay.stdout, /sent 1, accepted 1, failed 0, remaining in Redis .* 1/);
+    assert.match(replay.stdout, /sent 1, accepted 1, failed 0, not sent 0, remaining in Redis .* 1/);
     assert.deepEqual(sl1.received.map((req) => req.body?.['message']), ['App alert 2']);
     const after = await runCli(['dlq', 'list', ...files]);
     assert.match(after.stderr, /^1 dead-lettered alert in Redis/);

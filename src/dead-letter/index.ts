@@ -11,7 +11,7 @@ export {
   type DeadLetterReason,
 } from './dead-letter-file.js';
 export {
-  parseDeadLetterEntry,
+  forEachAtMost,
   parseDeadLetters,
   readDeadLetters,
   replayDeadLetters,
@@ -21,3 +21,4 @@ export {
   type SkippedLine,
 } from './replay.js';
 export { retryingDeadLetters, type DeadLetterHealth, type RetryingDeadLetters, type RetryOptions } from './retrying-append.js';
+export { rerenderDeadLetter, type Rerendered } from './rerender.js';

@@ -45,13 +45,6 @@ export function parseEntry(text: string): DeadLetterEntry | string {
   return { ...rest, event: typeof v.event === 'string' ? v.event : undefined, fields, requestId: String(v.requestId ?? ''), ...(origin === undefined ? {} : { origin }) } as DeadLetterEntry;
 }
 
-/** One stored entry; throws when it is not one (callers skip it). */
-export function parseDeadLetterEntry(text: string): DeadLetterEntry {
-  const entry = parseEntry(text);
-  if (typeof entry === 'string') throw new Error(entry);
-  return entry;
-}
-
 /** Parses file contents; lines that are not entries (a torn last line after a crash) are skipped and reported. */
 export function parseDeadLetters(text: string): DeadLetters {
   const entries: DeadLetterEntry[] = [];
@@ -95,6 +88,15 @@ export interface ReplayResult {
   readonly remaining: number;
 }
 
+/** Runs `task` over `items`, at most `concurrency` at once, in order of start. */
+export async function forEachAtMost<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  const waiting = [...items];
+  const worker = async (): Promise<void> => {
+    for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) await task(next);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, waiting.length)) }, worker));
+}
+
 /** Sends the selected entries, then removes exactly the accepted ones (by id + deadLetteredAt) in one atomic rewrite. */
 export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayResult> {
   const { path, select, send, lock = {} } = options;
@@ -102,15 +104,9 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   const selected = new Map<string, DeadLetterEntry>();
   for (const entry of entries) if (select(entry)) selected.set(deadLetterKey(entry), entry);
   const accepted = new Set<string>();
-  const waiting = [...selected];
-  const worker = async (): Promise<void> => {
-    for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
-      const [key, entry] = next;
-      if (await send(entry).catch(() => false)) accepted.add(key);
-    }
-  };
-  const workers = Math.max(1, Math.min(options.concurrency ?? 1, waiting.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+  await forEachAtMost([...selected], options.concurrency ?? 1, async ([key, entry]) => {
+    if (await send(entry).catch(() => false)) accepted.add(key);
+  });
   const failed = selected.size - accepted.size;
   if (accepted.size === 0) {
     const { entries: now } = await readDeadLetters(path);

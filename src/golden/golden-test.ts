@@ -4,7 +4,7 @@
  * the fixture's `.expected.json`. Fixtures are not signed, so signatures, address allowlists and rate limits
  * are left out; everything else is the configuration as loaded.
  */
-import type { RuntimeConfig, SourceRuntime } from '../config/runtime.js';
+import type { RuntimeConfig } from '../config/runtime.js';
 import { buildAlertBody } from '../deliver/sl1-client.js';
 import { decideIntake } from '../intake/index.js';
 import type { Fixture } from './fixtures.js';
@@ -23,14 +23,6 @@ export interface GoldenRun {
 const FIXED_NOW_MS = Date.UTC(2026, 0, 1);
 const neverSeen = { has: (): boolean => false };
 
-/** The configuration with what only real deliveries can pass (signatures, allowlists, rate limits) taken out. */
-export function forFixtures(config: RuntimeConfig): RuntimeConfig {
-  const sources = new Map<string, SourceRuntime>();
-  for (const [name, source] of config.sources) {
-    sources.set(name, Object.freeze({ ...source, verify: undefined, verifyReadsBody: false, limiter: undefined, failedVerifications: undefined, isIpAllowed: undefined }));
-  }
-  return Object.freeze({ ...config, sources });
-}
 
 export function runFixture(config: RuntimeConfig, fixture: Fixture): GoldenRun {
   const sourceParam = config.sources.has(fixture.source) ? fixture.source : undefined;

@@ -2,7 +2,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { RuntimeConfig } from '../config/runtime.js';
 import { listFixtures } from './fixtures.js';
-import { diffBodies, forFixtures, formatExpected, runFixture } from './golden-test.js';
+import { withoutAdmission } from '../intake/index.js';
+import { diffBodies, formatExpected, runFixture } from './golden-test.js';
 
 export interface GoldenOutput {
   readonly out: (text: string) => void;
@@ -22,7 +23,7 @@ export async function goldenTestCommand(config: RuntimeConfig, dir: string, isUp
     output.err(`genhook test: no fixtures in ${dir} (expected ${dir}/<source>/<name>.json)\n`);
     return 1;
   }
-  const testConfig = forFixtures(config);
+  const testConfig = withoutAdmission(config);
   const counts = { passed: 0, failed: 0, updated: 0 };
   for (const fixture of listed.fixtures) {
     const id = `${fixture.source}/${fixture.name}`;

@@ -21,19 +21,19 @@ export function planAlerts(request: IntakeRequest, view: RequestView, source: So
   if (items.length > config.settings.queue_max_size) {
     return reject(413, 'too_many_items', `the body holds ${items.length} items; at most ${config.settings.queue_max_size} (queue_max_size) fit in one request, so send smaller batches`, source.name);
   }
-  if (items.length === 0) return accepted(source.name, [], [{ outcome: 'ignored', event: undefined, reason: 'the body holds no item (an empty batch)' }]);
+  if (items.length === 0) return accepted(source.name, [], [{ outcome: 'ignored', event: undefined, reason: 'the body holds no item (an empty batch)' }], 0);
   const keys = itemKeys(source.reading, view, items);
   // A signed body is the replay unit: the same bytes again are a duplicate whatever delivery id or header comes along.
   const origin = originOf(request, source, read, items.length, config.settings.max_body_size);
   const bodyKey = source.dedupBy === 'id' ? undefined : `${source.name}:body:${createHash('sha256').update(request.rawBody).digest('base64url')}`;
   items.forEach((item, index) => {
     if (typeof item !== 'object' || item === null) {
-      skipped.push({ outcome: 'ignored', event: undefined, reason: `item ${index} is not a JSON object or array` });
+      skipped.push({ outcome: 'ignored', event: undefined, reason: `item ${index} is not a JSON object or array`, item: index });
       return;
     }
     const resolved = resolveItem(config.rules, source, view, item, renderOptionsFrom(config.settings));
     if (resolved.kind !== 'rendered') {
-      skipped.push({ outcome: 'ignored', event: resolved.event, reason: resolved.reason, ...(resolved.kind === 'filtered' ? { ruleName: resolved.ruleName } : {}) });
+      skipped.push({ outcome: 'ignored', event: resolved.event, reason: resolved.reason, item: index, ...(resolved.kind === 'filtered' ? { ruleName: resolved.ruleName } : {}) });
       return;
     }
     const { event, ruleName } = resolved;
@@ -43,11 +43,11 @@ export function planAlerts(request: IntakeRequest, view: RequestView, source: So
     const bodyKeys = bodyKey === undefined ? [] : [items.length > 1 ? `${bodyKey}#${index}` : bodyKey];
     const dedupKeys = [...idKeys, ...bodyKeys];
     if (idKeys.some((key) => dedup.has(key, nowMs))) {
-      skipped.push({ outcome: 'duplicate', event, reason: `delivery ${truncate(deliveryId ?? '', 80)} was already received`, ruleName, id });
+      skipped.push({ outcome: 'duplicate', event, reason: `delivery ${truncate(deliveryId ?? '', 80)} was already received`, ruleName, id, item: index });
       return;
     }
     if (bodyKeys.some((key) => dedup.has(key, nowMs))) {
-      skipped.push({ outcome: 'duplicate', event, reason: 'the same signed body was already received (a replay; see <source>_dedup)', ruleName, id });
+      skipped.push({ outcome: 'duplicate', event, reason: 'the same signed body was already received (a replay; see <source>_dedup)', ruleName, id, item: index });
       return;
     }
     alerts.push({
@@ -59,9 +59,10 @@ export function planAlerts(request: IntakeRequest, view: RequestView, source: So
       ruleName,
       missing: resolved.missing,
       warnings: resolved.warnings,
+      item: index,
     });
   });
-  return accepted(source.name, alerts, skipped);
+  return accepted(source.name, alerts, skipped, items.length);
 }
 
 /**

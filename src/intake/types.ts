@@ -45,6 +45,8 @@ export interface PlannedAlert {
   readonly missing: readonly string[];
   /** Filters that met a value they could not use (the value passed through). */
   readonly warnings: readonly string[];
+  /** Index of its item in the body (0 when the body is one item). */
+  readonly item: number;
 }
 
 export interface SkippedItem {
@@ -53,6 +55,8 @@ export interface SkippedItem {
   readonly reason: string;
   readonly ruleName?: string;
   readonly id?: string;
+  /** Index of the item in the body; absent when the whole request was skipped (a disabled source, an empty batch). */
+  readonly item?: number;
 }
 
 export type IntakeDecision =
@@ -60,7 +64,14 @@ export type IntakeDecision =
   | { readonly kind: 'handshake'; readonly source: string | undefined; readonly answer: HandshakeAnswer }
   /** The SNS signing certificate at `url` must be loaded before this request can be verified; then decide again. */
   | { readonly kind: 'certificate_needed'; readonly source: string; readonly url: string }
-  | { readonly kind: 'accept'; readonly source: string; readonly alerts: readonly PlannedAlert[]; readonly skipped: readonly SkippedItem[] };
+  | {
+      readonly kind: 'accept';
+      readonly source: string;
+      readonly alerts: readonly PlannedAlert[];
+      readonly skipped: readonly SkippedItem[];
+      /** How many items the body split into; absent when it was not read (a disabled source). */
+      readonly items?: number;
+    };
 
 export const reject = (
   status: number,
@@ -70,8 +81,8 @@ export const reject = (
   extra: Pick<Rejection, 'headers' | 'details'> = {},
 ): Rejection => ({ kind: 'reject', status, code, message, source, ...extra });
 
-export function accepted(source: string, alerts: readonly PlannedAlert[], skipped: readonly SkippedItem[]): IntakeDecision {
-  return { kind: 'accept', source, alerts, skipped };
+export function accepted(source: string, alerts: readonly PlannedAlert[], skipped: readonly SkippedItem[], items?: number): IntakeDecision {
+  return items === undefined ? { kind: 'accept', source, alerts, skipped } : { kind: 'accept', source, alerts, skipped, items };
 }
 
 export function truncate(text: string, length: number): string {
