@@ -174,10 +174,13 @@ test('with redis_url the dead letters are the shared stream: listed, replayed th
 
         fake.respondWith(200);
         const before = fake.received.length;
-        const replayed = await admin(server, 'POST', `/dead-letters/${encodeURIComponent(String(first.json['id']))}/replay`);
-        assert.deepEqual(replayed.json, { status: 'requeued', requeued: 1, refused: 0, remaining: 1 });
+        // Re-rendered from the body the stream kept, with the line as it is after a reload.
+        await writeFile(join(server.dir, 'webhooks.ini'), 'acme: status,service{name}::Acme again: $service.name$ $status$\n');
+        assert.equal((await admin(server, 'POST', '/reload')).status, 200);
+        const replayed = await admin(server, 'POST', `/dead-letters/${encodeURIComponent(String(first.json['id']))}/replay?rerender=true`);
+        assert.deepEqual(replayed.json, { status: 'requeued', requeued: 1, refused: 0, remaining: 1, notRerendered: [] });
         await fake.waitFor(before + 1);
-        assert.equal(fake.received.at(-1)?.body?.['message'], 'Acme api is down');
+        assert.equal(fake.received.at(-1)?.body?.['message'], 'Acme again: api down');
         const deleted = await admin(server, 'DELETE', `/dead-letters/${encodeURIComponent(String(second.json['id']))}`);
         assert.deepEqual(deleted.json, { status: 'deleted', id: String(second.json['id']), removed: 1, remaining: 0 });
         assert.equal((await admin(server, 'GET', '/dead-letters')).json['total'], 0);
@@ -188,4 +191,39 @@ test('with redis_url the dead letters are the shared stream: listed, replayed th
   } finally {
     await redis.stop();
   }
+});
+
+test('dead letters: replay re-rendered with today\'s lines (POST …/replay?rerender=true, {"all":true,"rerender":true})', async () => {
+  await withFakeSl1(async (fake) => {
+    fake.reject(400, { error: 'bad aligned_resource' });
+    const server = await startTestGenHook({ webhooks: WEBHOOKS, settings: { admin_token: TOKEN, sl1_api_url: fake.url, sl1_username: 'u', sl1_password: 'p' } });
+    try {
+      const posted = await server.post('/webhook/acme', { status: 'down', service: { name: 'api' } });
+      const id = String(posted.json['id']);
+      await until('the dead letter', () => admin(server, 'GET', '/dead-letters'), (answer) => answer.json['total'] === 1);
+      // Dead-lettered before GenHook kept request bodies: cannot be re-rendered.
+      const old = { id: 'acme:old', requestId: 'r', source: 'acme', message: 'Acme old', fields: {}, receivedAt: new Date().toISOString(), reason: 'permanent', attempts: 1, deadLetteredAt: new Date().toISOString() };
+      await writeFile(join(server.dir, 'data', 'dead-letter.jsonl'), `${JSON.stringify(old)}\n`, { flag: 'a' });
+      await writeFile(join(server.dir, 'webhooks.ini'), 'acme: status,service{name}::Fixed: $service.name$ went $status$\n');
+      assert.equal((await admin(server, 'POST', '/reload')).status, 200);
+      fake.respondWith(201);
+
+      assert.equal((await admin(server, 'POST', `/dead-letters/${encodeURIComponent(id)}/replay?rerender=maybe`)).status, 400);
+      const replayed = await admin(server, 'POST', `/dead-letters/${encodeURIComponent(id)}/replay?rerender=true`);
+      assert.equal(replayed.status, 200, replayed.text);
+      assert.deepEqual(replayed.json, { status: 'requeued', requeued: 1, refused: 0, remaining: 1, notRerendered: [] });
+      await fake.waitFor(1);
+      assert.equal(fake.received[0]?.body?.['message'], 'Fixed: api went down');
+
+      const rest = await admin(server, 'POST', '/dead-letters/replay', { all: true, rerender: true });
+      assert.equal(rest.status, 200, rest.text);
+      assert.equal(rest.json['requeued'], 0);
+      assert.equal(rest.json['remaining'], 1);
+      assert.deepEqual(rest.json['notRerendered'].map((item: { id: string; noPayload: boolean }) => [item.id, item.noPayload]), [['acme:old', true]]);
+      assert.match(rest.json['notRerendered'][0].reason, /no stored payload/);
+      assert.equal((await admin(server, 'POST', '/dead-letters/replay', { all: true, rerender: 'yes' })).status, 400);
+    } finally {
+      await server.close();
+    }
+  });
 });

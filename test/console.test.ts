@@ -162,7 +162,7 @@ test('console in headless Chromium: sign in, preview a line with a missing field
         assert.match((await detail.textContent()) ?? '', /"sl1Request"/);
         fake.respondWith(200);
         const before = fake.received.length;
-        await page.getByRole('button', { name: `Replay ${alertId}` }).click();
+        await page.getByRole('button', { name: `Replay ${alertId}`, exact: true }).click();
         await fake.waitFor(before + 1);
         assert.equal(fake.received.at(-1)?.body?.['message'], 'Acme payments is degraded');
         await row.first().waitFor({ state: 'detached' });

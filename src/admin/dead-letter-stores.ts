@@ -2,7 +2,8 @@
  * Where the console's dead letters live: the dead-letter file (one GenHook), or the Redis stream every replica
  * shares (redis_url). Both list, requeue and remove the same way, so the routes do not care which.
  */
-import { readDeadLetters, replayDeadLetters, toAlert, type DeadLetterEntry, type DeadLetters } from '../dead-letter/index.js';
+import type { Alert } from '../alert.js';
+import { readDeadLetters, replayDeadLetters, toAlert, type DeadLetterEntry, type DeadLetters, type Rerendered } from '../dead-letter/index.js';
 import type { Dispatcher } from '../deliver/dispatcher.js';
 import type { Journal } from '../enqueue/index.js';
 import type { RecentAlerts } from '../ops/recent-alerts.js';
@@ -14,14 +15,40 @@ export interface RequeueResult {
   /** Left where they were: the queue had no room. */
   readonly refused: number;
   readonly remaining: number;
+  /** With a re-render: the selected dead letters that were not re-rendered, and stay (see rerenderDeadLetter). */
+  readonly notRerendered?: readonly NotRerendered[];
 }
+
+export interface NotRerendered {
+  readonly id: string;
+  readonly reason: string;
+  /** Stored without its request (before GenHook kept it, or a batch over the budget). */
+  readonly noPayload: boolean;
+}
+
+export interface RequeueOptions {
+  /** Render each anew from its stored request first; one that cannot be is left where it is. */
+  readonly rerender?: (entry: DeadLetterEntry) => Rerendered;
+}
+
+/** The alert to requeue, or undefined (noted in `skipped`) when a re-render was asked for and failed. */
+function alertToRequeue(entry: DeadLetterEntry, options: RequeueOptions, skipped: NotRerendered[]): Alert | undefined {
+  if (options.rerender === undefined) return toAlert(entry);
+  const result = options.rerender(entry);
+  if (result.kind === 'rendered') return result.alert;
+  skipped.push({ id: entry.id, reason: result.reason, noPayload: result.noPayload });
+  return undefined;
+}
+
+const withSkipped = (result: Omit<RequeueResult, 'notRerendered'>, options: RequeueOptions, skipped: readonly NotRerendered[]): RequeueResult =>
+  options.rerender === undefined ? result : { ...result, notRerendered: skipped };
 
 export interface DeadLetterStore {
   /** The file path, or `redis stream <key>`. */
   readonly where: string;
   read(): Promise<DeadLetters>;
   /** Puts the selected dead letters back on the way to SL1, through the breaker, retries and concurrency limits. */
-  requeue(select: (entry: DeadLetterEntry) => boolean): Promise<RequeueResult>;
+  requeue(select: (entry: DeadLetterEntry) => boolean, options?: RequeueOptions): Promise<RequeueResult>;
   remove(select: (entry: DeadLetterEntry) => boolean): Promise<{ readonly removed: number; readonly remaining: number }>;
 }
 
@@ -30,13 +57,15 @@ export function fileDeadLetters(path: string, dispatcher: Dispatcher, journal: J
   return {
     where: path,
     read: () => readDeadLetters(path),
-    async requeue(select) {
+    async requeue(select, options = {}) {
       let refused = 0;
+      const skipped: NotRerendered[] = [];
       const result = await replayDeadLetters({
         path,
         select,
         send: async (entry) => {
-          const alert = toAlert(entry);
+          const alert = alertToRequeue(entry, options, skipped);
+          if (alert === undefined) return false;
           const reservation = dispatcher.reserve(1);
           if (!reservation) {
             refused += 1;
@@ -55,7 +84,7 @@ export function fileDeadLetters(path: string, dispatcher: Dispatcher, journal: J
           return true;
         },
       });
-      return { requeued: result.accepted, refused, remaining: result.remaining };
+      return withSkipped({ requeued: result.accepted, refused, remaining: result.remaining }, options, skipped);
     },
     async remove(select) {
       const result = await replayDeadLetters({ path, select, send: async () => true });
@@ -75,10 +104,15 @@ export function redisDeadLetters(backend: RedisBackend, streamKey: string): Dead
     async read() {
       return { entries: (await backend.listDeadLetters()).map((row) => row.entry), skipped: [] };
     },
-    async requeue(select) {
+    async requeue(select, options = {}) {
       const { rows, chosen } = await selected(select);
-      await backend.requeueDeadLetters(chosen.map((row) => ({ streamId: row.streamId, alert: toAlert(row.entry) })));
-      return { requeued: chosen.length, refused: 0, remaining: rows.length - chosen.length };
+      const skipped: NotRerendered[] = [];
+      const requeued = chosen.flatMap((row) => {
+        const alert = alertToRequeue(row.entry, options, skipped);
+        return alert === undefined ? [] : [{ streamId: row.streamId, alert }];
+      });
+      await backend.requeueDeadLetters(requeued);
+      return withSkipped({ requeued: requeued.length, refused: 0, remaining: rows.length - requeued.length }, options, skipped);
     },
     async remove(select) {
       const { rows, chosen } = await selected(select);

@@ -10,7 +10,7 @@ import { sendError } from '../receive/respond.js';
 import type { Logger } from '../ops/logger.js';
 import { BodyError } from '../errors/index.js';
 import { parseJsonSafe } from '../payload/index.js';
-import type { DeadLetterEntry } from '../dead-letter/index.js';
+import { rerenderDeadLetter, type DeadLetterEntry } from '../dead-letter/index.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { AdminOperations } from './operations.js';
 import { ADMIN_DOCS } from './route-docs.js';
@@ -47,12 +47,17 @@ export function mountOperationsRoutes(admin: Hono<Env>, ops: AdminOperations, st
     return c.json({ entry, times: matching.length, sl1Request: buildAlertBody({ message: entry.message, fields: entry.fields }) });
   });
 
-  const replay = async (c: Context<Env>, select: (entry: DeadLetterEntry) => boolean, what: string): Promise<Response> => {
+  const replay = async (c: Context<Env>, select: (entry: DeadLetterEntry) => boolean, what: string, isRerender: boolean): Promise<Response> => {
     if (!store.config.settings.sl1_api_url) {
       return sendError(c, 409, 'log_mode', `sl1_api_url is not set in ${store.config.settingsFile}; replaying would only log the alerts, so they stay dead-lettered`);
     }
-    const result = await ops.requeue(select);
-    logger.info({ admin: 'dead_letter_replay', what, ...result }, `admin: dead letters replayed (${result.requeued} requeued)`);
+    // Today's lines: the configuration serving now (a reload since the dead-lettering counts).
+    const result = await ops.requeue(select, isRerender ? { rerender: (entry) => rerenderDeadLetter(store.config, entry) } : {});
+    const skipped = result.notRerendered?.length ?? 0;
+    logger.info(
+      { admin: 'dead_letter_replay', what, rerender: isRerender, requeued: result.requeued, refused: result.refused, remaining: result.remaining, ...(isRerender ? { notRerendered: skipped } : {}) },
+      `admin: dead letters replayed${isRerender ? ' re-rendered' : ''} (${result.requeued} requeued${skipped > 0 ? `, ${skipped} not re-rendered` : ''})`,
+    );
     return c.json({ status: 'requeued', ...result }, result.requeued === 0 && result.refused > 0 ? 503 : 200);
   };
 
@@ -66,20 +71,25 @@ export function mountOperationsRoutes(admin: Hono<Env>, ops: AdminOperations, st
     }
     const request = replaySelection(body);
     if ('error' in request) return sendError(c, 400, 'bad_request', request.error);
+    const isRerender = rerenderFlag(c.req.query('rerender'));
+    if (isRerender === undefined) return sendError(c, 400, 'bad_request', RERENDER_QUERY);
     const { ids } = request;
-    if (ids === 'all') return replay(c, () => true, 'all');
+    const rerender = request.rerender || isRerender;
+    if (ids === 'all') return replay(c, () => true, 'all', rerender);
     const { entries } = await ops.readDeadLetters();
     const known = new Set(entries.map((entry) => entry.id));
     const unknown = [...ids].filter((id) => !known.has(id));
     if (unknown.length > 0) return sendError(c, 404, 'unknown_dead_letter', `no dead-lettered alert with id ${unknown.map((id) => `"${id}"`).join(', ')}`);
-    return replay(c, (entry) => ids.has(entry.id), [...ids].join(','));
+    return replay(c, (entry) => ids.has(entry.id), [...ids].join(','), rerender);
   });
 
   admin.post('/dead-letters/:id/replay', describeRoute(ADMIN_DOCS.replayOne), async (c) => {
     const id = c.req.param('id');
     const { entries } = await ops.readDeadLetters();
     if (!entries.some((entry) => entry.id === id)) return sendError(c, 404, 'unknown_dead_letter', `no dead-lettered alert with id "${id}"`);
-    return replay(c, (entry) => entry.id === id, id);
+    const isRerender = rerenderFlag(c.req.query('rerender'));
+    if (isRerender === undefined) return sendError(c, 400, 'bad_request', RERENDER_QUERY);
+    return replay(c, (entry) => entry.id === id, id, isRerender);
   });
 
   admin.delete('/dead-letters/:id', describeRoute(ADMIN_DOCS.deleteDeadLetter), async (c) => {
@@ -111,11 +121,20 @@ function pageLimit(text: string | undefined): number | undefined {
   return Number.isInteger(value) && value >= 1 && value <= DEAD_LETTER_PAGE_MAX ? value : undefined;
 }
 
-function replaySelection(body: unknown): { readonly ids: 'all' | ReadonlySet<string> } | { readonly error: string } {
-  const error = 'expected {"all": true} or {"ids": ["<alert id>", ...]}';
+const RERENDER_QUERY = 'rerender must be true or false';
+
+/** `?rerender=true|false` (absent: false); undefined when it is something else. */
+function rerenderFlag(text: string | undefined): boolean | undefined {
+  if (text === undefined || text === 'false' || text === '0') return false;
+  return text === 'true' || text === '1' || text === '' ? true : undefined;
+}
+
+function replaySelection(body: unknown): { readonly ids: 'all' | ReadonlySet<string>; readonly rerender: boolean } | { readonly error: string } {
+  const error = 'expected {"all": true} or {"ids": ["<alert id>", ...]}, with "rerender": true to render them anew with today\'s lines';
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { error };
-  const { all, ids } = body as Record<string, unknown>;
-  if (all === true && ids === undefined) return { ids: 'all' };
-  if (all === undefined && Array.isArray(ids) && ids.length > 0 && ids.every((id) => typeof id === 'string')) return { ids: new Set(ids as string[]) };
+  const { all, ids, rerender = false } = body as Record<string, unknown>;
+  if (typeof rerender !== 'boolean') return { error };
+  if (all === true && ids === undefined) return { ids: 'all', rerender };
+  if (all === undefined && Array.isArray(ids) && ids.length > 0 && ids.every((id) => typeof id === 'string')) return { ids: new Set(ids as string[]), rerender };
   return { error };
 }

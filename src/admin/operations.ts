@@ -10,7 +10,7 @@ import type { Metrics } from '../ops/metrics.js';
 import type { RecentAlert, RecentAlerts, SourceError } from '../ops/recent-alerts.js';
 import type { DeadLetterEntry, DeadLetters } from '../dead-letter/index.js';
 import type { Journal } from '../enqueue/index.js';
-import type { DeadLetterStore, RequeueResult } from './dead-letter-stores.js';
+import type { DeadLetterStore, RequeueOptions, RequeueResult } from './dead-letter-stores.js';
 import type { ConfigStore } from '../config/config-store.js';
 
 export interface SourceCounts {
@@ -32,7 +32,7 @@ export interface AdminOperations {
   readonly deadLetterPath: string;
   readDeadLetters(): Promise<DeadLetters>;
   /** Puts the selected dead letters back in the live queue, through the breaker, retries and concurrency limits. */
-  requeue(select: (entry: DeadLetterEntry) => boolean): Promise<RequeueResult>;
+  requeue(select: (entry: DeadLetterEntry) => boolean, options?: RequeueOptions): Promise<RequeueResult>;
   remove(select: (entry: DeadLetterEntry) => boolean): Promise<{ readonly removed: number; readonly remaining: number }>;
 }
 
@@ -110,7 +110,7 @@ export function createAdminOperations(deps: AdminOperationsDeps): AdminOperation
     lastError: (source) => recent.lastError(source),
     recentAlerts: () => ({ limit: recent.limit, alerts: recent.list() }),
     readDeadLetters: () => dead.read(),
-    requeue: (select) => dead.requeue(select),
+    requeue: (select, options) => dead.requeue(select, options),
     remove: (select) => dead.remove(select),
   };
 }

@@ -95,7 +95,24 @@ const DEAD_LETTER_ROW: Schema = {
 };
 const REQUEUED: Schema = {
   type: 'object',
-  properties: { status: { const: 'requeued' }, requeued: { type: 'integer' }, refused: { type: 'integer', description: 'Left in the file: the queue was full' }, remaining: { type: 'integer' } },
+  properties: {
+    status: { const: 'requeued' },
+    requeued: { type: 'integer' },
+    refused: { type: 'integer', description: 'Left in the file: the queue was full' },
+    remaining: { type: 'integer' },
+    notRerendered: {
+      type: 'array',
+      description: 'With rerender: the dead letters that could not be rendered anew and stay (no stored payload, no line matches now, a different number of alerts)',
+      items: { type: 'object', properties: { id: { type: 'string' }, reason: { type: 'string' }, noPayload: { type: 'boolean' } } },
+    },
+  },
+};
+const RERENDER_PARAM = {
+  name: 'rerender',
+  in: 'query' as const,
+  required: false,
+  description: "true: render each again from its stored request with today's lines first (signatures are not checked again); one that cannot be stays",
+  schema: { type: 'boolean' as const },
 };
 const ISSUES: Schema = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, issues: { type: 'array', items: CONFIG_ISSUE_SCHEMA } } } } };
 const invalidConfig = { 422: jsonResponse('The result would not be valid; nothing was written. `issues` names file, line and column.', ISSUES) };
@@ -171,11 +188,22 @@ export const ADMIN_DOCS = {
     parameters: [pathParam('id', 'Alert id')],
     responses: { 200: jsonResponse('The entry', { type: 'object', properties: { entry: { type: 'object' }, times: { type: 'integer' }, sl1Request: { type: 'object', additionalProperties: { type: 'string' } } } }) },
   }),
-  replayOne: admin({ summary: 'Put one dead letter back in the live queue (journaled first)', parameters: [pathParam('id', 'Alert id')], responses: { 200: jsonResponse('Requeued', REQUEUED) } }, 409, 503),
+  replayOne: admin(
+    { summary: 'Put one dead letter back in the live queue (journaled first), optionally re-rendered', parameters: [pathParam('id', 'Alert id'), RERENDER_PARAM], responses: { 200: jsonResponse('Requeued', REQUEUED) } },
+    400,
+    409,
+    503,
+  ),
   replayMany: admin(
     {
-      summary: 'Put the given dead letters, or all, back in the live queue',
-      requestBody: jsonBody({ oneOf: [{ type: 'object', required: ['all'], properties: { all: { const: true } } }, { type: 'object', required: ['ids'], properties: { ids: { type: 'array', minItems: 1, items: { type: 'string' } } } }] }),
+      summary: 'Put the given dead letters, or all, back in the live queue, optionally re-rendered',
+      parameters: [RERENDER_PARAM],
+      requestBody: jsonBody({
+        oneOf: [
+          { type: 'object', required: ['all'], properties: { all: { const: true }, rerender: { type: 'boolean' } } },
+          { type: 'object', required: ['ids'], properties: { ids: { type: 'array', minItems: 1, items: { type: 'string' } }, rerender: { type: 'boolean' } } },
+        ],
+      }),
       responses: { 200: jsonResponse('Requeued', REQUEUED) },
     },
     400,

@@ -14,6 +14,8 @@ interface ReplayAnswer {
   readonly requeued: number;
   readonly refused: number;
   readonly remaining: number;
+  /** Only when re-rendered: those that could not be, and stay. */
+  readonly notRerendered?: readonly { readonly id: string; readonly reason: string; readonly noPayload: boolean }[];
 }
 
 export function DeadLetters() {
@@ -47,10 +49,15 @@ export function DeadLetters() {
       setConfirming(undefined);
     }
   };
-  const said = (answer: ReplayAnswer): string =>
-    `${answer.requeued} put back in the queue${answer.refused > 0 ? `, ${answer.refused} left (queue full)` : ''}; ${answer.remaining} dead letters remain.`;
-  const replay = (id: string) => act(async () => said(await api<ReplayAnswer>('POST', `/dead-letters/${encodeURIComponent(id)}/replay`)));
-  const replayAll = () => act(async () => said(await api<ReplayAnswer>('POST', '/dead-letters/replay', { all: true })));
+  const said = (answer: ReplayAnswer): string => {
+    const how = answer.notRerendered ? ' re-rendered with today\'s lines' : '';
+    const skipped = answer.notRerendered ?? [];
+    const why = skipped.length === 0 ? '' : ` Not re-rendered (kept): ${skipped.map((item) => `${item.id}: ${item.reason}`).join('; ')}.`;
+    return `${answer.requeued} put back in the queue${how}${answer.refused > 0 ? `, ${answer.refused} left (queue full)` : ''}; ${answer.remaining} dead letters remain.${why}`;
+  };
+  const replay = (id: string, rerender = false) =>
+    act(async () => said(await api<ReplayAnswer>('POST', `/dead-letters/${encodeURIComponent(id)}/replay${rerender ? '?rerender=true' : ''}`)));
+  const replayAll = (rerender = false) => act(async () => said(await api<ReplayAnswer>('POST', '/dead-letters/replay', rerender ? { all: true, rerender } : { all: true })));
   const remove = (id: string) =>
     act(async () => {
       await api('DELETE', `/dead-letters/${encodeURIComponent(id)}`);
@@ -74,10 +81,20 @@ export function DeadLetters() {
         <button type="button" disabled={busy || !list || list.total === 0} onClick={() => void replayAll()}>
           Replay all
         </button>
+        <button
+          type="button"
+          class="secondary"
+          disabled={busy || !list || list.total === 0}
+          aria-label="Replay all re-rendered with today's lines"
+          onClick={() => void replayAll(true)}
+        >
+          Replay all re-rendered
+        </button>
       </PageHeading>
       <p class="hint">
         Replay puts an alert back in the live queue: it is journaled first, then sent through the circuit breaker, retries and
-        concurrency limits like a new alert.
+        concurrency limits like a new alert. Replay re-rendered first renders it again from the request it came from, with
+        today's lines (its signature is not checked again); one stored without its request, or that now matches no line, stays.
       </p>
       <ErrorNote error={error} />
       {done && <Note>{done}</Note>}
@@ -130,6 +147,15 @@ export function DeadLetters() {
                     </button>
                     <button type="button" disabled={busy} aria-label={`Replay ${entry.id}`} onClick={() => void replay(entry.id)}>
                       Replay
+                    </button>
+                    <button
+                      type="button"
+                      class="secondary"
+                      disabled={busy}
+                      aria-label={`Replay ${entry.id} re-rendered with today's lines`}
+                      onClick={() => void replay(entry.id, true)}
+                    >
+                      Replay re-rendered
                     </button>
                     {confirming === entry.id ? (
                       <button type="button" class="danger" disabled={busy} aria-label={`Confirm delete ${entry.id}`} onClick={() => void remove(entry.id)}>
