@@ -33,6 +33,8 @@ export interface StartGenhookOptions {
   readonly cpuProfDir?: string;
   /** taskset CPU list; unset: unpinned. */
   readonly cpus?: string | undefined;
+  /** Another build's `dist/src/cli.js` (A/B comparisons); unset: this build's. */
+  readonly cliPath?: string;
   /** More node flags (e.g. `--cpu-prof-interval=100`). */
   readonly nodeArgs?: readonly string[];
 }
@@ -48,7 +50,7 @@ export async function startGenhook(options: StartGenhookOptions): Promise<Genhoo
   const base = `http://127.0.0.1:${port}`;
   const { child } = await spawnChild({
     name: options.name,
-    script: CLI,
+    script: options.cliPath ?? CLI,
     args: ['serve', '--settings', settingsFile, '--webhooks', options.webhooksFile],
     nodeArgs: [
       '--expose-gc',
