@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/instructions.js [requests] [log|sl1] [other-build-dir]`: machine instructions GenHook executes per
+ * `node dist/bench/instructions.js [requests] [log|sl1] [other-build-dir] [second-build-dir]`: machine instructions GenHook executes per
  * webhook, counted by valgrind's callgrind (Debian `valgrind`), so a change can be measured while the machine is
  * busy with other work: the count does not depend on what else runs, unlike time. GenHook runs under callgrind
  * with instrumentation off (near full speed); after a warm-up (the JIT settles) it is switched on for exactly `requests` signed
@@ -21,6 +21,8 @@ import { buildSignedPush, type SignedBody } from './payloads.js';
 
 const SECRET = 'bench-github-secret';
 const WARMUP_REQUESTS = Number(process.env['INSTR_WARMUP'] ?? '4000');
+/** Node flags for the counted GenHook; `--single-threaded-gc` by default: GC helper threads' timing varies the count. */
+const NODE_FLAGS = (process.env['INSTR_NODE_FLAGS'] ?? '--single-threaded-gc').split(' ').filter((flag) => flag !== '');
 
 /** Sends `count` webhooks, `concurrency` at a time, each with its own delivery id; resolves when all are answered. */
 async function send(port: number, payload: SignedBody, count: number, prefix: string, concurrency = 16): Promise<number> {
@@ -85,7 +87,7 @@ async function countOnce(label: string, cli: string, requests: number, mode: 'lo
     command: 'valgrind',
     args: [
       '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(cgDir, 'callgrind.out.%p')}`,
-      process.execPath, cli, 'serve', '--settings', settings, '--webhooks', repoWebhooksFile(),
+      process.execPath, ...NODE_FLAGS, cli, 'serve', '--settings', settings, '--webhooks', repoWebhooksFile(),
     ],
     ready: async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200,
     readyTimeoutMs: 180_000,
@@ -129,10 +131,13 @@ async function main(): Promise<void> {
   const requests = Number(process.argv[2] ?? '2000');
   const mode = process.argv[3] === 'sl1' ? 'sl1' : 'log';
   const other = process.argv[4];
+  // A second directory instead of this build: both builds then sit in like places (the count has differed by
+  // 14% between two copies of one build, one here and one under /tmp), so compare builds placed alike.
+  const second = process.argv[5];
   const runs = Number(process.env['INSTR_RUNS'] ?? (other === undefined ? '1' : '2'));
   const builds = [
     ...(other === undefined ? [] : [{ label: 'other build', cli: resolve(other, 'dist/src/cli.js') }]),
-    { label: 'this build', cli: genhookCliPath() },
+    second === undefined ? { label: 'this build', cli: genhookCliPath() } : { label: 'second build', cli: resolve(second, 'dist/src/cli.js') },
   ];
   const sl1 = await startReadyChild('fake-sl1', fileURLToPath(new URL('./fake-sl1-server.js', import.meta.url)), ['0']);
   const counts = new Map<string, number[]>(builds.map((b) => [b.label, []]));

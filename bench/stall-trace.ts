@@ -6,6 +6,7 @@
  * profile's samples inside each gap say what held the loop. A gap with far less CPU than wall time is the
  * machine's other work (GenHook was descheduled), not GenHook's.
  * STALL_PREFILL=<s>: saturate with wrk that long first (as the bench's end-to-end rounds do before its paced rounds).
+ * STALL_CLI=<path to another build's dist/src/cli.js>: trace that build instead of this one.
  * STALL_MS=<ms>: shortest gap shown (default 8). STALL_INTERVAL_US: sampling interval (default 250; 100 costs GenHook
  * about a fifth more CPU). STALL_NOPROF=1: no profiler, only the latencies, gaps and CPU by thread.
  */
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
   try {
     const gh = await startGenhook({
       name: 'genhook-stalls', tmpRoot, webhooksFile: repoWebhooksFile(), cpus: pin?.server,
+      ...(process.env['STALL_CLI'] === undefined ? {} : { cliPath: process.env['STALL_CLI'] }),
       ...(isProfiled ? { cpuProfDir: profDir, nodeArgs: [`--cpu-prof-interval=${process.env['STALL_INTERVAL_US'] ?? '250'}`] } : {}),
       config: { secret, ...(isLogMode ? {} : { sl1Url: `http://127.0.0.1:${sl1Port}/api/alert` }), queueMaxSize: 200_000, journalMode, dedup: 'id' },
     });

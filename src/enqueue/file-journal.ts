@@ -19,6 +19,9 @@ import { LiveRecords, type BatchItem } from './live-records.js';
 import { readAt } from './record-copy.js';
 import { PROBE_ID, WriteHealth } from './write-health.js';
 
+/** How long a done record waits at most for an add's batch to ride along with. */
+const DONE_DELAY_MS = 100;
+
 export interface FileJournalInit {
   readonly path: string;
   readonly dir: string;
@@ -112,8 +115,8 @@ export class FileJournal implements Journal {
   complete(id: string): void {
     // After close a lost done only means one redelivery on the next start (at-least-once).
     if (this.#state === 'closing' || this.#state === 'closed') return;
-    // Not durable on its own: it rides along with the next add's fsync, or close()'s.
-    this.#committer.push({ op: 'done', id, line: encodeJournalLine({ op: 'done', id }) }, false).catch((error: unknown) => {
+    // Not durable, no batch of its own (acks would queue behind it): it rides along with the next add's, or close()'s.
+    this.#committer.pushDeferred({ op: 'done', id, line: encodeJournalLine({ op: 'done', id }) }, DONE_DELAY_MS).catch((error: unknown) => {
       this.#logger?.warn({ err: error, alertId: id }, 'journal: could not record a delivered alert; it will be redelivered after a restart');
     });
   }
@@ -162,8 +165,11 @@ export class FileJournal implements Journal {
     if (this.#state === 'failed') await this.#repair();
     if (this.#isDisplaced) await this.#rehomeOrThrow();
     const data = items.length === 1 && items[0] !== undefined ? items[0].line : Buffer.concat(items.map((item) => item.line));
+    let displaced: Promise<'deleted' | 'replaced' | undefined> | undefined;
     try {
       await writeAll(this.#handle, data);
+      // Beside the fdatasync, not after it: each is a thread-pool round trip the batch's acks wait for.
+      (displaced = this.#displacement()).catch(() => undefined);
       if (isDurable) {
         await this.#handle.datasync();
         this.#syncs++;
@@ -178,7 +184,7 @@ export class FileJournal implements Journal {
     this.#compaction?.tail.push(data);
     const added = this.#live.applyBatch(items, batchStart);
     // Acknowledged only once it is in the file at our path: a deleted or replaced journal is rewritten first.
-    if (await this.#displacement()) {
+    if (await displaced) {
       this.#isDisplaced = true;
       try {
         await this.#rehomeOrThrow();

@@ -4,6 +4,9 @@
  * request that arrived during the previous one, instead of each request paying for its own.
  */
 
+/** Deferred items left when a run ends (they arrived during its last batch) wait at most this long. */
+const DEFERRED_AFTER_RUN_MS = 50;
+
 interface Deferred {
   readonly promise: Promise<void>;
   resolve(): void;
@@ -32,6 +35,10 @@ export class GroupCommit<T> {
   readonly #onBatchEnd: GroupCommitOptions<T>['onBatchEnd'];
   #items: T[] = [];
   #isDurable = false;
+  /** Items pushed with push() since the last batch: only they make the writer go on at once. */
+  #urgent = 0;
+  /** Set while only deferred items wait: writes them if nothing else comes first. */
+  #deferTimer: ReturnType<typeof setTimeout> | undefined;
   // One promise per batch, shared by all its pushes: 100 appends cost one allocation, not 100.
   #next: Deferred | undefined;
   #running: Promise<void> | undefined;
@@ -55,9 +62,22 @@ export class GroupCommit<T> {
   /** Queues an item; resolves once the batch holding it is written (and synced, if `isDurable`). */
   push(item: T, isDurable: boolean): Promise<void> {
     this.#items.push(item);
+    this.#urgent++;
     if (isDurable) this.#isDurable = true;
     this.#next ??= createDeferred();
     this.#start();
+    return this.#next.promise;
+  }
+
+  /**
+   * Queues a non-durable item that needs no batch of its own: it rides along with the next push()'s batch, or is
+   * written `delayMs` later if nothing comes. Every batch is thread-pool round trips that acknowledgements queue
+   * behind, so an item that nobody waits for should not start one.
+   */
+  pushDeferred(item: T, delayMs: number): Promise<void> {
+    this.#items.push(item);
+    this.#next ??= createDeferred();
+    if (this.#running === undefined) this.#deferWrite(delayMs);
     return this.#next.promise;
   }
 
@@ -68,11 +88,29 @@ export class GroupCommit<T> {
 
   /** Resolves when everything pushed so far is written and no batch is running. */
   async drain(): Promise<void> {
-    while (this.#running) await this.#running;
+    for (;;) {
+      // Deferred items are "pushed so far" too: write them now, also those a finishing run left for later.
+      if (this.#items.length > 0) this.#start();
+      if (this.#running === undefined) return;
+      await this.#running;
+    }
   }
 
   #start(): void {
+    if (this.#deferTimer !== undefined) {
+      clearTimeout(this.#deferTimer);
+      this.#deferTimer = undefined;
+    }
     this.#running ??= this.#run();
+  }
+
+  #deferWrite(delayMs: number): void {
+    if (this.#deferTimer !== undefined) return;
+    this.#deferTimer = setTimeout(() => {
+      this.#deferTimer = undefined;
+      this.#start();
+    }, delayMs);
+    this.#deferTimer.unref();
   }
 
   async #run(): Promise<void> {
@@ -81,9 +119,10 @@ export class GroupCommit<T> {
     for (;;) {
       if (this.#items.length > 0) await this.#writeBatch();
       if (this.#onBatchEnd) await this.#onBatchEnd().catch(() => undefined);
-      if (this.#items.length === 0) {
+      if (this.#urgent === 0) {
         // Cleared synchronously after the last check, so a later push always starts a new run.
         this.#running = undefined;
+        if (this.#items.length > 0) this.#deferWrite(DEFERRED_AFTER_RUN_MS);
         return;
       }
     }
@@ -94,6 +133,7 @@ export class GroupCommit<T> {
     const isDurable = this.#isDurable;
     const done = this.#next;
     this.#items = [];
+    this.#urgent = 0;
     this.#isDurable = false;
     this.#next = undefined;
     this.#batches++;
