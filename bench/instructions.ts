@@ -5,7 +5,9 @@
  * with instrumentation off (near full speed); after a warm-up (the JIT settles) it is switched on for exactly `requests` signed
  * webhooks (16 at a time) and, in `sl1` mode, until they are delivered to the fake SL1; the total is divided by
  * `requests`. With `other-build-dir` that build is counted too, alternately (A B A B), so the two can be compared.
- * Counts vary by about 1% between runs of the same build (JIT decisions); compare medians.
+ * Caution: the count is not as steady as it looks. Two copies of one build differed by 10-30% per run on the busy
+ * machine (1.08M-1.42M per webhook): group-commit batch sizes, GC and JIT follow timing, and timing follows the
+ * machine's load. Compare many alternating runs, or count a pure function instead.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -131,8 +133,7 @@ async function main(): Promise<void> {
   const requests = Number(process.argv[2] ?? '2000');
   const mode = process.argv[3] === 'sl1' ? 'sl1' : 'log';
   const other = process.argv[4];
-  // A second directory instead of this build: both builds then sit in like places (the count has differed by
-  // 14% between two copies of one build, one here and one under /tmp), so compare builds placed alike.
+  // A second directory instead of this build, so both builds sit in like places.
   const second = process.argv[5];
   const runs = Number(process.env['INSTR_RUNS'] ?? (other === undefined ? '1' : '2'));
   const builds = [
