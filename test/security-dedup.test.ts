@@ -51,4 +51,21 @@ describe('DedupCache', () => {
     assert.throws(() => new DedupCache({ windowMs: 0, maxEntries: 1 }), { name: 'SettingError', message: /`windowMs`/ });
     assert.throws(() => new DedupCache({ windowMs: 1, maxEntries: 1.5 }), { name: 'SettingError', message: /`maxEntries`/ });
   });
+  it('.record() - full, it forgets by last record: a key recorded again or forgotten is not evicted by its old place', () => {
+    const cache = new DedupCache({ windowMs: 60_000, maxEntries: 3 });
+    cache.record('a', T0);
+    cache.record('b', T0 + 1);
+    cache.record('c', T0 + 2);
+    cache.record('a', T0 + 3); // a is now the newest
+    cache.forget('b');
+    cache.record('d', T0 + 4); // three keys: c, a, d
+    assert.deepEqual([...cache.entries(T0 + 5)].map(([key]) => key), ['c', 'a', 'd']);
+    cache.record('e', T0 + 5); // evicts c, the oldest by last record
+    assert.deepEqual([...cache.entries(T0 + 6)].map(([key]) => key), ['a', 'd', 'e']);
+    assert.equal(cache.has('c', T0 + 6), false);
+    // Many more records than maxEntries, repeats included: still bounded, still the newest three.
+    for (let n = 0; n < 5000; n++) cache.record(n % 2 === 0 ? 'same' : `k${n}`, T0 + 10 + n);
+    assert.equal(cache.size, 3);
+    assert.deepEqual([...cache.entries(T0 + 6000)].map(([key]) => key), ['k4997', 'same', 'k4999']);
+  });
 });

@@ -14,14 +14,20 @@ export interface DedupOptions {
 
 /**
  * Remembers delivery ids (GitHub `X-GitHub-Delivery`, Stripe event `id`, Slack `event_id`, ...) to drop
- * redeliveries. A Map keeps insertion order, and each recorded key is re-inserted at the end, so the
- * first entry is always the oldest: eviction and expiry both work from the front in O(1) per entry.
- * Assumes `nowMs` does not go backwards (pass a monotonic-ish clock).
+ * redeliveries. A Map answers lookups; each recorded key is re-inserted at its end, so its order is oldest first.
+ * Eviction and expiry work from the front of a separate record queue, not by iterating the Map: V8 leaves a
+ * deleted Map entry as a hole until the table is rehashed, and every new iterator walks the holes from the start,
+ * so once the cache was full (dedup_max_entries) each record cost 10-130 µs. Queue entries that no longer match
+ * the Map (the key was forgotten, or recorded again later) are skipped. Assumes `nowMs` does not go backwards.
  */
 export class DedupCache {
   readonly #windowMs: number;
   readonly #maxEntries: number;
   readonly #seenAt = new Map<string, number>();
+  /** Every record(), in order: key and time, read from `#head` on. */
+  #queueKeys: string[] = [];
+  #queueTimes: number[] = [];
+  #head = 0;
 
   constructor({ windowMs, maxEntries }: DedupOptions) {
     checkOption.positiveNumber('windowMs', windowMs);
@@ -43,9 +49,7 @@ export class DedupCache {
     const seenAt = this.#seenAt.get(key);
     if (seenAt !== undefined && nowMs - seenAt < this.#windowMs) return true;
 
-    this.#seenAt.delete(key);
-    this.#seenAt.set(key, nowMs);
-    this.#expire(nowMs);
+    this.#remember(key, nowMs);
     return false;
   }
 
@@ -57,9 +61,7 @@ export class DedupCache {
 
   /** Records `key` as seen at `atMs` (its alert is journaled, or a restart read it back from data_dir). */
   record(key: string, atMs: number): void {
-    this.#seenAt.delete(key);
-    this.#seenAt.set(key, atMs);
-    this.#expire(atMs);
+    this.#remember(key, atMs);
   }
 
   /** Keys still inside the window with the time they were seen, oldest first: what a restart must remember. */
@@ -72,10 +74,39 @@ export class DedupCache {
     this.#seenAt.delete(key);
   }
 
-  #expire(nowMs: number): void {
-    for (const [key, seenAt] of this.#seenAt) {
-      if (this.#seenAt.size > this.#maxEntries || nowMs - seenAt >= this.#windowMs) this.#seenAt.delete(key);
-      else break;
+  #remember(key: string, atMs: number): void {
+    this.#seenAt.delete(key);
+    this.#seenAt.set(key, atMs);
+    this.#queueKeys.push(key);
+    this.#queueTimes.push(atMs);
+    this.#expire(atMs);
+    // Keys recorded again leave stale entries behind; rebuilt from the Map (same order) before they pile up.
+    if (this.#queueKeys.length - this.#head > 2 * this.#maxEntries + 1024) {
+      this.#queueKeys = [...this.#seenAt.keys()];
+      this.#queueTimes = [...this.#seenAt.values()];
+      this.#head = 0;
     }
+  }
+
+  #expire(nowMs: number): void {
+    const keys = this.#queueKeys;
+    const times = this.#queueTimes;
+    let head = this.#head;
+    while (head < keys.length) {
+      const key = keys[head] as string;
+      const at = times[head] as number;
+      if (this.#seenAt.get(key) === at) {
+        if (this.#seenAt.size <= this.#maxEntries && nowMs - at < this.#windowMs) break;
+        this.#seenAt.delete(key);
+      }
+      head++;
+    }
+    // Drop the consumed front once it is most of the queue: amortized O(1) per record.
+    if (head > 1024 && head * 2 > keys.length) {
+      this.#queueKeys = keys.slice(head);
+      this.#queueTimes = times.slice(head);
+      head = 0;
+    }
+    this.#head = head;
   }
 }
