@@ -13,7 +13,7 @@ import { writeAll } from '../store/fs-util.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { commitCompaction, removeCompaction, startCompaction, type Compaction } from './journal-compaction.js';
 import { decodeAddRecord, encodeJournalLine, type RecordPlace } from './journal-record.js';
-import { displacementOf, rewriteInPlace, seenLinesOf } from './journal-rewrite.js';
+import { displacementOf, rewriteInPlace } from './journal-rewrite.js';
 import type { Journal, JournalHealth, JournalStats, SeenKey } from './journal-types.js';
 import { LiveRecords, type BatchItem } from './live-records.js';
 import { readAt } from './record-copy.js';
@@ -237,7 +237,7 @@ export class FileJournal implements Journal {
         await this.#discard(compaction, false);
       }
       const entries = this.#live.entries();
-      const { copy, keptAside } = await rewriteInPlace(this.#path, how, this.#handle, entries, seenLinesOf(this.#seenEntries));
+      const { copy, keptAside } = await rewriteInPlace(this.#path, how, this.#handle, entries, this.#seenEntries);
       this.#switchTo(copy.handle, copy.bytes, (id) => copy.places.get(id));
       this.#isDisplaced = false;
       this.#rehomes++;
@@ -273,8 +273,8 @@ export class FileJournal implements Journal {
     if (this.#state !== 'open' || this.#isDisplaced || this.#fileBytes < this.#nextCompactionAt) return;
     if (this.#live.bytes * 2 >= this.#fileBytes) return;
     // At a batch boundary, so the live set is exactly what the written file holds; every later batch goes to the
-    // tail as well (and the seen keys taken now are the ones in the file; later ones are in the tail).
-    this.#compaction = startCompaction(this.#path, this.#handle, this.#live.entries(), this.#fileBytes, seenLinesOf(this.#seenEntries), () => this.#committer.kick());
+    // tail as well (seen keys are read while the copy is written; the ones recorded later are in the tail too).
+    this.#compaction = startCompaction(this.#path, this.#handle, this.#live.entries(), this.#fileBytes, this.#seenEntries, () => this.#committer.kick());
   }
 
   async #finishCompaction(compaction: Compaction): Promise<void> {

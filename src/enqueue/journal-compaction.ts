@@ -8,7 +8,7 @@ import { rm, type FileHandle } from 'node:fs/promises';
 import { replaceFile } from '../store/atomic-write.js';
 import { writeAll } from '../store/fs-util.js';
 import type { RecordPlace } from './journal-record.js';
-import { rewritePath, writeLiveCopy } from './journal-rewrite.js';
+import { rewritePath, writeLiveCopy, type SeenEntries } from './journal-rewrite.js';
 
 export interface Compaction {
   /** File size at the snapshot: records at or after it are in the tail. */
@@ -26,12 +26,12 @@ export interface Compaction {
 }
 
 /**
- * Starts writing the snapshot of `entries` (the live set at this batch boundary, with the seen lines taken with it);
+ * Starts writing the snapshot of `entries` (the live set at this batch boundary), then the seen keys;
  * `onSettled` runs when it is written or failed, so the writer finishes it at its next batch boundary.
  */
-export function startCompaction(path: string, source: FileHandle, entries: readonly (readonly [string, RecordPlace])[], snapshotAt: number, seenLines: string, onSettled: () => void): Compaction {
+export function startCompaction(path: string, source: FileHandle, entries: readonly (readonly [string, RecordPlace])[], snapshotAt: number, seen: SeenEntries, onSettled: () => void): Compaction {
   const compaction: Compaction = { snapshotAt, snapshotBytes: 0, tail: [], settled: false, written: Promise.resolve() };
-  compaction.written = writeLiveCopy(path, source, entries, seenLines)
+  compaction.written = writeLiveCopy(path, source, entries, seen)
     .then(({ handle, places, bytes }) => {
       compaction.handle = handle;
       compaction.places = places;
