@@ -17,6 +17,16 @@ export interface QueuedAlert {
   readonly token: string;
   /** 0 when handed out for the first time; above 0 after a restart or a takeover (it may have reached SL1). */
   readonly redeliveries: number;
+  /** What an earlier holder recorded before it went (noteRetry): its attempts so far and its retry time. */
+  readonly carried?: CarriedProgress | undefined;
+}
+
+/** An alert's delivery progress, kept with it in the queue so that another holder goes on from there. */
+export interface CarriedProgress {
+  /** SL1 requests made for it so far (what retry_max_attempts counts). */
+  readonly attempts: number;
+  /** Epoch ms before which it is not sent again (its backoff). */
+  readonly notBefore: number;
 }
 
 /** What offer() did with each alert, in order. */
@@ -48,6 +58,11 @@ export interface QueueBackend {
   claim(max: number): Promise<QueuedAlert[]>;
   /** A sign of life for alerts this consumer still holds (waiting for a retry): returns the tokens still its own. */
   touch(tokens: readonly string[]): Promise<ReadonlySet<string>>;
+  /**
+   * A failed attempt and the retry it waits for, recorded where a consumer that claims or recovers the alert
+   * reads it back (QueuedAlert.carried). Optional: a backend with one consumer keeps it in memory.
+   */
+  noteRetry?(item: QueuedAlert, progress: CarriedProgress): Promise<void>;
   /** Delivered (or logged): the alert leaves the queue. */
   complete(item: QueuedAlert): Promise<void>;
   /** Given up on: the entry joins the dead letters and the alert leaves the queue, in one step. */

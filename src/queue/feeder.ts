@@ -8,7 +8,7 @@
 import pRetry from 'p-retry';
 import type { Alert } from '../alert.js';
 import type { DeadLetterEntry } from '../dead-letter/index.js';
-import type { QueueBackend, QueuedAlert } from './backend.js';
+import type { CarriedProgress, QueueBackend, QueuedAlert } from './backend.js';
 
 export interface FeederLogger {
   info(details: object, message: string): void;
@@ -19,7 +19,7 @@ export interface FeederLogger {
 export interface FeederOptions {
   readonly backend: QueueBackend;
   /** Hands an alert to local delivery; false when it has no room (the alert stays held and is offered again). */
-  readonly deliver: (alert: Alert) => boolean;
+  readonly deliver: (alert: Alert, carried?: CarriedProgress) => boolean;
   /** Alerts this replica holds at most (waiting + in flight). */
   readonly holdMax: () => number;
   readonly claimIdleMs: number;
@@ -66,6 +66,19 @@ export class QueueFeeder {
 
   complete(alert: Alert): Promise<void> {
     return this.#track(this.#finish(alert, (item) => this.#o.backend.complete(item)));
+  }
+
+  /**
+   * An attempt failed and a retry waits: recorded with the alert in the queue, so that a replica that takes it
+   * over (this one died meanwhile) keeps the backoff and counts on from `attempts` (retry_max_attempts holds).
+   * Best effort: unrecorded, a survivor starts the count again.
+   */
+  async noteRetry(alert: Alert, progress: CarriedProgress): Promise<void> {
+    const item = this.#held.get(alert);
+    if (item === undefined || this.#lost.has(alert) || this.#o.backend.noteRetry === undefined) return;
+    await this.#o.backend.noteRetry(item, progress).catch((error: unknown) => {
+      this.#o.logger.warn({ err: error, alertId: alert.id }, 'could not record a retry in Redis; a replica taking this alert over would count its attempts from 0');
+    });
   }
 
   deadLetter(alert: Alert, entry: DeadLetterEntry): Promise<void> {
@@ -166,7 +179,7 @@ export class QueueFeeder {
     for (const item of items) {
       this.#held.set(item.alert, item);
       if (item.redeliveries > 0) redelivered++;
-      if (!this.#o.deliver(item.alert)) {
+      if (!this.#o.deliver(item.alert, item.carried)) {
         // Local delivery has no room (it should not happen: holdMax is below queue_max_size); leave it to a claim.
         this.#held.delete(item.alert);
         this.#o.logger.warn({ alertId: item.alert.id }, 'local queue full; the alert stays in Redis for another replica');

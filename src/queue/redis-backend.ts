@@ -14,10 +14,10 @@
 import type { Redis } from 'ioredis';
 import { encodeAlertJson, type Alert } from '../alert.js';
 import type { DeadLetterEntry } from '../dead-letter/index.js';
-import type { OfferItem, OfferResult, QueueBackend, QueuedAlert, QueueStats } from './backend.js';
+import type { CarriedProgress, OfferItem, OfferResult, QueueBackend, QueuedAlert, QueueStats } from './backend.js';
 import { jsonFieldOf, openRedisConnection, timed, type RedisObserver, type StreamEntry } from './redis-connection.js';
 import { readDeadLetterStream, requeueFromDeadLetters, type RedisDeadLetterRow } from './redis-dead-letters.js';
-import { CONSUMER_GROUP, redisKeys, type RedisKeys } from './redis-keys.js';
+import { CONSUMER_GROUP, formatProgress, parseProgress, redisKeys, type RedisKeys } from './redis-keys.js';
 import { defineQueueScripts, type QueueScripts } from './redis-scripts.js';
 
 export type { RedisObserver } from './redis-connection.js';
@@ -65,6 +65,8 @@ export class RedisBackend implements QueueBackend {
   #claimCursor = '0-0';
   #reapDue = 0;
   #held = new Set<string>();
+  /** Tokens this consumer wrote a progress field for (noteRetry). */
+  readonly #progressed = new Set<string>();
   #closed = false;
   #rateCounter = 0;
 
@@ -175,8 +177,20 @@ export class RedisBackend implements QueueBackend {
     return mine;
   }
 
+  /** Kept next to the entry until it completes: a replica that claims it goes on with these attempts and this backoff. */
+  async noteRetry(item: QueuedAlert, progress: CarriedProgress): Promise<void> {
+    await this.#timed('note_retry', () => this.redis.hset(this.keys.progress, item.token, formatProgress(progress)));
+    this.#progressed.add(item.token);
+  }
+
+  /** Only alerts that failed once (here, or before a takeover) have a progress field: the common complete stays one MULTI of two. */
+  #hasProgress(item: QueuedAlert): boolean {
+    return this.#progressed.delete(item.token) || item.carried !== undefined;
+  }
+
   async complete(item: QueuedAlert): Promise<void> {
-    await this.#timed('complete', () => this.redis.multi().xack(this.keys.stream, CONSUMER_GROUP, item.token).xdel(this.keys.stream, item.token).exec());
+    const multi = this.redis.multi().xack(this.keys.stream, CONSUMER_GROUP, item.token).xdel(this.keys.stream, item.token);
+    await this.#timed('complete', () => (this.#hasProgress(item) ? multi.hdel(this.keys.progress, item.token) : multi).exec());
     this.#held.delete(item.token);
   }
 
@@ -187,6 +201,7 @@ export class RedisBackend implements QueueBackend {
         .xadd(this.keys.deadLetters, '*', 'e', encodeAlertJson(entry))
         .xack(this.keys.stream, CONSUMER_GROUP, item.token)
         .xdel(this.keys.stream, item.token)
+        .hdel(this.keys.progress, item.token)
         .exec(),
     );
     this.#held.delete(item.token);
@@ -264,8 +279,14 @@ export class RedisBackend implements QueueBackend {
         out.push({ alert, token: id, redeliveries });
       }
     }
-    if (gone.length > 0) await this.#timed('ack', () => this.redis.xack(this.keys.stream, CONSUMER_GROUP, ...gone));
-    return out;
+    if (gone.length > 0) await this.#timed('ack', () => this.redis.multi().xack(this.keys.stream, CONSUMER_GROUP, ...gone).hdel(this.keys.progress, ...gone).exec());
+    // Taken over or recovered: go on with the attempts and backoff its earlier holder recorded.
+    if (redeliveries === 0 || out.length === 0) return out;
+    const progress = await this.#timed('progress', () => this.redis.hmget(this.keys.progress, ...out.map((item) => item.token)));
+    return out.map((item, index) => {
+      const carried = parseProgress(progress[index]);
+      return carried === undefined ? item : { ...item, carried };
+    });
   }
 
   #timed<T>(command: string, run: () => Promise<T>): Promise<T> {

@@ -1,3 +1,5 @@
+import type { CarriedProgress } from './backend.js';
+
 /**
  * Every Redis key GenHook uses, under `redis_prefix`. The queue's keys share the hash tag `{q}` so that
  * the scripts and MULTI blocks touching several of them run on one Redis Cluster slot; the shared limits
@@ -8,6 +10,8 @@ export interface RedisKeys {
   readonly stream: string;
   /** Dead letters, a stream of entries (`genhook dlq list|replay` read it). */
   readonly deadLetters: string;
+  /** Hash: stream id → `<attempts>:<notBefore ms>` of alerts waiting for a retry (read back on takeover). */
+  readonly progress: string;
   /** `SET NX PX` marker of a provider delivery id, in the queue's slot (the offer script writes both). */
   dedup(key: string): string;
   /** Sorted set of delivery leases of one source, scored by expiry. */
@@ -24,9 +28,21 @@ export function redisKeys(prefix: string): RedisKeys {
   return {
     stream: `${prefix}{q}:alerts`,
     deadLetters: `${prefix}{q}:dead`,
+    progress: `${prefix}{q}:progress`,
     dedup: (key) => `${prefix}{q}:dedup:${key}`,
     leases: (source) => `${prefix}{lease:${source}}:held`,
     rate: (source) => `${prefix}{rate:${source}}:window`,
     authPause: `${prefix}sl1:auth-pause`,
   };
+}
+
+/** A progress field's value: `<attempts>:<notBefore ms>`. */
+export function formatProgress(progress: CarriedProgress): string {
+  return `${progress.attempts}:${Math.round(progress.notBefore)}`;
+}
+
+/** `<attempts>:<notBefore ms>` as noteRetry wrote it; undefined when absent or not GenHook's. */
+export function parseProgress(text: string | null | undefined): CarriedProgress | undefined {
+  const match = /^(\d+):(\d+)$/.exec(text ?? '');
+  return match ? { attempts: Number(match[1]), notBefore: Number(match[2]) } : undefined;
 }

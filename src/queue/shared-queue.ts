@@ -4,6 +4,7 @@
  * cannot be reached at start (a process manager restarts GenHook; nothing was accepted yet).
  */
 import type { Alert } from '../alert.js';
+import type { CarriedProgress } from './backend.js';
 import { consumerNameFor } from './consumer-name.js';
 import { QueueFeeder, type FeederLogger } from './feeder.js';
 import { redactUrl } from './redis-connection.js';
@@ -35,7 +36,7 @@ export async function openSharedQueue(options: SharedQueueOptions): Promise<Redi
 }
 
 export function createFeeder(backend: RedisBackend, options: {
-  readonly deliver: (alert: Alert) => boolean;
+  readonly deliver: (alert: Alert, carried?: CarriedProgress) => boolean;
   readonly holdMax: () => number;
   readonly claimIdleMs: number;
   readonly logger: FeederLogger;

@@ -143,7 +143,9 @@ function deliveryHooks({ journal, deadLetter, deadLetterRetry, metrics, logger, 
       journal.complete(alert.id);
       metrics.deadLetters.inc({ source: alert.source, reason: event.reason });
     },
-    onRetry: ({ alert, attempt, reason }) => {
+    onRetry: ({ alert, attempt, delayMs, reason }) => {
+      // Shared queue: the retry's state goes with the alert, for a replica that takes it over.
+      void feeder()?.noteRetry(alert, { attempts: attempt, notBefore: Date.now() + delayMs });
       recent.settled(alert.id, 'retrying', { attempts: attempt, reason });
       recent.failed(alert.source, alert.id, `attempt ${attempt} failed: ${reason}`);
       metrics.retries.inc({ source: alert.source });

@@ -84,8 +84,8 @@ export function buildFeeder(
   onTaken: (alert: Alert) => void = () => undefined,
 ): QueueFeeder {
   return createFeeder(shared.backend, {
-    deliver: (alert) => {
-      const isTaken = dispatcher.offer(alert);
+    deliver: (alert, carried) => {
+      const isTaken = dispatcher.offer(alert, carried);
       if (isTaken) onTaken(alert);
       return isTaken;
     },
