@@ -11,6 +11,27 @@ export function refuseMissing(header: string): VerifyResult {
   return refuse('missing_signature', header, `${header} header is missing`);
 }
 
+/** A signature header that is present but blank is as good as none, but say which it was. */
+export function refuseEmpty(header: string): VerifyResult {
+  return refuse('missing_signature', header, `${header} header is empty`);
+}
+
+/**
+ * The signature header: the first of `names` (display case; the first is canonical, the rest accepted aliases) that
+ * the request carries, or the refusal when none is there or it is blank.
+ */
+export function readSignatureHeader(
+  headers: Readonly<Record<string, string>>,
+  names: readonly [string, ...string[]],
+): { readonly name: string; readonly value: string } | { readonly refusal: VerifyResult } {
+  for (const name of names) {
+    const value = headers[name.toLowerCase()];
+    if (value === undefined) continue;
+    return value.trim() === '' ? { refusal: refuseEmpty(name) } : { name, value };
+  }
+  return { refusal: refuseMissing(names[0]) };
+}
+
 export function refuseMismatch(header: string): VerifyResult {
   return refuse('invalid_signature', header, `${header} does not match the request body`);
 }
@@ -32,6 +53,11 @@ export function hmacOf(algorithm: HmacAlgorithm, key: KeyObject, parts: readonly
   const hmac = createHmac(algorithm, key);
   for (const part of parts) hmac.update(part);
   return hmac.digest();
+}
+
+/** Whether any of the request's digests is the HMAC of `parts` under any of the keys (secret rotation). */
+export function matchesAnyKey(candidates: readonly Uint8Array[], keys: readonly KeyObject[], algorithm: HmacAlgorithm, parts: readonly (string | Uint8Array)[]): boolean {
+  return isAnyEqual(candidates, keys.map((key) => hmacOf(algorithm, key, parts)));
 }
 
 /**

@@ -1,17 +1,5 @@
-import {
-  ACCEPTED,
-  DIGEST_BYTES,
-  compileKeys,
-  decodeDigest,
-  describeDigest,
-  hmacOf,
-  isAnyEqual,
-  refuse,
-  refuseMalformed,
-  refuseMismatch,
-  refuseMissing,
-} from './digest.js';
-import type { HmacAlgorithm, SignatureEncoding, Verifier, VerifyResult } from './types.js';
+import { ACCEPTED, DIGEST_BYTES, compileKeys, decodeDigest, describeDigest, matchesAnyKey, readSignatureHeader, refuseMalformed, refuseMismatch } from './digest.js';
+import type { HmacAlgorithm, SignatureEncoding, Verifier } from './types.js';
 
 export interface HeaderHmacOptions {
   /** Header names as shown in messages; the first is canonical, the rest are accepted aliases. */
@@ -23,23 +11,6 @@ export interface HeaderHmacOptions {
   readonly secrets: readonly string[];
 }
 
-/** First present header among `names` (display case), with its value. */
-export function readHeader(
-  headers: Readonly<Record<string, string>>,
-  names: readonly string[],
-): { readonly name: string; readonly value: string } | undefined {
-  for (const name of names) {
-    const value = headers[name.toLowerCase()];
-    if (value !== undefined) return { name, value };
-  }
-  return undefined;
-}
-
-/** An empty header is as good as none, but say which it was. */
-export function refuseEmpty(header: string): VerifyResult {
-  return refuse('missing_signature', header, `${header} header is empty`);
-}
-
 /** HMAC of the raw body carried in one header: GitHub, Shopify, Jira, Sentry, PagerDuty and any `hmac` source. */
 export function compileHeaderHmac(options: HeaderHmacOptions): Verifier {
   const { headers: names, algorithm, encoding, prefix, allowMultiple } = options;
@@ -48,9 +19,8 @@ export function compileHeaderHmac(options: HeaderHmacOptions): Verifier {
   const form = describeDigest(prefix, encoding, bytes) + (allowMultiple ? '[,...]' : '');
 
   return function verifyHeaderHmac({ rawBody, headers }) {
-    const found = readHeader(headers, names);
-    if (found === undefined) return refuseMissing(names[0]);
-    if (found.value.trim() === '') return refuseEmpty(found.name);
+    const found = readSignatureHeader(headers, names);
+    if ('refusal' in found) return found.refusal;
 
     const values = allowMultiple ? found.value.split(',') : [found.value];
     const candidates: Buffer[] = [];
@@ -63,8 +33,7 @@ export function compileHeaderHmac(options: HeaderHmacOptions): Verifier {
     }
     if (candidates.length === 0) return refuseMalformed(found.name, form);
 
-    const expected = keys.map((key) => hmacOf(algorithm, key, [rawBody]));
-    return isAnyEqual(candidates, expected) ? ACCEPTED : refuseMismatch(found.name);
+    return matchesAnyKey(candidates, keys, algorithm, [rawBody]) ? ACCEPTED : refuseMismatch(found.name);
   };
 }
 

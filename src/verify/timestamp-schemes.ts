@@ -1,15 +1,4 @@
-import {
-  ACCEPTED,
-  compileKeys,
-  decodeDigest,
-  hmacOf,
-  isAnyEqual,
-  refuse,
-  refuseMalformed,
-  refuseMismatch,
-  refuseMissing,
-} from './digest.js';
-import { refuseEmpty } from './hmac-schemes.js';
+import { ACCEPTED, compileKeys, decodeDigest, matchesAnyKey, readSignatureHeader, refuse, refuseMalformed, refuseMismatch } from './digest.js';
 import type { Verifier, VerifyResult } from './types.js';
 
 /** Unix seconds as providers send them; the length cap keeps `Number()` exact. */
@@ -34,9 +23,9 @@ export function compileStripe(secrets: readonly string[], toleranceMs: number): 
   const keys = compileKeys(secrets);
 
   return function verifyStripe({ rawBody, headers, nowMs }) {
-    const value = headers['stripe-signature'];
-    if (value === undefined) return refuseMissing(header);
-    if (value.trim() === '') return refuseEmpty(header);
+    const found = readSignatureHeader(headers, [header]);
+    if ('refusal' in found) return found.refusal;
+    const { value } = found;
 
     let timestamp: string | undefined;
     let hasV1 = false;
@@ -60,8 +49,7 @@ export function compileStripe(secrets: readonly string[], toleranceMs: number): 
     if (!hasV1) return refuse('missing_signature', header, `${header} has no v1= signature`);
     if (candidates.length === 0) return refuseMalformed(header, 't=<unix seconds>,v1=<64 hex digits>');
 
-    const expected = keys.map((key) => hmacOf('sha256', key, [timestamp, '.', rawBody]));
-    if (!isAnyEqual(candidates, expected)) return refuseMismatch(header);
+    if (!matchesAnyKey(candidates, keys, 'sha256', [timestamp, '.', rawBody])) return refuseMismatch(header);
     return checkFreshness(header, timestamp, nowMs, toleranceMs);
   };
 }
@@ -73,9 +61,9 @@ export function compileSlack(secrets: readonly string[], toleranceMs: number): V
   const keys = compileKeys(secrets);
 
   return function verifySlack({ rawBody, headers, nowMs }) {
-    const value = headers['x-slack-signature'];
-    if (value === undefined) return refuseMissing(header);
-    if (value.trim() === '') return refuseEmpty(header);
+    const found = readSignatureHeader(headers, [header]);
+    if ('refusal' in found) return found.refusal;
+    const { value } = found;
 
     const timestamp = headers['x-slack-request-timestamp']?.trim();
     if (timestamp === undefined || timestamp === '') {
@@ -89,8 +77,7 @@ export function compileSlack(secrets: readonly string[], toleranceMs: number): V
     const digest = signature.startsWith('v0=') ? decodeDigest(signature.slice(3), 'hex', 32) : undefined;
     if (digest === undefined) return refuseMalformed(header, 'v0=<64 hex digits>');
 
-    const expected = keys.map((key) => hmacOf('sha256', key, ['v0:', timestamp, ':', rawBody]));
-    if (!isAnyEqual([digest], expected)) return refuseMismatch(header);
+    if (!matchesAnyKey([digest], keys, 'sha256', ['v0:', timestamp, ':', rawBody])) return refuseMismatch(header);
     return checkFreshness(timestampHeader, timestamp, nowMs, toleranceMs);
   };
 }
