@@ -9,7 +9,7 @@ import {
   MAX_WEBHOOKS_FILE_SIZE,
 } from './limits.js';
 import type { Condition, ConfigIssue, Rule } from './types.js';
-import { findClosingBracket } from './webhooks-lines.js';
+import { findClosingBracket, findNameEnd, lineKindOf } from './webhooks-lines.js';
 
 const expectedLine = 'expected NAME: FIELDS::TEMPLATE (or NAME = FIELDS::TEMPLATE)';
 const namePattern = /^[A-Za-z0-9_\-./ ]+$/;
@@ -98,14 +98,15 @@ export function parseWebhookLine(
     return undefined;
   }
   const trimmed = line.trim();
-  if (trimmed === '' || trimmed.startsWith(';') || trimmed.startsWith('#')) return undefined;
+  const kind = lineKindOf(trimmed);
+  if (kind === 'blank' || kind === 'comment') return undefined;
   const nameAt = line.length - line.trimStart().length;
-  if (trimmed.startsWith('[')) {
+  if (kind === 'section') {
     if (!trimmed.endsWith(']')) report(nameAt, `malformed section header "${trimmed}"; expected [name]`);
     return undefined;
   }
-  const nameEnd = line.slice(nameAt).search(/[:=[]/) + nameAt;
-  if (nameEnd < nameAt) {
+  const nameEnd = findNameEnd(line, nameAt);
+  if (nameEnd === -1) {
     report(nameAt, `missing ':' or '=' after the name; ${expectedLine}`);
     return undefined;
   }

@@ -22,11 +22,24 @@ export interface TextLine {
   readonly key: LineKey | undefined;
 }
 
+/** What a line is, from its trimmed text: a comment starts with `;` or `#`, a section header with `[`. */
+export function lineKindOf(trimmed: string): 'blank' | 'comment' | 'section' | 'rule' {
+  if (trimmed === '') return 'blank';
+  if (trimmed.startsWith(';') || trimmed.startsWith('#')) return 'comment';
+  return trimmed.startsWith('[') ? 'section' : 'rule';
+}
+
+/** Index where a rule line's NAME ends (its `:`, `=` or the `[` of its conditions), searching from `from`; -1 if none. */
+export function findNameEnd(line: string, from = 0): number {
+  const at = line.slice(from).search(/[:=[]/);
+  return at === -1 ? -1 : at + from;
+}
+
 /** Key of a NAME as written, with or without `[conditions]`; undefined for comments, blanks and sections. */
 export function keyOfLine(line: string): LineKey | undefined {
   const trimmed = line.trim();
-  if (trimmed === '' || trimmed.startsWith(';') || trimmed.startsWith('#') || trimmed.startsWith('[')) return undefined;
-  const nameEnd = trimmed.search(/[:=[]/);
+  if (lineKindOf(trimmed) !== 'rule') return undefined;
+  const nameEnd = findNameEnd(trimmed);
   const name = (nameEnd === -1 ? trimmed : trimmed.slice(0, nameEnd)).trim().toLowerCase();
   if (name === '') return undefined;
   let conditions = '';
