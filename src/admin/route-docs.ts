@@ -1,6 +1,7 @@
 /** OpenAPI descriptions of the management API, attached to each route where it is defined (see receive/openapi.ts). */
 import type { DescribeRouteOptions } from 'hono-openapi';
 import type { OpenAPIV3_1 } from 'openapi-types';
+import { deadLetterReasons } from '../dead-letter/index.js';
 import { CONFIG_ISSUE_SCHEMA, errorResponses, jsonBody, jsonResponse } from '../receive/openapi.js';
 
 type Schema = OpenAPIV3_1.SchemaObject;
@@ -85,7 +86,7 @@ const DEAD_LETTER_ROW: Schema = {
     id: { type: 'string' },
     source: { type: 'string' },
     event: { type: ['string', 'null'] },
-    reason: { enum: ['permanent', 'retries_exhausted', 'expired'] },
+    reason: { enum: [...deadLetterReasons] },
     status: { type: ['integer', 'null'], description: "SL1's status of the last attempt" },
     attempts: { type: 'integer' },
     deadLetteredAt: { type: 'string', format: 'date-time' },
