@@ -17,13 +17,13 @@ export function requireAdminToken(token: () => string | undefined, logger: Logge
   return async function adminAuth(c, next) {
     const expected = token();
     if (expected === undefined || expected === '') {
-      return sendError(c, 404, 'not_found', 'the management API is off; set admin_token in settings.ini to turn it on');
+      return sendError(c, 'not_found', 'the management API is off; set admin_token in settings.ini to turn it on');
     }
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     if (!match?.[1] || !isTokenEqual(match[1], expected)) {
       logger.warn({ path: c.req.path, method: c.req.method, hasToken: Boolean(match) }, 'admin request refused: missing or wrong bearer token');
-      return sendError(c, 401, 'unauthorized', 'send Authorization: Bearer <admin_token>', {
+      return sendError(c, 'unauthorized', 'send Authorization: Bearer <admin_token>', {
         headers: { 'www-authenticate': 'Bearer realm="genhook-admin"' },
       });
     }

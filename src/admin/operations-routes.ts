@@ -27,7 +27,7 @@ export function mountOperationsRoutes(admin: Hono<Env>, ops: AdminOperations, st
 
   admin.get('/dead-letters', describeRoute(ADMIN_DOCS.deadLetters), async (c) => {
     const limit = pageLimit(c.req.query('limit'));
-    if (limit === undefined) return sendError(c, 400, 'bad_limit', `limit must be a whole number from 1 to ${DEAD_LETTER_PAGE_MAX}`);
+    if (limit === undefined) return sendError(c, 'bad_limit', `limit must be a whole number from 1 to ${DEAD_LETTER_PAGE_MAX}`);
     const { entries, skipped } = await ops.readDeadLetters();
     const newest = entries.slice(-limit).reverse();
     return c.json({
@@ -43,13 +43,13 @@ export function mountOperationsRoutes(admin: Hono<Env>, ops: AdminOperations, st
     const { entries } = await ops.readDeadLetters();
     const matching = entries.filter((entry) => entry.id === id);
     const entry = matching.at(-1);
-    if (!entry) return sendError(c, 404, 'unknown_dead_letter', `no dead-lettered alert with id "${id}" (see GET /admin/dead-letters)`);
+    if (!entry) return sendError(c, 'unknown_dead_letter', `no dead-lettered alert with id "${id}" (see GET /admin/dead-letters)`);
     return c.json({ entry, times: matching.length, sl1Request: buildAlertBody({ message: entry.message, fields: entry.fields }) });
   });
 
   const replay = async (c: Context<Env>, select: (entry: DeadLetterEntry) => boolean, what: string, isRerender: boolean): Promise<Response> => {
     if (!store.config.settings.sl1_api_url) {
-      return sendError(c, 409, 'log_mode', `sl1_api_url is not set in ${store.config.settingsFile}; replaying would only log the alerts, so they stay dead-lettered`);
+      return sendError(c, 'log_mode', `sl1_api_url is not set in ${store.config.settingsFile}; replaying would only log the alerts, so they stay dead-lettered`);
     }
     // Today's lines: the configuration serving now (a reload since the dead-lettering counts).
     const result = await ops.requeue(select, isRerender ? { rerender: (entry) => rerenderDeadLetter(store.config, entry) } : {});
@@ -67,35 +67,35 @@ export function mountOperationsRoutes(admin: Hono<Env>, ops: AdminOperations, st
       body = parseJsonSafe(await c.req.text(), { maxDepth: store.config.settings.max_json_depth });
     } catch (error) {
       if (!(error instanceof BodyError)) throw error;
-      return sendError(c, error.status, error.code, error.message);
+      return sendError(c, error.code, error.message);
     }
     const request = replaySelection(body);
-    if ('error' in request) return sendError(c, 400, 'bad_request', request.error);
+    if ('error' in request) return sendError(c, 'bad_request', request.error);
     const isRerender = rerenderFlag(c.req.query('rerender'));
-    if (isRerender === undefined) return sendError(c, 400, 'bad_request', RERENDER_QUERY);
+    if (isRerender === undefined) return sendError(c, 'bad_request', RERENDER_QUERY);
     const { ids } = request;
     const rerender = request.rerender || isRerender;
     if (ids === 'all') return replay(c, () => true, 'all', rerender);
     const { entries } = await ops.readDeadLetters();
     const known = new Set(entries.map((entry) => entry.id));
     const unknown = [...ids].filter((id) => !known.has(id));
-    if (unknown.length > 0) return sendError(c, 404, 'unknown_dead_letter', `no dead-lettered alert with id ${unknown.map((id) => `"${id}"`).join(', ')}`);
+    if (unknown.length > 0) return sendError(c, 'unknown_dead_letter', `no dead-lettered alert with id ${unknown.map((id) => `"${id}"`).join(', ')}`);
     return replay(c, (entry) => ids.has(entry.id), [...ids].join(','), rerender);
   });
 
   admin.post('/dead-letters/:id/replay', describeRoute(ADMIN_DOCS.replayOne), async (c) => {
     const id = c.req.param('id');
     const { entries } = await ops.readDeadLetters();
-    if (!entries.some((entry) => entry.id === id)) return sendError(c, 404, 'unknown_dead_letter', `no dead-lettered alert with id "${id}"`);
+    if (!entries.some((entry) => entry.id === id)) return sendError(c, 'unknown_dead_letter', `no dead-lettered alert with id "${id}"`);
     const isRerender = rerenderFlag(c.req.query('rerender'));
-    if (isRerender === undefined) return sendError(c, 400, 'bad_request', RERENDER_QUERY);
+    if (isRerender === undefined) return sendError(c, 'bad_request', RERENDER_QUERY);
     return replay(c, (entry) => entry.id === id, id, isRerender);
   });
 
   admin.delete('/dead-letters/:id', describeRoute(ADMIN_DOCS.deleteDeadLetter), async (c) => {
     const id = c.req.param('id');
     const result = await ops.remove((entry) => entry.id === id);
-    if (result.removed === 0) return sendError(c, 404, 'unknown_dead_letter', `no dead-lettered alert with id "${id}"`);
+    if (result.removed === 0) return sendError(c, 'unknown_dead_letter', `no dead-lettered alert with id "${id}"`);
     logger.info({ admin: 'dead_letter_delete', id, removed: result.removed }, `admin: dead letter ${id} deleted`);
     return c.json({ status: 'deleted', id, ...result });
   });

@@ -46,7 +46,7 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations, de
   admin.use((c, next) =>
     bodyLimit({
       maxSize: store.config.settings.max_body_size,
-      onError: (ctx) => sendError(ctx, 413, 'body_too_large', `the request body is over max_body_size (${store.config.settings.max_body_size} bytes)`),
+      onError: (ctx) => sendError(ctx, 'body_too_large', `the request body is over max_body_size (${store.config.settings.max_body_size} bytes)`),
     })(c, next),
   );
 
@@ -66,9 +66,9 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations, de
     const line = lineFromBody(name, body);
     if ('issues' in line) return invalid(c, line.issues, 'the line is not valid; nothing was written');
     const target = keyOfLine(`${name}:`);
-    if (!target) return sendError(c, 400, 'bad_name', `"${name}" is not a line NAME; expected source, source.event or source.event[conditions]`);
+    if (!target) return sendError(c, 'bad_name', `"${name}" is not a line NAME; expected source, source.event or source.event[conditions]`);
     if (target.key !== line.key) {
-      return sendError(c, 422, 'name_mismatch', `the line names "${line.name}" but the URL names "${name}"; they must be the same NAME and conditions`);
+      return sendError(c, 'name_mismatch', `the line names "${line.name}" but the URL names "${name}"; they must be the same NAME and conditions`);
     }
     const written = await store.editWebhooks((text, current) => {
       const put = putLine(text, target.key, line.text, { markNew: current.disabled.has(target.source) });
@@ -86,7 +86,7 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations, de
     const target = keyOfLine(`${name}:`);
     const written = await store.editWebhooks<NonNullable<ReturnType<typeof deleteLine>>>((text) => {
       const removed = target ? deleteLine(text, target.key) : undefined;
-      if (!removed) return { refuse: { status: 404, code: 'unknown_line', message: `webhooks.ini has no line named "${name}" (see GET /admin/lines)` } };
+      if (!removed) return { refuse: { code: 'unknown_line', message: `webhooks.ini has no line named "${name}" (see GET /admin/lines)` } };
       return { text: removed.text, result: removed };
     });
     return answerWrite(c, written, (result) => {
@@ -100,7 +100,7 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations, de
       const source = c.req.param('source').toLowerCase();
       const written = await store.editWebhooks<ReturnType<typeof setSourceMarked>>((text) => {
         const marked = setSourceMarked(text, source, action === 'disable');
-        if (marked.lines === 0) return { refuse: { status: 404, code: 'unknown_source', message: `webhooks.ini has no line for source "${source}"` } };
+        if (marked.lines === 0) return { refuse: { code: 'unknown_source', message: `webhooks.ini has no line for source "${source}"` } };
         return { text: marked.text, result: marked };
       });
       return answerWrite(c, written, (result) => {
@@ -124,7 +124,7 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations, de
   });
 
   admin.post('/delivery/resume', describeRoute(ADMIN_DOCS.resumeDelivery), (c) => {
-    if (delivery === undefined) return sendError(c, 404, 'not_found', 'no delivery to resume in this process');
+    if (delivery === undefined) return sendError(c, 'not_found', 'no delivery to resume in this process');
     const wasAuthPaused = delivery.authState.phase === 'paused';
     const wasPaused = delivery.isPaused;
     logger.info({ admin: 'resume_delivery', wasAuthPaused, wasPaused }, 'admin: delivery resumed');
@@ -142,11 +142,11 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations, de
     const body = await readJson(c, store);
     if (body instanceof Response) return body;
     const request = previewRequestFrom(body);
-    if (typeof request === 'string') return sendError(c, 400, 'bad_request', request);
+    if (typeof request === 'string') return sendError(c, 'bad_request', request);
     const outcome = previewPayload(store.current, c.req.param('source'), request);
     if (outcome.kind === 'invalid_line') return invalid(c, outcome.issues, 'the proposed line is not valid');
     if (outcome.kind === 'unknown_source') {
-      return sendError(c, 404, 'unknown_source', `no line for source "${outcome.source}"; propose one with "line"`, { details: { knownSources: store.config.rules.sources() } });
+      return sendError(c, 'unknown_source', `no line for source "${outcome.source}"; propose one with "line"`, { details: { knownSources: store.config.rules.sources() } });
     }
     return c.json({ source: outcome.source, delivered: false, items: outcome.items });
   });
@@ -192,7 +192,7 @@ async function readJson(c: Context<Env>, store: ConfigStore): Promise<unknown> {
     return parseJsonSafe(text, { maxDepth: store.config.settings.max_json_depth });
   } catch (error) {
     if (!(error instanceof BodyError)) throw error;
-    return sendError(c, error.status, error.code, error.message);
+    return sendError(c, error.code, error.message);
   }
 }
 
@@ -201,12 +201,12 @@ function answerWrite<T>(c: Context<Env>, written: WriteResult<T>, ok: (result: T
     const [status, body] = ok(written.result);
     return c.json({ ...body, ...(written.restartNeeded.length > 0 ? { restartNeeded: written.restartNeeded } : {}) }, status as ContentfulStatusCode);
   }
-  if ('refuse' in written) return sendError(c, written.refuse.status, written.refuse.code, written.refuse.message);
+  if ('refuse' in written) return sendError(c, written.refuse.code, written.refuse.message);
   return invalid(c, written.issues, 'the change would make the configuration invalid; nothing was written');
 }
 
 function invalid(c: Context<Env>, issues: readonly ConfigIssue[], message: string): Response {
-  return sendError(c, 422, 'config_invalid', `${message} (${issues.length} problem${issues.length === 1 ? '' : 's'})`, {
+  return sendError(c, 'config_invalid', `${message} (${issues.length} problem${issues.length === 1 ? '' : 's'})`, {
     details: { issues: issues.map((issue) => ({ ...issue, text: formatConfigIssue(issue) })) },
   });
 }

@@ -5,7 +5,7 @@
  * Reloads and writes run one at a time, so two writes never lose each other's change. Requests already
  * past the door keep the config object they started with; queued alerts are already rendered.
  */
-import { ConfigError, formatConfigIssue, type ConfigIssue } from '../errors/index.js';
+import { ConfigError, formatConfigIssue, type ConfigIssue, type HttpErrorCode } from '../errors/index.js';
 import type { ConfigFiles, RuntimeConfig } from './runtime.js';
 import type { Logger } from 'pino';
 import { writeFileAtomic } from '../store/atomic-write.js';
@@ -20,12 +20,18 @@ export type ReloadResult =
   | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
 
 /** What an edit of webhooks.ini decided: new text and a result, or a refusal that writes nothing. */
-export type EditPlan<T> = { readonly text: string; readonly result: T } | { readonly refuse: { status: number; code: string; message: string } };
+/** Why a management edit was not made; answered with the code's status from errors/http-errors.ts. */
+export interface EditRefusal {
+  readonly code: HttpErrorCode;
+  readonly message: string;
+}
+
+export type EditPlan<T> = { readonly text: string; readonly result: T } | { readonly refuse: EditRefusal };
 
 export type WriteResult<T> =
   | { readonly ok: true; readonly result: T; readonly restartNeeded: readonly string[] }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[] }
-  | { readonly ok: false; readonly refuse: { status: number; code: string; message: string } };
+  | { readonly ok: false; readonly refuse: EditRefusal };
 
 /** The last reload or write, for the console's Health page and GET /admin/status. */
 export interface ReloadRecord {
@@ -160,7 +166,7 @@ export class ConfigStore {
         } catch (error) {
           // A read-only mount (a Kubernetes ConfigMap) or a full disk: nothing changed, say where.
           this.#options.logger.error({ err: error, file: webhooksFile }, 'management write failed: webhooks.ini could not be written');
-          return { ok: false, refuse: { status: 500, code: 'config_write_failed', message: `cannot write ${webhooksFile}: ${(error as Error).message}; nothing was changed` } };
+          return { ok: false, refuse: { code: 'config_write_failed', message: `cannot write ${webhooksFile}: ${(error as Error).message}; nothing was changed` } };
         }
       }
       const restartNeeded = this.#apply(next, 'write');

@@ -1,3 +1,4 @@
+export { CodedError } from './coded-error.js';
 export { ConfigError, formatConfigIssue, type ConfigIssue } from './config-error.js';
 export {
   BODY_ERROR_CODES,
@@ -9,3 +10,4 @@ export {
   type SettingErrorCode,
 } from './input-errors.js';
 export { describeExpected, describeValue, optionChecks, type OptionChecks, type OptionFailure } from './option-checks.js';
+export { formatHttpErrorTable, HTTP_ERRORS, httpStatusOf, isHttpErrorCode, type HttpErrorCode, type HttpErrorSpec } from './http-errors.js';

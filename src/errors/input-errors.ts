@@ -1,4 +1,7 @@
-/** Stable codes of {@link BodyError}; the HTTP edge answers every one of them with `status`. */
+import { CodedError } from './coded-error.js';
+import { httpStatusOf } from './http-errors.js';
+
+/** Stable codes of {@link BodyError}; the HTTP edge answers each with its status in the catalogue (http-errors.ts). */
 export const BODY_ERROR_CODES = ['invalid_encoding', 'invalid_json', 'too_deep'] as const;
 export type BodyErrorCode = (typeof BODY_ERROR_CODES)[number];
 
@@ -13,17 +16,15 @@ export interface BodyPosition {
  * A request body GenHook refuses to read. Messages name the position and the kind of fault,
  * never the payload's content (bodies can carry secrets and personal data).
  */
-export class BodyError extends Error {
+export class BodyError extends CodedError<BodyErrorCode> {
   override readonly name = 'BodyError';
-  readonly code: BodyErrorCode;
-  /** HTTP status the edge should answer with. */
+  /** HTTP status the edge answers with, from the catalogue. */
   readonly status: number;
   readonly position: BodyPosition | undefined;
 
-  constructor(code: BodyErrorCode, message: string, options: { status?: number; position?: BodyPosition } = {}) {
-    super(message);
-    this.code = code;
-    this.status = options.status ?? 400;
+  constructor(code: BodyErrorCode, message: string, options: { position?: BodyPosition } = {}) {
+    super(code, message);
+    this.status = httpStatusOf(code);
     this.position = options.position;
   }
 }
@@ -39,12 +40,6 @@ export const SETTING_ERROR_CODES = [
 export type SettingErrorCode = (typeof SETTING_ERROR_CODES)[number];
 
 /** A configuration value that cannot be used; the message names the value and the expected form. */
-export class SettingError extends Error {
+export class SettingError extends CodedError<SettingErrorCode> {
   override readonly name = 'SettingError';
-  readonly code: SettingErrorCode;
-
-  constructor(code: SettingErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }

@@ -21,14 +21,14 @@ export function admitRequest(request: IntakeRequest, source: SourceRuntime, read
     trustedProxies: config.trustedProxies,
   });
   if (source.isIpAllowed && (ip === undefined || !source.isIpAllowed(ip))) {
-    return reject(403, 'ip_not_allowed', `address ${ip ?? 'unknown'} may not post to source ${source.name} (see ${source.name}_allow_ips)`, source.name);
+    return reject('ip_not_allowed', `address ${ip ?? 'unknown'} may not post to source ${source.name} (see ${source.name}_allow_ips)`, source.name);
   }
   if (source.verify) {
     // An address whose requests keep failing verification is refused before any more verifying work.
     const address = ip ?? 'unknown';
     const failures = source.failedVerifications?.check(address, nowMs);
     if (failures && !failures.ok) {
-      return reject(429, 'too_many_failed_verifications', `address ${address} sent more requests that failed verification than ${source.name}_rate_limit allows; retry later`, source.name, {
+      return reject('too_many_failed_verifications', `address ${address} sent more requests that failed verification than ${source.name}_rate_limit allows; retry later`, source.name, {
         headers: { 'retry-after': String(failures.retryAfterSeconds) },
       });
     }
@@ -52,14 +52,16 @@ export function admitRequest(request: IntakeRequest, source: SourceRuntime, read
     }
     if (!verdict.ok) {
       source.failedVerifications?.take(address, nowMs);
-      return reject(401, verdict.code, verdict.message, source.name, { details: { header: verdict.header } });
+      // A certificate still needed without a URL to load it from cannot be verified: unavailable.
+      const code = verdict.code === CERTIFICATE_NEEDED ? 'certificate_unavailable' : verdict.code;
+      return reject(code, verdict.message, source.name, { details: { header: verdict.header } });
     }
   }
 
   if (source.limiter) {
     const decision = source.limiter.take(source.name, nowMs);
     if (!decision.ok) {
-      return reject(429, 'rate_limited', `source ${source.name} is over its rate limit (${source.name}_rate_limit); retry later`, source.name, {
+      return reject('rate_limited', `source ${source.name} is over its rate limit (${source.name}_rate_limit); retry later`, source.name, {
         headers: { 'retry-after': String(decision.retryAfterSeconds) },
       });
     }

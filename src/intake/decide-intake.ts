@@ -29,7 +29,7 @@ export function decideIntake(request: IntakeRequest, context: IntakeContext): In
   if ('kind' in body) return body;
   view.body = body.body;
   if (typeof body.body !== 'object' || body.body === null) {
-    return reject(400, 'invalid_payload', `the body is JSON ${body.body === null ? 'null' : `a ${typeof body.body}`}; send a JSON object or array`, source.name);
+    return reject('invalid_payload', `the body is JSON ${body.body === null ? 'null' : `a ${typeof body.body}`}; send a JSON object or array`, source.name);
   }
   const answer = handshakeOf(source.provider, view);
   if (answer) return { kind: 'handshake', source: source.name, answer };

@@ -15,10 +15,10 @@ export function answerOptionsProbe(request: IntakeRequest, view: RequestView, co
   const configured = source === undefined ? undefined : config.sources.get(source);
   // Saying "you may send" for a URL that refuses every delivery would only mislead the sender.
   if (source !== undefined && !configured) {
-    return reject(404, 'unknown_source', `no line in webhooks.ini for source "${truncate(source, 60)}"`, undefined, { details: { knownSources: config.rules.sources() } });
+    return reject('unknown_source', `no line in webhooks.ini for source "${truncate(source, 60)}"`, undefined, { details: { knownSources: config.rules.sources() } });
   }
   const answer = unsignedHandshakeOf(configured ? configured.provider : 'azure', view);
-  return answer ? { kind: 'handshake', source, answer } : reject(405, 'method_not_allowed', 'OPTIONS is only answered for the CloudEvents webhook handshake (WebHook-Request-Origin)', source, { headers: { allow: 'POST, OPTIONS' } });
+  return answer ? { kind: 'handshake', source, answer } : reject('method_not_allowed', 'OPTIONS is only answered for the CloudEvents webhook handshake (WebHook-Request-Origin)', source, { headers: { allow: 'POST, OPTIONS' } });
 }
 
 export function identifyRequestSource(
@@ -31,7 +31,7 @@ export function identifyRequestSource(
   if (request.sourceParam !== undefined) {
     const name = request.sourceParam.toLowerCase();
     const source = config.sources.get(name);
-    if (!source) return reject(404, 'unknown_source', `no line in webhooks.ini for source "${truncate(name, 60)}"`, undefined, { details: known() });
+    if (!source) return reject('unknown_source', `no line in webhooks.ini for source "${truncate(name, 60)}"`, undefined, { details: known() });
     return { kind: 'source', source };
   }
   // Headers identify most providers without reading the body; body shapes need it parsed.
@@ -42,12 +42,12 @@ export function identifyRequestSource(
     provider = identifySource({ ...view, body: body.body });
   }
   if (provider === undefined) {
-    return reject(404, 'unknown_source', 'could not tell which provider sent this; post to /webhook/<source> instead', undefined, { details: known() });
+    return reject('unknown_source', 'could not tell which provider sent this; post to /webhook/<source> instead', undefined, { details: known() });
   }
   const name = config.sourceByProvider.get(provider);
   const source = name === undefined ? undefined : config.sources.get(name);
   if (!source) {
-    return reject(404, 'unknown_source', `identified as ${provider}, but webhooks.ini has no line for it`, undefined, { details: known() });
+    return reject('unknown_source', `identified as ${provider}, but webhooks.ini has no line for it`, undefined, { details: known() });
   }
   return { kind: 'source', source };
 }

@@ -19,7 +19,7 @@ export function planAlerts(request: IntakeRequest, view: RequestView, source: So
   const items = source.reading.items(view);
   // A batch larger than the whole queue could never be accepted: 413 rather than a 503 retried forever.
   if (items.length > config.settings.queue_max_size) {
-    return reject(413, 'too_many_items', `the body holds ${items.length} items; at most ${config.settings.queue_max_size} (queue_max_size) fit in one request, so send smaller batches`, source.name);
+    return reject('too_many_items', `the body holds ${items.length} items; at most ${config.settings.queue_max_size} (queue_max_size) fit in one request, so send smaller batches`, source.name);
   }
   if (items.length === 0) return accepted(source.name, [], [{ outcome: 'ignored', event: undefined, reason: 'the body holds no item (an empty batch)' }], 0);
   const keys = itemKeys(source.reading, view, items);

@@ -22,7 +22,7 @@ export type ReadBody = () => BodyRead | Rejection;
 export function bodyReaderFor(request: IntakeRequest, config: RuntimeConfig): ReadBody | Rejection {
   const kind = contentKind(request.headers['content-type']);
   if (kind === 'unsupported') {
-    return reject(415, 'unsupported_media_type', `cannot read content type "${truncate(request.headers['content-type'] ?? '', 60)}"; send application/json (or text/plain JSON, or form-encoded payload=)`, request.sourceParam);
+    return reject('unsupported_media_type', `cannot read content type "${truncate(request.headers['content-type'] ?? '', 60)}"; send application/json (or text/plain JSON, or form-encoded payload=)`, request.sourceParam);
   }
   let result: BodyRead | Rejection | undefined;
   return () => {
@@ -37,6 +37,6 @@ function parseBody(request: IntakeRequest, kind: 'json' | 'form', maxDepth: numb
     return { body: kind === 'form' ? parseFormPayload(text, { maxDepth }) : parseJsonSafe(text, { maxDepth }), text, format: kind };
   } catch (error) {
     if (!(error instanceof BodyError)) throw error;
-    return reject(error.status, error.code, error.message, request.sourceParam, error.position ? { details: { ...error.position } } : {});
+    return reject(error.code, error.message, request.sourceParam, error.position ? { details: { ...error.position } } : {});
   }
 }

@@ -1,5 +1,6 @@
 /** What intake takes and what it decides; the steps (identify, admit, plan) share these. */
 import type { Alert } from '../alert.js';
+import { httpStatusOf, type HttpErrorCode } from '../errors/index.js';
 import type { DedupCache } from '../admit/index.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { HandshakeAnswer } from '../identify/handshake.js';
@@ -28,8 +29,9 @@ export interface IntakeContext {
 /** Why a request was refused; `reason` is a bounded metric label. */
 export interface Rejection {
   readonly kind: 'reject';
+  /** The catalogue's status for `code` (errors/http-errors.ts). */
   readonly status: number;
-  readonly code: string;
+  readonly code: HttpErrorCode;
   readonly message: string;
   readonly source: string | undefined;
   readonly headers?: Readonly<Record<string, string>>;
@@ -74,12 +76,11 @@ export type IntakeDecision =
     };
 
 export const reject = (
-  status: number,
-  code: string,
+  code: HttpErrorCode,
   message: string,
   source: string | undefined,
   extra: Pick<Rejection, 'headers' | 'details'> = {},
-): Rejection => ({ kind: 'reject', status, code, message, source, ...extra });
+): Rejection => ({ kind: 'reject', status: httpStatusOf(code), code, message, source, ...extra });
 
 export function accepted(source: string, alerts: readonly PlannedAlert[], skipped: readonly SkippedItem[], items?: number): IntakeDecision {
   return items === undefined ? { kind: 'accept', source, alerts, skipped } : { kind: 'accept', source, alerts, skipped, items };

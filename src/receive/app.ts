@@ -67,12 +67,12 @@ export function createApp(deps: AppDeps): Hono<{ Bindings: HttpBindings }> {
   mountApiDocs(app);
 
   app.notFound((c) =>
-    sendError(c, 404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}; webhooks go to POST /webhook/<source>`),
+    sendError(c, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}; webhooks go to POST /webhook/<source>`),
   );
 
   app.onError((error, c) => {
     logger.error({ err: error, path: new URL(c.req.url).pathname }, 'request failed inside GenHook');
-    return sendError(c, 500, 'internal_error', 'GenHook failed to handle this request; it is logged');
+    return sendError(c, 'internal_error', 'GenHook failed to handle this request; it is logged');
   });
 
   return app;

@@ -21,13 +21,13 @@ export function mountConsoleRoutes(app: Hono<{ Bindings: HttpBindings }>, adminT
     const name = c.req.param('file') || 'index.html';
     const file = await files.get(name);
     if (!file) {
-      if (name === 'index.html') return sendError(c, 503, 'console_not_built', 'the console assets are missing from dist/console; run npm run build');
-      return sendError(c, 404, 'not_found', `the console has no file ${name}`);
+      if (name === 'index.html') return sendError(c, 'console_not_built', 'the console assets are missing from dist/console; run npm run build');
+      return sendError(c, 'not_found', `the console has no file ${name}`);
     }
     return c.body(file.body as Uint8Array<ArrayBuffer>, 200, { ...ASSET_HEADERS, 'content-type': file.contentType });
   });
 }
 
 function consoleOff(c: Parameters<typeof sendError>[0]): Response {
-  return sendError(c, 404, 'not_found', 'the console is off; set admin_token in settings.ini to turn it on');
+  return sendError(c, 'not_found', 'the console is off; set admin_token in settings.ini to turn it on');
 }

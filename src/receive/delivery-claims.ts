@@ -3,11 +3,11 @@
  * same key waits for the first one's outcome: after a durable write it is a duplicate; after a failure it gets the
  * same failure (the provider retries), never a `200 duplicate` for an alert nobody stored.
  */
+import type { HttpErrorCode } from '../errors/index.js';
 
 /** What the owner's request answered when it could not store the alert (a 503 the waiters repeat). */
 export interface ClaimFailure {
-  readonly status: number;
-  readonly code: string;
+  readonly code: HttpErrorCode;
   readonly message: string;
   readonly headers?: Readonly<Record<string, string>>;
 }

@@ -4,6 +4,7 @@
  * bookkeeping, and the 200/202 bodies.
  */
 import type { Context } from 'hono';
+import type { HttpErrorCode } from '../errors/index.js';
 import type { PlannedAlert, SkippedItem } from '../intake/index.js';
 import type { LazyLogger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -11,8 +12,7 @@ import type { Claim, ClaimFailure } from './delivery-claims.js';
 import { sendError } from './respond.js';
 import type { RouteDeps } from './webhook-deps.js';
 
-const busy = (code: string, message: string, retryAfterSeconds: number): ClaimFailure => ({
-  status: 503,
+const busy = (code: HttpErrorCode, message: string, retryAfterSeconds: number): ClaimFailure => ({
   code,
   message,
   headers: { 'retry-after': String(retryAfterSeconds) },
@@ -28,7 +28,7 @@ export const REDIS_UNAVAILABLE = busy('redis_unavailable', 'GenHook could not st
 export function refuseUnstored(c: Context, source: string, failure: ClaimFailure, metrics: Metrics, claim?: Claim): Response {
   claim?.failed(failure);
   metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: failure.code });
-  return sendError(c, failure.status, failure.code, failure.message, failure.headers ? { headers: failure.headers } : {});
+  return sendError(c, failure.code, failure.message, failure.headers ? { headers: failure.headers } : {});
 }
 
 export function noteSkipped(item: SkippedItem, source: string, metrics: Metrics, log: LazyLogger): void {

@@ -33,7 +33,7 @@ export async function enqueueShared(
       if (!rate.ok) {
         log.info({ source }, 'webhook refused: over its rate limit across replicas');
         const message = `source ${source} is over its rate limit (${source}_rate_limit, across all replicas); retry later`;
-        return refuseUnstored(c, source, { status: 429, code: 'rate_limited', message, headers: { 'retry-after': String(rate.retryAfterSeconds) } }, metrics, claim);
+        return refuseUnstored(c, source, { code: 'rate_limited', message, headers: { 'retry-after': String(rate.retryAfterSeconds) } }, metrics, claim);
       }
     }
     result = await queue.offer(alerts.map((planned) => ({ alert: planned.alert, dedupKeys: planned.dedupKeys })));

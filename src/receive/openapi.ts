@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { OpenAPIV3_1 } from 'openapi-types';
+import { HTTP_ERRORS } from '../errors/index.js';
+import { sendError } from './respond.js';
 import { ASSET_HEADERS, StaticFiles } from './static-files.js';
 
 type App = Hono<{ Bindings: HttpBindings }>;
@@ -28,7 +30,10 @@ export const ERROR_SCHEMA: Schema = {
     error: {
       type: 'object',
       required: ['code', 'message'],
-      properties: { code: { type: 'string' }, message: { type: 'string', description: 'What to fix, in words' } },
+      properties: {
+        code: { type: 'string', enum: Object.keys(HTTP_ERRORS), description: 'One of the error codes in README, "Error codes"; each always comes with the same status' },
+        message: { type: 'string', description: 'What to fix, in words' },
+      },
       additionalProperties: true,
     },
   },
@@ -227,7 +232,7 @@ export function mountApiDocs(app: App): void {
     const name = c.req.param('file');
     if (name === 'docs.js') return c.body(DOCS_SCRIPT, 200, { ...DOCS_HEADERS, 'content-type': 'text/javascript; charset=utf-8' });
     const file = await swagger.get(name);
-    if (!file) return c.json({ error: { code: 'not_found', message: `the docs page has no file ${name}` } }, 404);
+    if (!file) return sendError(c, 'not_found', `the docs page has no file ${name}`);
     return c.body(file.body as Uint8Array<ArrayBuffer>, 200, { ...DOCS_HEADERS, 'content-type': file.contentType });
   });
 }

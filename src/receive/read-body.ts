@@ -4,11 +4,12 @@
  * chunked body is cut off at the first chunk that crosses it.
  */
 import type { IncomingMessage } from 'node:http';
+import { httpStatusOf } from '../errors/index.js';
 
 export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
   readonly code = 'body_too_large';
-  readonly status = 413;
+  readonly status = httpStatusOf(this.code);
   constructor(readonly limitBytes: number) {
     super(`request body is larger than max_body_size (${limitBytes} bytes)`);
   }
@@ -17,7 +18,7 @@ export class BodyTooLargeError extends Error {
 export class BodyAbortedError extends Error {
   override readonly name = 'BodyAbortedError';
   readonly code = 'body_aborted';
-  readonly status = 400;
+  readonly status = httpStatusOf(this.code);
   constructor() {
     super('the client closed the connection before the body was complete');
   }

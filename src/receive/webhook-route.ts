@@ -42,7 +42,7 @@ async function receiveWebhook(c: Context<Env>, deps: RouteDeps): Promise<Respons
 
   if (deps.isDraining()) {
     c.header('connection', 'close');
-    return sendError(c, 503, 'shutting_down', 'GenHook is shutting down; retry shortly', { headers: { 'retry-after': '5' } });
+    return sendError(c, 'shutting_down', 'GenHook is shutting down; retry shortly', { headers: { 'retry-after': '5' } });
   }
 
   const config = deps.config();
@@ -55,7 +55,7 @@ async function receiveWebhook(c: Context<Env>, deps: RouteDeps): Promise<Respons
       deps.metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: error.code });
       log.warn({ source, code: error.code, limit: config.settings.max_body_size }, 'webhook refused: body too large or incomplete');
       c.header('connection', 'close');
-      return sendError(c, error.status, error.code, error.message);
+      return sendError(c, error.code, error.message);
     }
     throw error;
   }
@@ -121,7 +121,7 @@ function refuse(c: Context<Env>, rejection: Rejection, deps: WebhookDeps, log: L
   deps.metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: rejection.code });
   const level = rejection.status === 401 || rejection.status === 403 ? 'warn' : 'info';
   log[level]({ source: rejection.source, status: rejection.status, code: rejection.code, reason: rejection.message }, 'webhook refused');
-  return sendError(c, rejection.status, rejection.code, rejection.message, {
+  return sendError(c, rejection.code, rejection.message, {
     ...(rejection.headers ? { headers: rejection.headers } : {}),
     ...(rejection.details ? { details: rejection.details } : {}),
   });

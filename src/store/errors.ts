@@ -1,6 +1,6 @@
-import { optionChecks, type OptionChecks } from '../errors/index.js';
+import { CodedError, optionChecks, type OptionChecks } from '../errors/index.js';
 
-/** Stable codes for local-storage failures; the HTTP edge maps `journal_*` to 503 (we cannot promise durability). */
+/** Stable codes for local-storage failures; the webhook edge answers a failed journal write `journal_unavailable` (503). */
 export const storeErrorCodes = [
   'journal_open_failed',
   'journal_closed',
@@ -15,13 +15,11 @@ export const storeErrorCodes = [
 export type StoreErrorCode = (typeof storeErrorCodes)[number];
 
 /** A journal or dead-letter file could not do what was asked; `code` says which failure, the message what to do. */
-export class StoreError extends Error {
+export class StoreError extends CodedError<StoreErrorCode> {
   override readonly name = 'StoreError';
-  readonly code: StoreErrorCode;
 
   constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`[store] ${message}`, options);
-    this.code = code;
+    super(code, `[store] ${message}`, options);
   }
 }
 
