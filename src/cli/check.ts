@@ -1,7 +1,7 @@
 /** `genhook check`: every value serve would refuse, line warnings, exposure warnings; exit 1 on an error. */
 import { checkLines } from '../check/check-lines.js';
 import { exposureWarnings, loadServingConfig, readTlsFiles } from '../config/index.js';
-import { ConfigError, formatConfigIssue } from '../errors/index.js';
+import { ConfigError, EXIT, formatConfigIssue } from '../errors/index.js';
 import type { ConfigFiles } from './flags.js';
 
 export async function checkCommand(
@@ -23,14 +23,14 @@ export async function checkCommand(
     }
     if (options.isStrict && all.length > 0) {
       process.stderr.write(`${all.length} warning${all.length === 1 ? '' : 's'} found (--strict makes them errors)\n`);
-      return 1;
+      return EXIT.failed;
     }
     process.stdout.write(`${files.webhooksFile} and ${files.settingsFile} are valid${all.length > 0 ? ` (${all.length} warning${all.length === 1 ? '' : 's'})` : ''}\n`);
-    return 0;
+    return EXIT.ok;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const issue of error.issues) process.stderr.write(`${formatConfigIssue(issue)}\n`);
     process.stderr.write(`${error.issues.length} problem${error.issues.length === 1 ? '' : 's'} found\n`);
-    return 1;
+    return EXIT.failed;
   }
 }

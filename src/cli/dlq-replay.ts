@@ -11,6 +11,7 @@ import { createSl1Client } from '../deliver/sl1-client.js';
 import { escapeForTerminal } from '../render/index.js';
 import { confirm } from './prompt.js';
 import { UsageError } from './usage.js';
+import { EXIT } from '../errors/index.js';
 
 export interface ReplayFlags {
   readonly id?: string[] | undefined;
@@ -38,7 +39,7 @@ export async function replayCommand(config: RuntimeConfig, place: DeadLetterPlac
   const missing = target.url === undefined ? 'sl1_api_url' : target.username === '' ? 'sl1_username' : target.password === '' ? 'sl1_password' : undefined;
   if (missing !== undefined) {
     process.stderr.write(`genhook dlq replay: ${missing} is not set (in ${config.settingsFile} or GENHOOK_${missing.toUpperCase()}); nothing was sent\n`);
-    return 2;
+    return EXIT.usage;
   }
   const select = (entry: DeadLetterEntry): boolean => flags.all === true || ids.has(entry.id);
   if (flags.all && !flags.yes && process.stdout.isTTY) {
@@ -46,7 +47,7 @@ export async function replayCommand(config: RuntimeConfig, place: DeadLetterPlac
     const how = flags.rerender ? ' re-rendered with today\'s lines' : '';
     if (!(await confirm(`Send ${count} dead-lettered alert${count === 1 ? '' : 's'}${how} to ${redactUrlPasswords(target.url ?? '')}?`))) {
       process.stderr.write('genhook dlq replay: nothing sent\n');
-      return 1;
+      return EXIT.failed;
     }
   }
   const concurrency = config.settings.max_worker_threads;
@@ -87,7 +88,7 @@ export async function replayCommand(config: RuntimeConfig, place: DeadLetterPlac
     process.stdout.write(
       `sent ${result.sent - held}, accepted ${result.accepted}, failed ${result.sent - held - result.accepted}, not sent ${tally.notSent}${rerender}, remaining in ${place.where} ${result.remaining}\n`,
     );
-    return result.accepted < result.sent ? 1 : 0;
+    return result.accepted < result.sent ? EXIT.failed : EXIT.ok;
   } finally {
     await client.close();
   }

@@ -8,6 +8,7 @@ import { redactUrl } from '../queue/redis-connection.js';
 import { escapeForTerminal } from '../render/index.js';
 import { replayCommand, type DeadLetterPlace, type ReplayFlags } from './dlq-replay.js';
 import { UsageError } from './usage.js';
+import { EXIT } from '../errors/index.js';
 
 export async function dlqCommand(config: RuntimeConfig, args: readonly string[], flags: ReplayFlags & { readonly json?: boolean | undefined }): Promise<number> {
   const [action] = args;
@@ -20,7 +21,7 @@ export async function dlqCommand(config: RuntimeConfig, args: readonly string[],
     list(entries, flags.json === true);
     for (const line of skipped) process.stderr.write(`${path}: unreadable line at byte ${line.offset} skipped\n`);
     process.stderr.write(`${entries.length} dead-lettered alert${entries.length === 1 ? '' : 's'} in ${path}\n`);
-    return 0;
+    return EXIT.ok;
   }
   const dead = await openRedisDeadLetters(url, config.settings.redis_prefix);
   try {
@@ -44,7 +45,7 @@ export async function dlqCommand(config: RuntimeConfig, args: readonly string[],
     const rows = await dead.list();
     list(rows.map((row) => row.entry), flags.json === true);
     process.stderr.write(`${rows.length} dead-lettered alert${rows.length === 1 ? '' : 's'} in ${where}\n`);
-    return 0;
+    return EXIT.ok;
   } finally {
     await dead.close();
   }

@@ -4,7 +4,7 @@
  */
 import { completionScript, SHELLS, type Shell } from '../completion.js';
 import { loadServingConfig } from '../config/index.js';
-import { ConfigError, formatConfigIssue } from '../errors/index.js';
+import { ConfigError, EXIT, formatConfigIssue } from '../errors/index.js';
 import { goldenTestCommand } from '../golden/test-command.js';
 import { GENHOOK_VERSION } from '../ops/version.js';
 import { StartError } from '../server.js';
@@ -21,12 +21,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...args] = positionals;
   if (values.version) {
     process.stdout.write(`genhook ${GENHOOK_VERSION}\n`);
-    return 0;
+    return EXIT.ok;
   }
   const helpFor = command === 'help' ? args[0] : values.help ? command : undefined;
   if (helpFor !== undefined && COMMAND_HELP[helpFor] !== undefined) {
     process.stdout.write(COMMAND_HELP[helpFor] ?? USAGE);
-    return 0;
+    return EXIT.ok;
   }
   return runCommand(command, args, values);
 }
@@ -34,7 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 async function runCommand(command: string | undefined, args: readonly string[], flags: Flags): Promise<number> {
   if (flags.help || command === undefined || command === 'help') {
     process.stdout.write(USAGE);
-    return command === undefined && !flags.help ? 2 : 0;
+    return command === undefined && !flags.help ? EXIT.usage : EXIT.ok;
   }
   if (command === 'completion') return completionCommand(args);
   const files = configFilesOf(flags);
@@ -62,17 +62,17 @@ function completionCommand(args: readonly string[]): number {
   const [shell] = args;
   if (!SHELLS.includes(shell as Shell)) {
     process.stderr.write(`genhook completion: expected one of ${SHELLS.join(', ')}${shell === undefined ? '' : `, got "${shell}"`}\n`);
-    return 2;
+    return EXIT.usage;
   }
   process.stdout.write(completionScript(shell as Shell));
-  return 0;
+  return EXIT.ok;
 }
 
 /** What a failed command prints; exit 2 for a usage mistake, 1 otherwise. */
 export function reportFailure(error: unknown): number {
   if (error instanceof UsageError) {
     process.stderr.write(`genhook: ${error.message}\nRun genhook --help (or genhook <command> --help) for usage.\n`);
-    return 2;
+    return EXIT.usage;
   }
   if (error instanceof ConfigError) {
     for (const issue of error.issues) process.stderr.write(`${formatConfigIssue(issue)}\n`);
@@ -84,5 +84,5 @@ export function reportFailure(error: unknown): number {
   } else {
     process.stderr.write(`genhook: ${(error as Error).stack ?? String(error)}\n`);
   }
-  return 1;
+  return EXIT.failed;
 }

@@ -1,7 +1,7 @@
 /** `genhook render`: the message a payload file renders to, identified like the server does. */
 import { readFile } from 'node:fs/promises';
 import type { RuntimeConfig } from '../config/index.js';
-import { BodyError } from '../errors/index.js';
+import { BodyError, EXIT } from '../errors/index.js';
 import { identifySource } from '../identify/index.js';
 import { resolveItem } from '../intake/index.js';
 import { type RequestView, parseJsonSafe } from '../payload/index.js';
@@ -13,7 +13,7 @@ export async function renderCommand(config: RuntimeConfig, args: readonly string
   const name = second === undefined ? undefined : first;
   if (file === undefined) {
     process.stderr.write('genhook render: expected <name> <payload.json> or <payload.json> --header ...\n');
-    return 2;
+    return EXIT.usage;
   }
   const headers = parseHeaderArgs(headerArgs);
   let text: string;
@@ -22,7 +22,7 @@ export async function renderCommand(config: RuntimeConfig, args: readonly string
   } catch (error) {
     const code = (error as { code?: string }).code;
     process.stderr.write(`genhook render: cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message}\n`);
-    return 1;
+    return EXIT.failed;
   }
   let body: unknown;
   try {
@@ -30,7 +30,7 @@ export async function renderCommand(config: RuntimeConfig, args: readonly string
   } catch (error) {
     if (!(error instanceof BodyError)) throw error;
     process.stderr.write(`genhook render: ${file} is not usable JSON: ${error.message}\n`);
-    return 1;
+    return EXIT.failed;
   }
   const view: RequestView = { method: 'POST', headers, body };
 
@@ -38,16 +38,16 @@ export async function renderCommand(config: RuntimeConfig, args: readonly string
   const source = sourceName === undefined ? undefined : config.sources.get(sourceName);
   if (!source) {
     process.stderr.write(`genhook render: no line for source "${sourceName ?? '(not identified)'}"; known: ${config.rules.sources().join(', ')}\n`);
-    return 1;
+    return EXIT.failed;
   }
   const dot = name?.indexOf('.') ?? -1;
   const event = name !== undefined && dot > 0 ? name.slice(dot + 1) : undefined;
-  let status = 0;
+  let status: number = EXIT.ok;
   for (const item of source.reading.items(view)) {
     const resolved = resolveItem(config.rules, source, view, item, { ...renderOptionsFrom(config.settings), event });
     if (resolved.kind !== 'rendered') {
       process.stderr.write(`${source.name}${resolved.event ? `.${resolved.event}` : ''}: ${resolved.reason}\n`);
-      status = 1;
+      status = EXIT.failed;
       continue;
     }
     process.stdout.write(`${resolved.message}\n`);

@@ -3,6 +3,7 @@ import { loadServingConfig, resolvePaths } from '../config/index.js';
 import { createLogger } from '../ops/logger.js';
 import { checkWorkers, runPrimary, startGenHook, workerCount, workerIndex } from '../server.js';
 import type { ConfigFiles } from './flags.js';
+import { EXIT } from '../errors/index.js';
 
 export async function serveCommand(files: ConfigFiles): Promise<number> {
   const index = workerIndex();
@@ -23,14 +24,14 @@ export async function serveCommand(files: ConfigFiles): Promise<number> {
     if (signals > 1) {
       // Everything acknowledged is already journaled (fsync'ed), so leaving now loses nothing.
       genhook.logger.warn({ signal }, 'second signal: exiting now; queued alerts stay in the journal');
-      process.exit(1);
+      process.exit(EXIT.failed);
     }
     genhook.logger.info({ signal }, 'signal received: stopping');
     genhook.shutdown().then(
-      () => process.exit(0),
+      () => process.exit(EXIT.ok),
       (error: unknown) => {
         genhook.logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        process.exit(EXIT.failed);
       },
     );
   };

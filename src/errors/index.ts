@@ -11,3 +11,4 @@ export {
 } from './input-errors.js';
 export { describeExpected, describeValue, optionChecks, type OptionChecks, type OptionFailure } from './option-checks.js';
 export { formatHttpErrorTable, HTTP_ERRORS, httpStatusOf, isHttpErrorCode, type HttpErrorCode, type HttpErrorSpec } from './http-errors.js';
+export { EXIT, EXIT_CODES, formatExitCodeTable, type ExitName } from './exit-codes.js';

@@ -1,5 +1,6 @@
 /** `genhook test [--update] [dir]`: prints one line per fixture and a summary; exit 1 on any difference. */
 import { readFile, writeFile } from 'node:fs/promises';
+import { EXIT } from '../errors/index.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import { listFixtures } from './fixtures.js';
 import { withoutAdmission } from '../intake/index.js';
@@ -16,12 +17,12 @@ export async function goldenTestCommand(config: RuntimeConfig, dir: string, isUp
     listed = await listFixtures(dir);
   } catch (error) {
     output.err(`genhook test: cannot read ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (error as Error).message}\n`);
-    return 2;
+    return EXIT.usage;
   }
   for (const problem of listed.problems) output.err(`warning: ${problem}\n`);
   if (listed.fixtures.length === 0) {
     output.err(`genhook test: no fixtures in ${dir} (expected ${dir}/<source>/<name>.json)\n`);
-    return 1;
+    return EXIT.failed;
   }
   const testConfig = withoutAdmission(config);
   const counts = { passed: 0, failed: 0, updated: 0 };
@@ -71,5 +72,5 @@ export async function goldenTestCommand(config: RuntimeConfig, dir: string, isUp
       ? `${total} fixtures: ${counts.updated} expected file${counts.updated === 1 ? '' : 's'} written, ${counts.passed} unchanged${counts.failed > 0 ? `, ${counts.failed} failed` : ''}\n`
       : `${total} fixtures: ${counts.passed} passed, ${counts.failed} failed\n`,
   );
-  return counts.failed > 0 ? 1 : 0;
+  return counts.failed > 0 ? EXIT.failed : EXIT.ok;
 }
