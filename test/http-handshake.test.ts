@@ -71,6 +71,14 @@ describe('handshakes answered, no alert', () => {
     await sl1.close();
   });
 
+  test('slack url_verification without a challenge - 400 invalid_handshake in the one error shape, no alert', async () => {
+    const body = JSON.stringify({ token: 'legacy', type: 'url_verification' });
+    const response = await server.post('/webhook/slack', body, signSlack(body));
+    assert.equal(response.status, 400, response.text);
+    assert.deepEqual(response.json, { error: { code: 'invalid_handshake', message: 'url_verification without a string challenge' } });
+    assert.equal(queued(server).length, 0);
+  });
+
   test('slack url_verification - signed: 200 with the challenge', async () => {
     const body = JSON.stringify({ token: 'legacy', challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' });
     const response = await server.post('/webhook/slack', body, signSlack(body));

@@ -21,6 +21,7 @@ export const HTTP_ERRORS = {
   body_too_large: spec(413, 'The body is over `max_body_size`; answered without reading the rest.'),
   body_aborted: spec(400, 'The client closed the connection before the body was complete.'),
   unknown_source: spec(404, 'No webhooks.ini line for the source (or it could not be identified); `knownSources` lists the configured ones.'),
+  invalid_handshake: spec(400, 'A provider handshake GenHook recognised but cannot answer (Slack url_verification without a challenge, Event Grid validation without a code, a CloudEvents origin that is not a host name).'),
   method_not_allowed: spec(405, 'OPTIONS outside the CloudEvents webhook handshake (`Allow: POST, OPTIONS`).'),
   ip_not_allowed: spec(403, 'The client address is not in `<source>_allow_ips`.'),
   too_many_failed_verifications: spec(429, 'This address failed verification more often than `<source>_rate_limit` allows (`Retry-After`).'),
@@ -57,7 +58,7 @@ export const HTTP_ERRORS = {
   console_not_built: spec(503, 'The console assets are missing from dist/console (run `npm run build`).'),
 
   // Any route.
-  not_found: spec(404, 'No such route or file, or the management API and console are off (no `admin_token`).'),
+  not_found: spec(404, 'No such route or file, nothing to act on (`POST /admin/delivery/resume` in a process that delivers nothing), or the management API and console are off (no `admin_token`).'),
   internal_error: spec(500, 'A GenHook bug; it is logged with the request id.'),
 } as const satisfies Readonly<Record<string, HttpErrorSpec>>;
 

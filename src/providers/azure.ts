@@ -36,7 +36,7 @@ export const eventGridValidation = defineHandshake('eventgrid.subscription_valid
   const validationUrl = readPath(element, ['data', 'validationUrl']);
   const log = typeof validationUrl === 'string' ? { validationUrl } : undefined;
   if (typeof code !== 'string') {
-    return { kind, status: 400, body: { error: 'SubscriptionValidation without data.validationCode' } };
+    return { kind, refusal: 'SubscriptionValidation without data.validationCode' };
   }
   return { kind, status: 200, body: { validationResponse: code }, ...(log && { log }) };
 });

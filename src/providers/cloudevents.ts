@@ -25,7 +25,7 @@ export const cloudEventsAbuseProtection = defineHandshake('cloudevents.abuse_pro
   if (req.method.toUpperCase() !== 'OPTIONS') return undefined;
   const origin = readHeader(req, 'webhook-request-origin');
   if (origin === undefined) return undefined;
-  if (!ORIGIN.test(origin)) return { kind, status: 400, body: { error: 'WebHook-Request-Origin is not a host name' } };
+  if (!ORIGIN.test(origin)) return { kind, refusal: 'WebHook-Request-Origin is not a host name' };
   const headers: Record<string, string> = { 'WebHook-Allowed-Origin': origin, Allow: 'POST' };
   const rate = readHeader(req, 'webhook-request-rate');
   // Echo a plain requested rate; anything else gets "*" (no limit), which the spec allows.

@@ -4,7 +4,9 @@ import type { RequestView } from '../payload/index.js';
  * How to answer a provider's handshake. A handshake never becomes an alert.
  * @example { kind: 'slack.url_verification', status: 200, body: { challenge: '3eZbrw1a...' } }
  */
-export interface HandshakeAnswer {
+export type HandshakeAnswer = HandshakeReply | HandshakeRefusal;
+
+export interface HandshakeReply {
   /** Stable name for logs and metrics: `<provider>.<handshake>`. */
   readonly kind: string;
   readonly status: number;
@@ -13,6 +15,14 @@ export interface HandshakeAnswer {
   /** JSON to send (object), or plain text (string); absent for an empty body. */
   readonly body?: unknown;
   /** Facts worth a log line, or an action the HTTP edge may take (SNS `SubscribeURL`). */
+  readonly log?: Record<string, unknown>;
+}
+
+/** A handshake recognised but malformed (no challenge to echo): the edge answers it `invalid_handshake` (400). */
+export interface HandshakeRefusal {
+  readonly kind: string;
+  /** What is wrong with the handshake, for the error body's `message`. */
+  readonly refusal: string;
   readonly log?: Record<string, unknown>;
 }
 

@@ -22,7 +22,7 @@ export function readSlackEvent(_req: unknown, item: unknown): unknown {
 export const slackUrlVerification = defineHandshake('slack.url_verification', false, (req, kind) => {
   if (readString(req.body, 'type') !== 'url_verification') return undefined;
   const challenge = readString(req.body, 'challenge');
-  if (challenge === undefined) return { kind, status: 400, body: { error: 'url_verification without a string challenge' } };
+  if (challenge === undefined) return { kind, refusal: 'url_verification without a string challenge' };
   return { kind, status: 200, body: { challenge } };
 });
 

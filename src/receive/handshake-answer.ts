@@ -6,6 +6,7 @@ import type { IntakeDecision } from '../intake/index.js';
 import type { LazyLogger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { knownSource } from './request-facts.js';
+import { sendError } from './respond.js';
 import { checkSubscribeUrl, confirmSnsSubscription } from './sns-confirm.js';
 
 type Handshake = Extract<IntakeDecision, { kind: 'handshake' }>;
@@ -15,11 +16,13 @@ export function answerHandshake(c: Context, decision: Handshake, metrics: Metric
   metrics.webhooksReceived.inc({ source, event: '', outcome: 'handshake', reason: decision.answer.kind });
   log.info({ source, handshake: decision.answer.kind, ...decision.answer.log }, 'handshake answered; no alert');
   if (decision.answer.kind === 'sns.subscription_confirmation') followSnsConfirmation(decision.answer.log ?? {}, config, log);
-  for (const [name, value] of Object.entries(decision.answer.headers ?? {})) c.header(name, value);
-  const body = decision.answer.body;
-  if (body === undefined) return c.body(null, decision.answer.status as ContentfulStatusCode);
-  if (typeof body === 'string') return c.text(body, decision.answer.status as ContentfulStatusCode);
-  return c.json(body as object, decision.answer.status as ContentfulStatusCode);
+  const { answer } = decision;
+  if ('refusal' in answer) return sendError(c, 'invalid_handshake', answer.refusal);
+  for (const [name, value] of Object.entries(answer.headers ?? {})) c.header(name, value);
+  const { body } = answer;
+  if (body === undefined) return c.body(null, answer.status as ContentfulStatusCode);
+  if (typeof body === 'string') return c.text(body, answer.status as ContentfulStatusCode);
+  return c.json(body as object, answer.status as ContentfulStatusCode);
 }
 
 /**

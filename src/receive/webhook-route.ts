@@ -6,7 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Context, Hono } from 'hono';
 import type { RuntimeConfig } from '../config/runtime.js';
-import { decideIntake, type IntakeDecision, type Rejection } from '../intake/index.js';
+import { decideIntake, reject, type IntakeDecision, type Rejection } from '../intake/index.js';
 import { lazyChild, type LazyLogger } from '../ops/logger.js';
 import { oncePerInterval } from '../ops/once-per-interval.js';
 import { DeliveryClaims } from './delivery-claims.js';
@@ -93,14 +93,8 @@ async function loadSnsCertificate(source: string, url: string, deps: RouteDeps, 
 }
 
 function certificateUnavailable(source: string, reason: string): Rejection {
-  return {
-    kind: 'reject',
-    status: 401,
-    code: 'certificate_unavailable',
-    message: `the SNS signing certificate could not be loaded (${reason}), so the message cannot be verified`,
-    source,
-    details: { header: 'SigningCertURL' },
-  };
+  const message = `the SNS signing certificate could not be loaded (${reason}), so the message cannot be verified`;
+  return reject('certificate_unavailable', message, source, { details: { header: 'SigningCertURL' } });
 }
 
 async function answer(c: Context<Env>, decision: IntakeDecision, deps: RouteDeps, log: LazyLogger, config: RuntimeConfig, requestId: string): Promise<Response> {
