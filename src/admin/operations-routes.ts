@@ -9,7 +9,7 @@ import { describeRoute } from '../receive/openapi.js';
 import { sendError } from '../receive/respond.js';
 import type { Logger } from '../ops/logger.js';
 import { BodyError } from '../errors/index.js';
-import { parseJsonSafe } from '../payload/index.js';
+import { parseJsonSafe, shorten } from '../payload/index.js';
 import { rerenderDeadLetter, type DeadLetterEntry } from '../dead-letter/index.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { AdminOperations } from './operations.js';
@@ -111,7 +111,7 @@ function summarize(entry: DeadLetterEntry): Record<string, unknown> {
     attempts: entry.attempts,
     deadLetteredAt: entry.deadLetteredAt,
     receivedAt: entry.receivedAt,
-    message: entry.message.length > 300 ? `${entry.message.slice(0, 299)}…` : entry.message,
+    message: shorten(entry.message, 300),
   };
 }
 

@@ -5,9 +5,9 @@
 import type { RuntimeConfig, SourceRuntime } from '../config/runtime.js';
 import { unsignedHandshakeOf } from '../identify/handshake.js';
 import { identifySource } from '../identify/index.js';
-import type { RequestView } from '../payload/index.js';
+import { shorten, type RequestView } from '../payload/index.js';
 import type { ReadBody } from './read-body.js';
-import { reject, truncate, type IntakeDecision, type IntakeRequest, type Rejection } from './types.js';
+import { reject, type IntakeDecision, type IntakeRequest, type Rejection } from './types.js';
 
 /** The CloudEvents OPTIONS probe carries no signature and no body: answered before anything else. */
 export function answerOptionsProbe(request: IntakeRequest, view: RequestView, config: RuntimeConfig): IntakeDecision {
@@ -15,7 +15,7 @@ export function answerOptionsProbe(request: IntakeRequest, view: RequestView, co
   const configured = source === undefined ? undefined : config.sources.get(source);
   // Saying "you may send" for a URL that refuses every delivery would only mislead the sender.
   if (source !== undefined && !configured) {
-    return reject('unknown_source', `no line in webhooks.ini for source "${truncate(source, 60)}"`, undefined, { details: { knownSources: config.rules.sources() } });
+    return reject('unknown_source', `no line in webhooks.ini for source "${shorten(source, 60)}"`, undefined, { details: { knownSources: config.rules.sources() } });
   }
   const answer = unsignedHandshakeOf(configured ? configured.provider : 'azure', view);
   return answer ? { kind: 'handshake', source, answer } : reject('method_not_allowed', 'OPTIONS is only answered for the CloudEvents webhook handshake (WebHook-Request-Origin)', source, { headers: { allow: 'POST, OPTIONS' } });
@@ -31,7 +31,7 @@ export function identifyRequestSource(
   if (request.sourceParam !== undefined) {
     const name = request.sourceParam.toLowerCase();
     const source = config.sources.get(name);
-    if (!source) return reject('unknown_source', `no line in webhooks.ini for source "${truncate(name, 60)}"`, undefined, { details: known() });
+    if (!source) return reject('unknown_source', `no line in webhooks.ini for source "${shorten(name, 60)}"`, undefined, { details: known() });
     return { kind: 'source', source };
   }
   // Headers identify most providers without reading the body; body shapes need it parsed.

@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto';
 import { flattenLineBreaks, originBudgetAllows, type AlertOrigin } from '../alert.js';
 import type { SourceRuntime } from '../config/runtime.js';
 import { alertIdFor } from '../enqueue/alert-id.js';
-import type { RequestView } from '../payload/index.js';
+import { shorten, type RequestView } from '../payload/index.js';
 import { renderOptionsFrom } from '../render/index.js';
 import type { BodyRead } from './read-body.js';
 import { resolveItem } from './resolve-item.js';
-import { accepted, reject, truncate, type IntakeContext, type IntakeDecision, type IntakeRequest, type PlannedAlert, type SkippedItem } from './types.js';
+import { accepted, reject, type IntakeContext, type IntakeDecision, type IntakeRequest, type PlannedAlert, type SkippedItem } from './types.js';
 
 export function planAlerts(request: IntakeRequest, view: RequestView, source: SourceRuntime, context: IntakeContext, read: Pick<BodyRead, 'text' | 'format'>): IntakeDecision {
   const { config, dedup, nowMs } = context;
@@ -43,7 +43,7 @@ export function planAlerts(request: IntakeRequest, view: RequestView, source: So
     const bodyKeys = bodyKey === undefined ? [] : [items.length > 1 ? `${bodyKey}#${index}` : bodyKey];
     const dedupKeys = [...idKeys, ...bodyKeys];
     if (idKeys.some((key) => dedup.has(key, nowMs))) {
-      skipped.push({ outcome: 'duplicate', event, reason: `delivery ${truncate(deliveryId ?? '', 80)} was already received`, ruleName, id, item: index });
+      skipped.push({ outcome: 'duplicate', event, reason: `delivery ${shorten(deliveryId ?? '', 80)} was already received`, ruleName, id, item: index });
       return;
     }
     if (bodyKeys.some((key) => dedup.has(key, nowMs))) {

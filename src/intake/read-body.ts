@@ -4,8 +4,8 @@
  */
 import type { RuntimeConfig } from '../config/runtime.js';
 import { BodyError } from '../errors/index.js';
-import { contentKind, decodeUtf8, parseFormPayload, parseJsonSafe } from '../payload/index.js';
-import { reject, truncate, type IntakeRequest, type Rejection } from './types.js';
+import { contentKind, decodeUtf8, parseFormPayload, parseJsonSafe, shorten } from '../payload/index.js';
+import { reject, type IntakeRequest, type Rejection } from './types.js';
 
 /** The body as read: parsed, and the text it was parsed from (kept with each alert as its origin). */
 export interface BodyRead {
@@ -22,7 +22,7 @@ export type ReadBody = () => BodyRead | Rejection;
 export function bodyReaderFor(request: IntakeRequest, config: RuntimeConfig): ReadBody | Rejection {
   const kind = contentKind(request.headers['content-type']);
   if (kind === 'unsupported') {
-    return reject('unsupported_media_type', `cannot read content type "${truncate(request.headers['content-type'] ?? '', 60)}"; send application/json (or text/plain JSON, or form-encoded payload=)`, request.sourceParam);
+    return reject('unsupported_media_type', `cannot read content type "${shorten(request.headers['content-type'] ?? '', 60)}"; send application/json (or text/plain JSON, or form-encoded payload=)`, request.sourceParam);
   }
   let result: BodyRead | Rejection | undefined;
   return () => {

@@ -86,6 +86,4 @@ export function accepted(source: string, alerts: readonly PlannedAlert[], skippe
   return items === undefined ? { kind: 'accept', source, alerts, skipped } : { kind: 'accept', source, alerts, skipped, items };
 }
 
-export function truncate(text: string, length: number): string {
-  return text.length <= length ? text : `${text.slice(0, length)}…`;
-}
+

@@ -4,6 +4,7 @@
  * burst of large alerts cannot grow it; the oldest entry goes first. Also the last delivery error per source.
  */
 import type { Alert } from '../alert.js';
+import { shorten } from '../payload/index.js';
 
 export type RecentOutcome = 'queued' | 'retrying' | 'delivered' | 'logged' | 'dead_lettered';
 
@@ -60,7 +61,7 @@ export class RecentAlerts {
   }
 
   queued(alert: Alert): void {
-    const message = alert.message.length > MESSAGE_CHARS ? `${alert.message.slice(0, MESSAGE_CHARS - 1)}…` : alert.message;
+    const message = shorten(alert.message, MESSAGE_CHARS);
     const at = this.#now();
     // A replayed alert comes back with its old id: it moves to the newest place.
     this.#entries.delete(alert.id);

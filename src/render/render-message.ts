@@ -1,4 +1,4 @@
-import { collectPathValues, readPathValues } from '../payload/index.js';
+import { collectPathValues, readPathValues, shorten } from '../payload/index.js';
 import type { TemplateToken, VarToken } from '../rules/types.js';
 import { replaceControlCharacters } from './control-characters.js';
 import { formatPiped, formatValues, type Piped } from '../template/value.js';
@@ -37,11 +37,7 @@ export function renderOptionsFrom(settings: {
 
 /** Cuts `message` to `maxLength` characters ending in `…`, never between the two halves of a surrogate pair. */
 export function cutMessage(message: string, maxLength: number | undefined): string {
-  if (maxLength === undefined || message.length <= maxLength) return message;
-  let end = Math.max(0, maxLength - 1);
-  const last = message.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return `${message.slice(0, end)}…`;
+  return maxLength === undefined ? message : shorten(message, maxLength);
 }
 
 /** What {@link renderMessage} produced. */

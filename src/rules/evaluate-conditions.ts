@@ -1,4 +1,4 @@
-import { collectPathValues } from '../payload/index.js';
+import { collectPathValues, shorten } from '../payload/index.js';
 import { classifyBound } from './parse-conditions.js';
 import type { Condition, ConditionBound, Rule } from './types.js';
 
@@ -59,8 +59,7 @@ function describe(value: unknown): string {
   if (value === undefined) return 'missing';
   if (value === null) return 'null';
   if (typeof value === 'string') {
-    const shown = value.length > maxShownLength ? `${value.slice(0, maxShownLength)}…` : value;
-    return JSON.stringify(shown);
+    return JSON.stringify(shorten(value, maxShownLength));
   }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return Array.isArray(value) ? `a list of ${value.length}` : 'an object';

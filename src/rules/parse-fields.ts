@@ -1,4 +1,4 @@
-import { forbiddenKeys } from '../payload/index.js';
+import { forbiddenKeys, shorten } from '../payload/index.js';
 import { MAX_FIELD_DEPTH, MAX_FIELDS_PER_LINE, MAX_QUOTED_LENGTH } from './limits.js';
 import type { FieldNode } from './types.js';
 
@@ -125,7 +125,7 @@ export function parseFieldList(text: string, offset: number, report: ReportIssue
 
 /** Text as an issue message quotes it: at most MAX_QUOTED_LENGTH characters. */
 export function quoted(text: string): string {
-  return text.length <= MAX_QUOTED_LENGTH ? text : `${text.slice(0, MAX_QUOTED_LENGTH)}…`;
+  return shorten(text, MAX_QUOTED_LENGTH);
 }
 
 // Recursive, but a field list is at most MAX_FIELD_DEPTH deep.
