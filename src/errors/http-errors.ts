@@ -58,6 +58,7 @@ export const HTTP_ERRORS = {
   console_not_built: spec(503, 'The console assets are missing from dist/console (run `npm run build`).'),
 
   // Any route.
+  metrics_unavailable: spec(503, 'With `workers` > 1, `/metrics` could not gather the worker group\'s metrics from the primary: a scrape gap, never a partial sum.'),
   not_found: spec(404, 'No such route or file, nothing to act on (`POST /admin/delivery/resume` in a process that delivers nothing), or the management API and console are off (no `admin_token`).'),
   internal_error: spec(500, 'A GenHook bug; it is logged with the request id.'),
 } as const satisfies Readonly<Record<string, HttpErrorSpec>>;

@@ -58,7 +58,7 @@ export function createApp(deps: AppDeps): Hono<{ Bindings: HttpBindings }> {
     } catch (error) {
       // A partial sum would look like counters dropping; a failed scrape is a gap Prometheus shows as such.
       logger.warn({ err: error }, 'metrics of the worker group unavailable');
-      return sendError(c, 503, 'metrics_unavailable', (error as Error).message);
+      return sendError(c, 'metrics_unavailable', (error as Error).message);
     }
   });
 
