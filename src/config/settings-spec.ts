@@ -185,7 +185,7 @@ export type GlobalSettings = { readonly [K in SettingsKey]: SpecValue<(typeof SE
 
 /**
  * Per-source keys, written `<source>_<suffix>` (`github_secret`, `shopify_max_concurrent`).
- * Values stay text here; the stage that uses them validates them (compileSource in runtime.ts).
+ * Values stay text here; the stage that uses them validates them (compileSource in compile-source.ts).
  */
 export const SOURCE_SETTING_DOCS = {
   max_concurrent: 'Deliveries of this source in flight at once (within max_worker_threads).',
