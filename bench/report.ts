@@ -5,6 +5,7 @@ import type { DrainedSummary, ProfileAreas } from './drain-phases.js';
 import type { LookupCost } from './lookup-micro.js';
 import { pairedRatio, type Summary, type WaitingMemory } from './phases.js';
 import { pairedDrainedRatio } from './drain-phases.js';
+import type { RedisModeFigures } from './redis-mode.js';
 
 export interface Machine {
   readonly cores: number;
@@ -36,6 +37,8 @@ export interface Figures {
   readonly payloadScaling?: readonly { readonly bytes: number; readonly genhook: Summary; readonly bare: Summary }[];
   readonly sourceScaling?: readonly { readonly lines: number; readonly ruleLines: number; readonly genhook: Summary }[];
   readonly lookup?: readonly LookupCost[];
+  /** Section 9, redis_url (bench/redis-mode.ts). */
+  readonly redisMode?: RedisModeFigures;
 }
 
 export interface Row {
@@ -113,7 +116,22 @@ export function buildRows(f: Figures): Row[] {
   for (const l of lookup) rows.push({ figure: `8. Identify + line lookup, ${l.lines} synthetic lines (ns/call)`, value: n0(l.nsPerLookup), target: '', isMet: undefined });
   const [first, last] = [lookup[0], lookup.at(-1)];
   if (first && last) rows.push({ figure: '8. Lookup cost 1000 lines / 10 lines', value: n2(last.nsPerLookup / first.nsPerLookup), target: '<= 1.20 (same)', isMet: last.nsPerLookup / first.nsPerLookup <= 1.2 });
+  if (f.redisMode) rows.push(...buildRedisRows(f.redisMode, f));
   return rows;
+}
+
+/** Section 9, Redis mode; compared with the journal figures of the same run when there are any. */
+export function buildRedisRows(r: RedisModeFigures, f: Figures | undefined): Row[] {
+  const pin = f === undefined || f.isPinned ? 'pinned with its redis-server' : 'unpinned';
+  const vsJournal = (value: number, journal: number | undefined) => (journal === undefined ? '' : ` = ${n2(value / journal)} × journal`);
+  const top = r.commands.byCommand.slice(0, 5).map((c) => `${c.command} ${n2(c.perAlert)}`).join(', ');
+  return [
+    { figure: `9. Redis mode, receiving, ${pin}: GenHook log mode + redis_url (2xx/s)`, value: `${n0(r.receive.rps)}${vsJournal(r.receive.rps, f?.receive.logMode.rps)}`, target: '', isMet: undefined },
+    { figure: `9. Redis mode, end to end, ${pin} (alerts/s reaching SL1, until drained)`, value: `${n0(r.endToEnd.deliveredPerSec)}${vsJournal(r.endToEnd.deliveredPerSec, f?.endToEnd.genhook.deliveredPerSec)}`, target: '', isMet: undefined },
+    { figure: '9. Redis mode, GenHook CPU µs per alert end to end / per webhook receiving (redis-server not counted)', value: `${n0(r.endToEnd.cpuUsPerAlert)} / ${n0(r.receive.cpuUsPerRequest)}`, target: '', isMet: undefined },
+    { figure: `9. Redis commands per alert, end to end (INFO commandstats over ${n0(r.commands.alerts)} alerts)`, value: `${n2(r.commands.total)} (${top})`, target: '', isMet: undefined },
+    { figure: '9. Redis mode, end to end, unpinned: workers = 2 / workers = 1 (alerts/s)', value: `${n0(r.workers.two.deliveredPerSec)} / ${n0(r.workers.one.deliveredPerSec)} = ${n2(pairedDrainedRatio(r.workers.two, r.workers.one))}`, target: '', isMet: undefined },
+  ];
 }
 
 function verdict(row: Row): string {
@@ -181,6 +199,12 @@ export function formatMarkdown(f: Figures, rows: readonly Row[]): string {
     `- End to end, bare forwarder alerts/s per round: ${drained(f.endToEnd.forwarder)}`,
     `- All cores, GenHook workers = auto 2xx/s per round: ${rounds(f.allCores.workers)}`,
     `- All cores, adnanh/webhook 2xx/s per round: ${rounds(f.allCores.peer)}`,
+    ...(f.redisMode === undefined ? [] : [
+      `- Redis mode, receiving 2xx/s per round: ${rounds(f.redisMode.receive)}`,
+      `- Redis mode, end to end alerts/s per round: ${drained(f.redisMode.endToEnd)}`,
+      `- Redis mode, workers = 1 / workers = 2 alerts/s per round: ${drained(f.redisMode.workers.one)} / ${drained(f.redisMode.workers.two)}`,
+      `- Redis commands per alert, end to end: ${f.redisMode.commands.byCommand.map((c) => `${c.command} ${n2(c.perAlert)}`).join(', ')}`,
+    ]),
     `- Half saturation, paced, p99 per round: GenHook ${f.halfRate.genhook.rounds.map((r) => n2(r.p99Ms)).join(', ')} ms; bare forwarder ${f.halfRate.forwarder.rounds.map((r) => n2(r.p99Ms)).join(', ')} ms`,
     ...(f.memory ?? []).map((w) => `- Waiting memory, ${n0(w.payloadBytes)}-byte payload: ${n0(w.waiting)} waiting (${w.refused} refused), idle RSS ${mib(w.idleRss)}, peak RSS ${mib(w.peakRss)}${w.isPeakReset ? '' : ' (VmHWM could not be reset: peak since start)'}, heap+external ${mib(w.idleHeap)} → ${mib(w.waitingHeap)}`),
     '',
@@ -194,6 +218,10 @@ export function formatMarkdown(f: Figures, rows: readonly Row[]): string {
     '  (undici Pool, 64 connections; latency counted from when each request was due, so a stall is not hidden). Journal fsync, delivering to the fake SL1.',
     '- CPU µs per webhook: user + system CPU of the server process and its children (/proc/<pid>/stat, workers and forked commands included) from the',
     '  start of a round until it was idle or drained, over the 2xx (or delivered) count; median over rounds. The least noisy figure.',
+    '- Redis mode (9): a redis-server like the all-cores one (AOF, appendfsync always), pinned on the server CPU with the GenHook under test in the per-core',
+    '  rounds (so that core pays for both); each GenHook on its own Redis database. Commands per alert: INFO commandstats before and after the end-to-end',
+    '  rounds, all commands (EVALSHA and the commands the scripts call, XREADGROUP incl. empty blocking reads, MULTI/EXEC and what they hold), over the alerts delivered. workers = 2 / 1:',
+    '  end to end, unpinned, wrk 2 threads, the same settings with workers = 1 and workers = 2.',
     '- Profiles: one more saturated round of the same configuration under `--cpu-prof`; self time grouped by the profile tool\'s areas (native frames',
     '  counted for their nearest JS caller), idle time and module loading at start left out, shares applied to the CPU µs measured without the profiler.',
     '',

@@ -5,6 +5,7 @@
  * wrk drives the saturating rounds, undici the paced one, autocannon the memory bursts. Bounded: it gives up
  * after DEADLINE_MS, and every exit path kills its children.
  * BENCH_QUICK=1: shorter and fewer rounds, per-core and all-cores figures only (for iterating, not for figures).
+ * BENCH_ONLY=redis: only the Redis-mode rounds (section 9), printed, BENCHMARKS.md left alone (for checking them).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,8 +22,9 @@ import { measureLookupCost } from './lookup-micro.js';
 import { runPaced } from './paced-load.js';
 import { buildSignedPush, type SignedBody } from './payloads.js';
 import { missingPrograms, startRedis, startWebhookPeer } from './peers.js';
+import { measureRedisMode, type RedisModeFigures } from './redis-mode.js';
 import { alternateRounds, describeFailures, measureWaitingMemory, summarise, type Target } from './phases.js';
-import { buildRows, formatMarkdown, formatTable, type Figures } from './report.js';
+import { buildRedisRows, buildRows, formatMarkdown, formatTable, type Figures } from './report.js';
 import { runWrk } from './wrk.js';
 
 const DEADLINE_MS = 900_000;
@@ -30,6 +32,7 @@ const SECRET = 'bench-github-secret';
 const PAYLOAD_SIZES = { small: 1024, main: 7 * 1024, large: 64 * 1024 } as const;
 const SOURCE_LINES = [10, 100, 1000] as const;
 const isQuick = process.env['BENCH_QUICK'] === '1';
+const isRedisOnly = process.env['BENCH_ONLY'] === 'redis';
 const TIMING = isQuick ? { roundSec: 2, rounds: 2, e2eSec: 3, e2eRounds: 1, paced: 1, waitingAlerts: 10_000 } : { roundSec: 4, rounds: 5, e2eSec: 6, e2eRounds: 3, paced: 3, waitingAlerts: 10_000 };
 /** Servers on one CPU, the load generator and the fake SL1 on another; undefined on a 1-core machine. */
 const PIN = os.cpus().length >= 2 ? { server: '1', load: '0' } : undefined;
@@ -91,6 +94,18 @@ async function main(): Promise<void> {
     // Unique delivery ids, one fixed signed body: body-digest dedup (default `both` with a secret) would answer
     // every request after the first `200 duplicate`, so the saturating rounds run with github_dedup = id.
     const ghBase = { secret: SECRET, queueMaxSize: 200_000, dedup: 'id' } as const;
+    const redisModeOf = () => measureRedisMode({
+      tmpRoot, payload, sl1: sl1.child, sl1Url, base: ghBase, children, log, startGh,
+      // At most 3 rounds each: Redis mode adds five GenHooks' worth of rounds to the run.
+      timing: { ...TIMING, rounds: Math.min(3, TIMING.rounds), e2eRounds: Math.min(3, TIMING.e2eRounds) },
+      serverCpus: PIN?.server, loadCpus: PIN?.load,
+      wrkOn: (port, threads, cpus) => (durationSec) => runWrk({ url: `http://127.0.0.1:${port}/webhook/github`, payload, durationSec, threads, ...(cpus === undefined ? {} : { cpus }) }),
+    });
+    if (isRedisOnly) {
+      const redisMode = await redisModeOf();
+      log(`\n${formatTable(buildRedisRows(redisMode, undefined))}\n`);
+      return;
+    }
 
     // 1. Receiving, one core each.
     const ghLog = await startGh('genhook-log-mode', ghBase);
@@ -199,6 +214,9 @@ async function main(): Promise<void> {
     await peer.child.stop();
     await redis.child.stop();
 
+    log('9. Redis mode (redis_url)');
+    const redisMode: RedisModeFigures = await redisModeOf();
+
     const extra = isQuick ? undefined : await measureExtras(startGh, ghTarget, bareTarget, sl1, sl1Url, { payload, small, large }, tmpRoot, notes);
     const figures: Figures = {
       machine: { ...describeMachine(), loadAverage: [loadBefore, os.loadavg()[0] ?? Number.NaN] },
@@ -212,6 +230,7 @@ async function main(): Promise<void> {
       endToEnd: { genhook: e2eGh, forwarder: e2eBare },
       halfRate: { rate: halfRate, genhook: summarise('GenHook', paced.genhook), forwarder: summarise('bare forwarder', paced.forwarder) },
       allCores: { workers, peer: webhookPeer, redisCpuUs: redisCpu.sort((a, b) => a - b)[Math.floor(redisCpu.length / 2)] ?? Number.NaN },
+      redisMode,
       profiles,
       ...(extra ?? {}),
     };
