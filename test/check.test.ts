@@ -80,3 +80,12 @@ test('genhook check - "$5 or $10" is an error that suggests $$', async () => {
   assert.equal(result.code, 1);
   assert.match(result.stderr, /webhooks\.ini:1:29: "\$5 or \$" is not a variable: for a literal dollar sign write \$\$ \(as in \$\$5\)/);
 });
+
+test('genhook check - a variable whose name starts with a digit (an amount like $5-$) is a warning that suggests $$', async () => {
+  const config = await writeConfigDir({}, 'acme: 5-::Acme plan costs $5-$ now\n');
+  const result = await runCli(['check', '--settings', config.settingsFile, '--webhooks', config.webhooksFile, '--fixtures', join(config.dir, 'none')]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /webhooks\.ini:1:\d+: acme: "\$5-\$" reads a field named "5-"; for a literal dollar sign \(an amount\) write \$\$, as in \$\$5/);
+  const strict = await runCli(['check', '--strict', '--settings', config.settingsFile, '--webhooks', config.webhooksFile, '--fixtures', join(config.dir, 'none')]);
+  assert.equal(strict.code, 1, strict.stderr);
+});
