@@ -60,7 +60,7 @@ export class RedisBackend implements QueueBackend {
   readonly redis: Redis;
   /** XREADGROUP BLOCK holds its connection: it gets its own. */
   readonly #blocking: Redis;
-  readonly #o: RedisBackendOptions;
+  readonly #options: RedisBackendOptions;
   readonly #scripts: QueueScripts;
   #claimCursor = '0-0';
   #reapDue = 0;
@@ -71,7 +71,7 @@ export class RedisBackend implements QueueBackend {
   #rateCounter = 0;
 
   constructor(options: RedisBackendOptions) {
-    this.#o = options;
+    this.#options = options;
     this.keys = redisKeys(options.prefix ?? 'genhook:');
     const name = `genhook:${options.consumer}`;
     this.redis = openRedisConnection(options.url, { name, commandTimeoutMs: options.commandTimeoutMs ?? 5000 });
@@ -83,11 +83,11 @@ export class RedisBackend implements QueueBackend {
 
   /** This process's name in the consumer group. */
   get consumer(): string {
-    return this.#o.consumer;
+    return this.#options.consumer;
   }
 
   get url(): string {
-    return this.#o.url;
+    return this.#options.url;
   }
 
   /** Entries this consumer reserved or claimed and has not completed. */
@@ -107,7 +107,7 @@ export class RedisBackend implements QueueBackend {
   async offer(items: readonly OfferItem[]): Promise<OfferResult> {
     if (items.length === 0) return { kind: 'stored', duplicates: new Set() };
     const keys = [this.keys.stream];
-    const args: (string | number)[] = [this.#o.maxSize, this.#o.dedupWindowMs, items.length];
+    const args: (string | number)[] = [this.#options.maxSize, this.#options.dedupWindowMs, items.length];
     for (const { alert, dedupKeys = [] } of items) {
       for (const key of dedupKeys) keys.push(this.keys.dedup(key));
       args.push(dedupKeys.length, encodeAlertJson(alert));
@@ -124,7 +124,7 @@ export class RedisBackend implements QueueBackend {
 
   /** `<source>_rate_limit` across replicas (a sliding-window log per source). */
   async chargeRate(source: string, limit: { readonly max: number; readonly windowMs: number }): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
-    const member = `${this.#o.consumer}:${++this.#rateCounter}`;
+    const member = `${this.#options.consumer}:${++this.#rateCounter}`;
     const waitMs = await this.#timed('rate', () => this.#scripts.genhookRate(this.keys.rate(source), limit.max, limit.windowMs, member));
     return waitMs === 0 ? { ok: true } : { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
   }
@@ -133,7 +133,7 @@ export class RedisBackend implements QueueBackend {
     if (max <= 0 || this.#closed) return [];
     const block = Math.max(1, Math.round(waitMs));
     const reply = (await this.#readGroup(() =>
-      this.#blocking.call('XREADGROUP', 'GROUP', CONSUMER_GROUP, this.#o.consumer, 'COUNT', max, 'BLOCK', block, 'STREAMS', this.keys.stream, '>'),
+      this.#blocking.call('XREADGROUP', 'GROUP', CONSUMER_GROUP, this.#options.consumer, 'COUNT', max, 'BLOCK', block, 'STREAMS', this.keys.stream, '>'),
     )) as [string, StreamEntry[]][] | null;
     return this.#toQueued(reply?.[0]?.[1] ?? [], 0);
   }
@@ -141,11 +141,11 @@ export class RedisBackend implements QueueBackend {
   async claim(max: number): Promise<QueuedAlert[]> {
     if (max <= 0 || this.#closed) return [];
     const reply = (await this.#timed('claim', () =>
-      this.redis.call('XAUTOCLAIM', this.keys.stream, CONSUMER_GROUP, this.#o.consumer, this.#o.claimIdleMs, this.#claimCursor, 'COUNT', max),
+      this.redis.call('XAUTOCLAIM', this.keys.stream, CONSUMER_GROUP, this.#options.consumer, this.#options.claimIdleMs, this.#claimCursor, 'COUNT', max),
     )) as [string, StreamEntry[], string[]?];
     this.#claimCursor = reply[0];
     const claimed = await this.#toQueued(reply[1], 1);
-    if (claimed.length > 0) this.#o.observer?.onClaimed?.(claimed.length);
+    if (claimed.length > 0) this.#options.observer?.onClaimed?.(claimed.length);
     if (Date.now() >= this.#reapDue) {
       this.#reapDue = Date.now() + this.consumerIdleMaxMs / 2;
       // Upkeep only: a failure here must not cost the claim; the next round tries again.
@@ -156,7 +156,7 @@ export class RedisBackend implements QueueBackend {
 
   /** How long another consumer may read nothing (and hold nothing) before it is removed from the group. */
   get consumerIdleMaxMs(): number {
-    return this.#o.consumerIdleMaxMs ?? CONSUMER_IDLE_FACTOR * this.#o.claimIdleMs;
+    return this.#options.consumerIdleMaxMs ?? CONSUMER_IDLE_FACTOR * this.#options.claimIdleMs;
   }
 
   /**
@@ -164,14 +164,14 @@ export class RedisBackend implements QueueBackend {
    * (what a dead replica held is claimed first, after redis_claim_idle). Run from claim(); returns the names.
    */
   async reapConsumers(): Promise<string[]> {
-    const removed = await this.#timed('reap', () => this.#scripts.genhookReap(this.keys.stream, CONSUMER_GROUP, this.#o.consumer, this.consumerIdleMaxMs));
-    if (removed.length > 0) this.#o.observer?.onConsumersRemoved?.(removed);
+    const removed = await this.#timed('reap', () => this.#scripts.genhookReap(this.keys.stream, CONSUMER_GROUP, this.#options.consumer, this.consumerIdleMaxMs));
+    if (removed.length > 0) this.#options.observer?.onConsumersRemoved?.(removed);
     return removed;
   }
 
   async touch(tokens: readonly string[]): Promise<ReadonlySet<string>> {
     if (tokens.length === 0) return new Set();
-    const kept = await this.#timed('touch', () => this.#scripts.genhookTouch(this.keys.stream, CONSUMER_GROUP, this.#o.consumer, ...tokens));
+    const kept = await this.#timed('touch', () => this.#scripts.genhookTouch(this.keys.stream, CONSUMER_GROUP, this.#options.consumer, ...tokens));
     const mine = new Set(kept);
     for (const token of tokens) if (!mine.has(token)) this.#held.delete(token);
     return mine;
@@ -213,7 +213,7 @@ export class RedisBackend implements QueueBackend {
     let after = '0';
     for (;;) {
       const reply = (await this.#timed('recover', () =>
-        this.redis.call('XREADGROUP', 'GROUP', CONSUMER_GROUP, this.#o.consumer, 'COUNT', 500, 'STREAMS', this.keys.stream, after),
+        this.redis.call('XREADGROUP', 'GROUP', CONSUMER_GROUP, this.#options.consumer, 'COUNT', 500, 'STREAMS', this.keys.stream, after),
       )) as [string, StreamEntry[]][] | null;
       const entries = reply?.[0]?.[1] ?? [];
       if (entries.length === 0) return out;
@@ -229,7 +229,7 @@ export class RedisBackend implements QueueBackend {
 
   /** Dead letters, oldest first, with their stream ids (the console, the admin API). */
   listDeadLetters(): Promise<RedisDeadLetterRow[]> {
-    return readDeadLetterStream(this.redis, this.keys.deadLetters, this.#o.observer);
+    return readDeadLetterStream(this.redis, this.keys.deadLetters, this.#options.observer);
   }
 
   async removeDeadLetters(streamIds: readonly string[]): Promise<number> {
@@ -239,7 +239,7 @@ export class RedisBackend implements QueueBackend {
 
   /** Puts dead-lettered alerts back on the queue (a replay through the replicas) and removes them from the dead letters. */
   requeueDeadLetters(rows: readonly { readonly streamId: string; readonly alert: Alert }[]): Promise<void> {
-    return requeueFromDeadLetters(this.redis, this.keys, rows, this.#o.observer);
+    return requeueFromDeadLetters(this.redis, this.keys, rows, this.#options.observer);
   }
 
   async close(): Promise<void> {
@@ -290,6 +290,6 @@ export class RedisBackend implements QueueBackend {
   }
 
   #timed<T>(command: string, run: () => Promise<T>): Promise<T> {
-    return timed(this.#o.observer, command, run);
+    return timed(this.#options.observer, command, run);
   }
 }
