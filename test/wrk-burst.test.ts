@@ -80,9 +80,27 @@ test('a wrk burst: every 2xx reaches the fake SL1 exactly once', { timeout: 120_
     { timeoutMs: 60_000, intervalMs: 200 },
   );
   t.diagnostic(`wrk read ${result.accepted} 2xx; GenHook queued ${queued}; the fake SL1 received ${sl1.received.length}`);
-  assert.equal(sl1.received.length, queued, 'SL1 received a different number of alerts than GenHook queued');
+  assert.equal(sl1.received.length, queued, `SL1 received a different number of alerts than GenHook queued\n${explain(genhook.output())}`);
   assert.equal((await scrape(genhook.url)).value('genhook_delivery_retries_total'), 0, 'a 201 from SL1 was retried');
   const messages = new Set(sl1.received.map((request) => String(request.body?.['message'])));
   assert.equal(messages.size, 1, `one message for one body, got ${[...messages].slice(0, 3).join(' | ')}`);
   assert.match([...messages][0] ?? '', /^push to /);
 });
+
+/** For a failure: alerts GenHook logged as delivered more than once, and its warning and error lines. */
+function explain(output: string): string {
+  const deliveredTimes = new Map<string, number>();
+  const complaints: string[] = [];
+  for (const line of output.split('\n')) {
+    let record: { level?: number; msg?: string; alertId?: string };
+    try {
+      record = JSON.parse(line) as typeof record;
+    } catch {
+      continue; // not a log record (or the last one, still being written)
+    }
+    if (record.msg === 'alert delivered to SL1' && record.alertId !== undefined) deliveredTimes.set(record.alertId, (deliveredTimes.get(record.alertId) ?? 0) + 1);
+    if ((record.level ?? 0) >= 40 && complaints.length < 10) complaints.push(line.slice(0, 400));
+  }
+  const twice = [...deliveredTimes].filter(([, times]) => times > 1);
+  return `delivered lines: ${deliveredTimes.size} alerts, ${twice.length} more than once (${twice.slice(0, 5).map(([id, n]) => `${id} x${n}`).join(', ')})\nwarnings/errors:\n${complaints.join('\n')}`;
+}
