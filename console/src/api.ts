@@ -1,4 +1,5 @@
 /** Calls to GenHook's admin API with the signed-in token; every refusal becomes an ApiError with GenHook's message. */
+import type { LineView } from '../../src/admin/views.js';
 
 const TOKEN_KEY = 'genhook.admin_token';
 
@@ -62,76 +63,7 @@ export async function api<T>(method: string, path: string, body?: unknown, token
   return json as T;
 }
 
-export interface LineView {
-  readonly name: string;
-  readonly source: string;
-  readonly event: string | null;
-  readonly fields: string;
-  readonly template: string;
-  readonly line: number;
-  readonly enabled: boolean;
-}
-
-export interface SourceCounts {
-  readonly received: number;
-  readonly queued: number;
-  readonly delivered: number;
-  readonly deadLettered: number;
-  readonly missingFields: number;
-}
-
-export interface SourceView {
-  readonly name: string;
-  readonly provider: string | null;
-  readonly enabled: boolean;
-  readonly disabledBy: 'admin' | 'settings' | null;
-  readonly url: string;
-  readonly lines: readonly string[];
-  readonly counts?: SourceCounts;
-  readonly lastError?: { readonly at: string; readonly alertId: string; readonly message: string } | null;
-}
-
-export interface LineExplanation {
-  readonly name: string;
-  readonly line: number;
-  readonly verdict: 'matched' | 'conditions_failed' | 'shadowed' | 'less_specific' | 'other_event';
-  readonly reason: string;
-}
-
-export interface PreviewItem {
-  readonly status: 'rendered' | 'filtered' | 'none';
-  readonly event: string | null;
-  readonly rule: string | null;
-  readonly message: string | null;
-  readonly missing: readonly string[];
-  readonly reason?: string;
-  readonly sl1Request: Readonly<Record<string, string>> | null;
-  readonly lines: readonly LineExplanation[];
-}
-
-export interface DeadLetterRow {
-  readonly id: string;
-  readonly source: string;
-  readonly event: string | null;
-  readonly reason: string;
-  readonly status: number | null;
-  readonly attempts: number;
-  readonly deadLetteredAt: string;
-  readonly receivedAt: string;
-  readonly message: string;
-}
-
-export interface RecentAlert {
-  readonly id: string;
-  readonly source: string;
-  readonly event: string | null;
-  readonly message: string;
-  readonly receivedAt: string;
-  readonly outcome: 'queued' | 'retrying' | 'delivered' | 'logged' | 'dead_lettered';
-  readonly attempts: number;
-  readonly status: number | null;
-  readonly reason: string | null;
-  readonly updatedAt: string;
-}
-
+// The admin API's answers, as the server declares them (types only: erased from the bundle).
+export type { DeadLetterRow, LineExplanation, LineView, PreviewItem, SourceCounts, SourceRow } from '../../src/admin/views.js';
+export type { RecentAlert } from '../../src/ops/recent-alert-view.js';
 export const lineText = (line: LineView): string => `${line.name}: ${line.fields}::${line.template}`;

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { ApiError } from './api';
+import { ApiError, type ConfigIssue } from './api';
 
 /** A failure said in words, with config issues as file:line:column lines; announced to screen readers. */
 export function ErrorNote({ error }: { error: unknown }) {
@@ -9,16 +9,22 @@ export function ErrorNote({ error }: { error: unknown }) {
   return (
     <div class="note note-error" role="alert">
       <p>{message}</p>
-      {issues.length > 0 && (
-        <ul class="issues">
-          {issues.map((issue) => (
-            <li key={`${issue.file}:${issue.line}:${issue.column}`}>
-              <code>{issue.text}</code>
-            </li>
-          ))}
-        </ul>
-      )}
+      <IssueList issues={issues} />
     </div>
+  );
+}
+
+/** Config issues, one `file:line:column: message` per item (nothing when there are none). */
+export function IssueList({ issues }: { issues: readonly ConfigIssue[] }) {
+  if (issues.length === 0) return null;
+  return (
+    <ul class="issues">
+      {issues.map((issue) => (
+        <li key={`${issue.file}:${issue.line}:${issue.column}:${issue.text}`}>
+          <code>{issue.text}</code>
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -51,5 +57,13 @@ export function PageHeading({ title, children }: { title: string; children?: Com
       </h2>
       <div class="page-actions">{children}</div>
     </div>
+  );
+}
+
+export function RefreshButton({ onRefresh }: { onRefresh: () => Promise<void> }) {
+  return (
+    <button type="button" class="secondary" onClick={() => void onRefresh()}>
+      Refresh
+    </button>
   );
 }

@@ -2,30 +2,9 @@
 import { parseWebhooksFile, type Rule, readLines, unmarkForParsing } from '../rules/index.js';
 import { displayName } from './edit-webhooks.js';
 import type { ServingConfig } from '../config/serving-config.js';
+import type { LineView, SourceView } from './views.js';
 
-export interface LineView {
-  /** NAME with its conditions, as `PUT /admin/lines/:name` takes it. */
-  readonly name: string;
-  readonly source: string;
-  readonly event: string | null;
-  readonly conditions: readonly string[];
-  readonly fields: string;
-  readonly template: string;
-  /** 1-based line number in webhooks.ini. */
-  readonly line: number;
-  /** False for a line behind the `;disabled;` mark. */
-  readonly enabled: boolean;
-}
-
-export interface SourceView {
-  readonly name: string;
-  readonly provider: string | null;
-  readonly enabled: boolean;
-  /** `admin`: its lines are marked disabled; `settings`: `<source>_enabled = false`. */
-  readonly disabledBy: 'admin' | 'settings' | null;
-  readonly url: string;
-  readonly lines: readonly string[];
-}
+export type { LineView, SourceView } from './views.js';
 
 export function describeLine(rule: Rule, enabled: boolean): LineView {
   return {

@@ -4,17 +4,9 @@
  */
 import { evaluateConditions, type RuleSet, type Rule } from '../rules/index.js';
 import { displayName } from './edit-webhooks.js';
+import type { LineExplanation, LineVerdict } from './views.js';
 
-export type LineVerdict = 'matched' | 'conditions_failed' | 'shadowed' | 'less_specific' | 'other_event';
-
-export interface LineExplanation {
-  /** NAME with conditions, as written. */
-  readonly name: string;
-  /** 1-based line in webhooks.ini; 0 for the proposed line. */
-  readonly line: number;
-  readonly verdict: LineVerdict;
-  readonly reason: string;
-}
+export type { LineExplanation, LineVerdict } from './views.js';
 
 export function explainLines(rules: RuleSet, source: string, event: string | undefined, payload: unknown, proposedFile?: string): LineExplanation[] {
   const lineOf = (rule: Rule): number => (rule.file === proposedFile ? 0 : rule.line);

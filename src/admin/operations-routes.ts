@@ -14,6 +14,7 @@ import { rerenderDeadLetter, type DeadLetterEntry } from '../dead-letter/index.j
 import type { ConfigStore } from '../config/config-store.js';
 import type { AdminOperations } from './operations.js';
 import { ADMIN_DOCS } from './route-docs.js';
+import type { DeadLetterRow } from './views.js';
 
 type Env = { Bindings: HttpBindings };
 
@@ -101,7 +102,7 @@ export function mountOperationsRoutes(admin: Hono<Env>, ops: AdminOperations, st
   });
 }
 
-function summarize(entry: DeadLetterEntry): Record<string, unknown> {
+function summarize(entry: DeadLetterEntry): DeadLetterRow {
   return {
     id: entry.id,
     source: entry.source,

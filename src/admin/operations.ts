@@ -12,16 +12,9 @@ import type { DeadLetterEntry, DeadLetters } from '../dead-letter/index.js';
 import type { Journal } from '../enqueue/index.js';
 import type { DeadLetterStore, RequeueOptions, RequeueResult } from './dead-letter-stores.js';
 import type { ConfigStore } from '../config/config-store.js';
+import type { SourceCounts } from './views.js';
 
-export interface SourceCounts {
-  /** Webhooks answered for this source, whatever the outcome (queued, ignored, duplicate, rejected). */
-  readonly received: number;
-  readonly queued: number;
-  readonly delivered: number;
-  readonly deadLettered: number;
-  /** Template variables the payloads lacked. */
-  readonly missingFields: number;
-}
+export type { SourceCounts } from './views.js';
 
 export interface AdminOperations {
   status(): Promise<Record<string, unknown>>;

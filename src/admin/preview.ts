@@ -11,7 +11,10 @@ import { MAX_LINE_LENGTH } from '../rules/limits.js';
 import { renderOptionsFrom } from '../render/index.js';
 import { RuleSet, parseWebhooksFile, type Rule, keyOfRule } from '../rules/index.js';
 import { buildAlertBody } from '../deliver/sl1-client.js';
-import { explainLines, type LineExplanation } from './explain-lines.js';
+import { explainLines } from './explain-lines.js';
+import type { PreviewItem } from './views.js';
+
+export type { PreviewItem } from './views.js';
 import type { ServingConfig } from '../config/serving-config.js';
 
 export interface PreviewRequest {
@@ -22,20 +25,6 @@ export interface PreviewRequest {
   readonly event?: string;
   /** A proposed `NAME: FIELDS::TEMPLATE` line for this source. */
   readonly line?: string;
-}
-
-export interface PreviewItem {
-  readonly status: 'rendered' | 'filtered' | 'none';
-  readonly event: string | null;
-  /** The line that matched (`github.pull_request`), or null. */
-  readonly rule: string | null;
-  readonly message: string | null;
-  readonly missing: readonly string[];
-  readonly reason?: string;
-  /** The exact JSON body GenHook would POST to SL1's /api/alert for this item; null when nothing renders. */
-  readonly sl1Request: Readonly<Record<string, string>> | null;
-  /** Every line of the source and why it did or did not render this item. */
-  readonly lines: readonly LineExplanation[];
 }
 
 export type PreviewOutcome =

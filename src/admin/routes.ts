@@ -11,7 +11,7 @@ import { formatConfigIssue, type ConfigIssue, BodyError } from '../errors/index.
 import { describeRoute } from '../receive/openapi.js';
 import { sendError } from '../receive/respond.js';
 import type { Logger } from '../ops/logger.js';
-import { parseJsonSafe } from '../payload/index.js';
+import { isRecord, parseJsonSafe } from '../payload/index.js';
 import { requireAdminToken } from './auth.js';
 import type { ConfigStore, WriteResult } from '../config/config-store.js';
 import { describeLine, describeLines, describeSources } from './describe.js';
@@ -21,6 +21,7 @@ import type { AdminOperations } from './operations.js';
 import { mountOperationsRoutes } from './operations-routes.js';
 import { parseProposedLine, previewPayload, type PreviewRequest } from './preview.js';
 import { ADMIN_DOCS } from './route-docs.js';
+import type { SourceRow } from './views.js';
 
 type Env = { Bindings: HttpBindings };
 
@@ -55,7 +56,7 @@ export function mountAdminRoutes(app: Hono<Env>, { store, logger, operations, de
     if (!operations) return c.json({ sources });
     const counts = await operations.sourceCounts();
     const zero = { received: 0, queued: 0, delivered: 0, deadLettered: 0, missingFields: 0 };
-    return c.json({ sources: sources.map((source) => ({ ...source, counts: counts.get(source.name) ?? zero, lastError: operations.lastError(source.name) })) });
+    return c.json({ sources: sources.map((source): SourceRow => ({ ...source, counts: counts.get(source.name) ?? zero, lastError: operations.lastError(source.name) })) });
   });
   admin.get('/lines', describeRoute(ADMIN_DOCS.lines), (c) => c.json({ file: store.config.webhooksFile, lines: describeLines(store.current) }));
 
@@ -209,8 +210,4 @@ function invalid(c: Context<Env>, issues: readonly ConfigIssue[], message: strin
   return sendError(c, 'config_invalid', `${message} (${issues.length} problem${issues.length === 1 ? '' : 's'})`, {
     details: { issues: issues.map((issue) => ({ ...issue, text: formatConfigIssue(issue) })) },
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

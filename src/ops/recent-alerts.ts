@@ -5,32 +5,9 @@
  */
 import type { Alert } from '../alert.js';
 import { shorten } from '../payload/index.js';
+import type { RecentAlert, RecentOutcome, SourceError } from './recent-alert-view.js';
 
-export type RecentOutcome = 'queued' | 'retrying' | 'delivered' | 'logged' | 'dead_lettered';
-
-export interface RecentAlert {
-  readonly id: string;
-  readonly requestId: string;
-  readonly source: string;
-  readonly event: string | null;
-  /** Cut to {@link MESSAGE_CHARS} characters (with `…`). */
-  readonly message: string;
-  readonly receivedAt: string;
-  outcome: RecentOutcome;
-  /** Attempts made so far. */
-  attempts: number;
-  /** SL1's status of the last answer, when there was one. */
-  status: number | null;
-  /** Why it is retrying or was dead-lettered. */
-  reason: string | null;
-  updatedAt: string;
-}
-
-export interface SourceError {
-  readonly at: string;
-  readonly alertId: string;
-  readonly message: string;
-}
+export type { RecentAlert, RecentOutcome, SourceError } from './recent-alert-view.js';
 
 /** Each entry holds at most this many characters of message: ~2 KB per entry in UTF-16. */
 export const MESSAGE_CHARS = 1000;

@@ -1,7 +1,9 @@
 /** Dead letters: why each failed, open one, put one or all back in the queue, or delete one. */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, type DeadLetterRow } from '../api';
-import { Badge, ErrorNote, Note, PageHeading, Time } from '../components';
+import { useAction, useAdminData } from '../admin-data';
+import { Badge, ErrorNote, Note, PageHeading, RefreshButton, Time } from '../components';
+import { DataTable } from '../table';
 
 interface ListAnswer {
   readonly file: string;
@@ -18,37 +20,33 @@ interface ReplayAnswer {
   readonly notRerendered?: readonly { readonly id: string; readonly reason: string; readonly noPayload: boolean }[];
 }
 
+const COLUMNS = [
+  { label: 'Dead-lettered' },
+  { label: 'Source' },
+  { label: 'Reason' },
+  { label: 'SL1 status', numeric: true },
+  { label: 'Attempts', numeric: true },
+  { label: 'Message' },
+  { label: 'Actions', hidden: true },
+] as const;
+
 export function DeadLetters() {
-  const [list, setList] = useState<ListAnswer | undefined>(undefined);
+  const { data: list, error, setError, reload } = useAdminData<ListAnswer>('/dead-letters?limit=200');
+  const { busy: running, done, run } = useAction(setError);
   const [opened, setOpened] = useState<{ id: string; detail: unknown } | undefined>(undefined);
   const [confirming, setConfirming] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [done, setDone] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const busy = running !== undefined;
 
-  const load = async (): Promise<void> => {
-    try {
-      setList(await api<ListAnswer>('GET', '/dead-letters?limit=200'));
-    } catch (failure) {
-      setError(failure);
-    }
-  };
-  useEffect(() => void load(), []);
-
-  const act = async (what: () => Promise<string>): Promise<void> => {
-    setBusy(true);
-    setError(undefined);
-    setDone(undefined);
-    try {
-      setDone(await what());
-      await load();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-      setConfirming(undefined);
-    }
-  };
+  const act = (name: string, what: () => Promise<string>): Promise<void> =>
+    run(name, async () => {
+      try {
+        const said = await what();
+        await reload();
+        return said;
+      } finally {
+        setConfirming(undefined);
+      }
+    });
   const said = (answer: ReplayAnswer): string => {
     const how = answer.notRerendered ? ' re-rendered with today\'s lines' : '';
     const skipped = answer.notRerendered ?? [];
@@ -56,10 +54,11 @@ export function DeadLetters() {
     return `${answer.requeued} put back in the queue${how}${answer.refused > 0 ? `, ${answer.refused} left (queue full)` : ''}; ${answer.remaining} dead letters remain.${why}`;
   };
   const replay = (id: string, rerender = false) =>
-    act(async () => said(await api<ReplayAnswer>('POST', `/dead-letters/${encodeURIComponent(id)}/replay${rerender ? '?rerender=true' : ''}`)));
-  const replayAll = (rerender = false) => act(async () => said(await api<ReplayAnswer>('POST', '/dead-letters/replay', rerender ? { all: true, rerender } : { all: true })));
+    act('replay', async () => said(await api<ReplayAnswer>('POST', `/dead-letters/${encodeURIComponent(id)}/replay${rerender ? '?rerender=true' : ''}`)));
+  const replayAll = (rerender = false) =>
+    act('replay-all', async () => said(await api<ReplayAnswer>('POST', '/dead-letters/replay', rerender ? { all: true, rerender } : { all: true })));
   const remove = (id: string) =>
-    act(async () => {
+    act('delete', async () => {
       await api('DELETE', `/dead-letters/${encodeURIComponent(id)}`);
       if (opened?.id === id) setOpened(undefined);
       return `Deleted ${id}.`;
@@ -75,9 +74,7 @@ export function DeadLetters() {
   return (
     <section aria-labelledby="page-title">
       <PageHeading title="Dead letters">
-        <button type="button" class="secondary" onClick={() => void load()}>
-          Refresh
-        </button>
+        <RefreshButton onRefresh={reload} />
         <button type="button" disabled={busy || !list || list.total === 0} onClick={() => void replayAll()}>
           Replay all
         </button>
@@ -100,77 +97,61 @@ export function DeadLetters() {
       {done && <Note>{done}</Note>}
       {list && (
         <>
-          <table class="table" data-testid="dlq">
-            <caption>
-              {list.total} dead letter{list.total === 1 ? '' : 's'} in <code>{list.file}</code>
-              {list.total > list.entries.length ? ` (newest ${list.entries.length} shown)` : ''}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Dead-lettered</th>
-                <th scope="col">Source</th>
-                <th scope="col">Reason</th>
-                <th scope="col" class="num">SL1 status</th>
-                <th scope="col" class="num">Attempts</th>
-                <th scope="col">Message</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
+          <DataTable
+            testId="dlq"
+            caption={
+              <>
+                {list.total} dead letter{list.total === 1 ? '' : 's'} in <code>{list.file}</code>
+                {list.total > list.entries.length ? ` (newest ${list.entries.length} shown)` : ''}
+              </>
+            }
+            columns={COLUMNS}
+            rows={list.entries}
+            empty="No dead letters."
+            row={(entry) => (
+              <tr key={`${entry.id}@${entry.deadLetteredAt}`} data-testid="dlq-row" data-id={entry.id}>
+                <td>
+                  <Time iso={entry.deadLetteredAt} />
+                </td>
+                <td>
+                  {entry.source}
+                  {entry.event ? <div class="muted small">{entry.event}</div> : null}
+                </td>
+                <td>
+                  <Badge tone="bad">{entry.reason}</Badge>
+                </td>
+                <td class="num">{entry.status ?? '–'}</td>
+                <td class="num">{entry.attempts}</td>
+                <td class="message-cell">{entry.message}</td>
+                <td class="row-actions">
+                  <button type="button" class="secondary" aria-label={`Open ${entry.id}`} onClick={() => void open(entry.id)}>
+                    Open
+                  </button>
+                  <button type="button" disabled={busy} aria-label={`Replay ${entry.id}`} onClick={() => void replay(entry.id)}>
+                    Replay
+                  </button>
+                  <button
+                    type="button"
+                    class="secondary"
+                    disabled={busy}
+                    aria-label={`Replay ${entry.id} re-rendered with today's lines`}
+                    onClick={() => void replay(entry.id, true)}
+                  >
+                    Replay re-rendered
+                  </button>
+                  {confirming === entry.id ? (
+                    <button type="button" class="danger" disabled={busy} aria-label={`Confirm delete ${entry.id}`} onClick={() => void remove(entry.id)}>
+                      Confirm delete
+                    </button>
+                  ) : (
+                    <button type="button" class="secondary" disabled={busy} aria-label={`Delete ${entry.id}`} onClick={() => setConfirming(entry.id)}>
+                      Delete
+                    </button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.entries.length === 0 && (
-                <tr>
-                  <td colSpan={7} class="muted">
-                    No dead letters.
-                  </td>
-                </tr>
-              )}
-              {list.entries.map((entry) => (
-                <tr key={`${entry.id}@${entry.deadLetteredAt}`} data-testid="dlq-row" data-id={entry.id}>
-                  <td>
-                    <Time iso={entry.deadLetteredAt} />
-                  </td>
-                  <td>
-                    {entry.source}
-                    {entry.event ? <div class="muted small">{entry.event}</div> : null}
-                  </td>
-                  <td>
-                    <Badge tone="bad">{entry.reason}</Badge>
-                  </td>
-                  <td class="num">{entry.status ?? '–'}</td>
-                  <td class="num">{entry.attempts}</td>
-                  <td class="message-cell">{entry.message}</td>
-                  <td class="row-actions">
-                    <button type="button" class="secondary" aria-label={`Open ${entry.id}`} onClick={() => void open(entry.id)}>
-                      Open
-                    </button>
-                    <button type="button" disabled={busy} aria-label={`Replay ${entry.id}`} onClick={() => void replay(entry.id)}>
-                      Replay
-                    </button>
-                    <button
-                      type="button"
-                      class="secondary"
-                      disabled={busy}
-                      aria-label={`Replay ${entry.id} re-rendered with today's lines`}
-                      onClick={() => void replay(entry.id, true)}
-                    >
-                      Replay re-rendered
-                    </button>
-                    {confirming === entry.id ? (
-                      <button type="button" class="danger" disabled={busy} aria-label={`Confirm delete ${entry.id}`} onClick={() => void remove(entry.id)}>
-                        Confirm delete
-                      </button>
-                    ) : (
-                      <button type="button" class="secondary" disabled={busy} aria-label={`Delete ${entry.id}`} onClick={() => setConfirming(entry.id)}>
-                        Delete
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
           {list.unreadable.length > 0 && (
             <Note>
               {list.unreadable.length} line{list.unreadable.length === 1 ? '' : 's'} of the file could not be read (

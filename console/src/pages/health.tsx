@@ -1,7 +1,7 @@
 /** What on-call checks first: SL1 mode, breaker, delivery pause, queue, journal, dead letters, the last reload. */
-import { useEffect, useState } from 'preact/hooks';
 import { api, type ConfigIssue } from '../api';
-import { Badge, ErrorNote, Note, PageHeading, Time } from '../components';
+import { useAction, useAdminData } from '../admin-data';
+import { Badge, ErrorNote, IssueList, Note, PageHeading, RefreshButton, Time } from '../components';
 
 interface Status {
   readonly mode: 'sl1' | 'log';
@@ -33,47 +33,20 @@ function uptime(seconds: number): string {
 }
 
 export function Health() {
-  const [status, setStatus] = useState<Status | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<string | undefined>(undefined);
-  const load = async (): Promise<void> => {
-    try {
-      setStatus(await api<Status>('GET', '/status'));
-      setError(undefined);
-    } catch (failure) {
-      setError(failure);
-    }
-  };
-  useEffect(() => {
-    void load();
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') void load();
-    }, 5000);
-    return () => clearInterval(timer);
-  }, []);
-
+  const { data: status, error, setError, reload } = useAdminData<Status>('/status', 5000);
+  const { busy, done, run } = useAction(setError);
   const auth = status?.sl1Auth;
   /** One alert goes first with the current credentials; the rest follow once SL1 accepts it. */
-  const resume = async (): Promise<void> => {
-    setBusy(true);
-    setDone(undefined);
-    try {
+  const resume = () =>
+    run('resume', async () => {
       const answer = await api<{ status: string }>('POST', '/delivery/resume');
-      setDone(answer.status === 'resumed' ? 'Delivery resumed: one alert goes first to check the credentials.' : 'Delivery was not paused.');
-      await load();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+      await reload();
+      return answer.status === 'resumed' ? 'Delivery resumed: one alert goes first to check the credentials.' : 'Delivery was not paused.';
+    });
   return (
     <section aria-labelledby="page-title">
       <PageHeading title="Health">
-        <button type="button" class="secondary" onClick={() => void load()}>
-          Refresh
-        </button>
+        <RefreshButton onRefresh={reload} />
       </PageHeading>
       <ErrorNote error={error} />
       {done && <Note>{done}</Note>}
@@ -111,7 +84,7 @@ export function Health() {
                           'no more tries until sl1_username/sl1_password change or delivery is resumed'
                         )}
                       </div>
-                      <button type="button" class="secondary" disabled={busy} onClick={() => void resume()}>
+                      <button type="button" class="secondary" disabled={busy !== undefined} onClick={() => void resume()}>
                         Resume delivery
                       </button>
                     </>
@@ -169,18 +142,8 @@ export function Health() {
               {status.lastReload.trigger} at <Time iso={status.lastReload.at} />. Serving <code>{status.config.webhooks}</code> and{' '}
               <code>{status.config.settings}</code> ({status.config.sources.length} sources).
             </p>
-            {status.lastReload.issues.length > 0 && (
-              <>
-                <p>The running configuration stayed; fix these and reload:</p>
-                <ul class="issues">
-                  {status.lastReload.issues.map((issue) => (
-                    <li key={issue.text}>
-                      <code>{issue.text}</code>
-                    </li>
-                  ))}
-                </ul>
-              </>
-            )}
+            {status.lastReload.issues.length > 0 && <p>The running configuration stayed; fix these and reload:</p>}
+            <IssueList issues={status.lastReload.issues} />
           </article>
         </>
       )}

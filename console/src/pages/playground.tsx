@@ -3,8 +3,9 @@
  * not, the exact SL1 request body; then save the line (validated by GenHook like `genhook check`).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, lineText, type LineView, type PreviewItem, type SourceView } from '../api';
+import { api, lineText, type LineView, type PreviewItem, type SourceRow } from '../api';
 import { Badge, ErrorNote, Note, PageHeading } from '../components';
+import { DataTable } from '../table';
 
 const SAMPLE_PAYLOAD = '{\n  "status": "down",\n  "service": { "name": "checkout" }\n}';
 
@@ -41,8 +42,10 @@ const VERDICT_TEXT = {
   other_event: 'other event',
 } as const;
 
+const LINE_COLUMNS = [{ label: 'Line' }, { label: 'NAME' }, { label: 'Verdict' }, { label: 'Why' }] as const;
+
 export function Playground() {
-  const [sources, setSources] = useState<readonly SourceView[]>([]);
+  const [sources, setSources] = useState<readonly SourceRow[]>([]);
   const [lines, setLines] = useState<readonly LineView[]>([]);
   const [source, setSource] = useState('');
   const [line, setLine] = useState('');
@@ -57,7 +60,7 @@ export function Playground() {
 
   const loadConfig = async (): Promise<void> => {
     const [sourceList, lineList] = await Promise.all([
-      api<{ sources: SourceView[] }>('GET', '/sources'),
+      api<{ sources: SourceRow[] }>('GET', '/sources'),
       api<{ lines: LineView[] }>('GET', '/lines'),
     ]);
     setSources(sourceList.sources);
@@ -245,31 +248,23 @@ function PreviewResults({ source, items }: { source: string; items: readonly Pre
             </dd>
           </dl>
           {item.lines.length > 0 && (
-            <table class="table">
-              <caption>Lines of {source} and why each did or did not match</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Line</th>
-                  <th scope="col">NAME</th>
-                  <th scope="col">Verdict</th>
-                  <th scope="col">Why</th>
+            <DataTable
+              caption={`Lines of ${source} and why each did or did not match`}
+              columns={LINE_COLUMNS}
+              rows={item.lines}
+              row={(entry) => (
+                <tr key={`${entry.line}:${entry.name}`}>
+                  <td>{entry.line === 0 ? 'proposed' : entry.line}</td>
+                  <td>
+                    <code>{entry.name}</code>
+                  </td>
+                  <td>
+                    <Badge tone={VERDICT_TONE[entry.verdict]}>{VERDICT_TEXT[entry.verdict]}</Badge>
+                  </td>
+                  <td>{entry.reason}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {item.lines.map((entry) => (
-                  <tr key={`${entry.line}:${entry.name}`}>
-                    <td>{entry.line === 0 ? 'proposed' : entry.line}</td>
-                    <td>
-                      <code>{entry.name}</code>
-                    </td>
-                    <td>
-                      <Badge tone={VERDICT_TONE[entry.verdict]}>{VERDICT_TEXT[entry.verdict]}</Badge>
-                    </td>
-                    <td>{entry.reason}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              )}
+            />
           )}
           {item.sl1Request && (
             <details open>
