@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { withFakeSl1 } from './support/fake-sl1.js';
 import { send, startTestGenHook, type TestGenHook } from './support/genhook.js';
+import { eventually } from './support/eventually.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -33,7 +34,7 @@ async function withBrowser(fn: (context: BrowserContext) => Promise<void>): Prom
 
 /** The browser reports the answer and its console line separately; wait for both (a guard, not a timing check). */
 async function waitForCount(list: readonly unknown[], count: number): Promise<void> {
-  for (let waited = 0; list.length < count && waited < 250; waited++) await new Promise((resolve) => setTimeout(resolve, 20));
+  await eventually(`${count} reports`, () => list.length >= count, { timeoutMs: 5000 }).catch(() => undefined);
 }
 
 async function deadLetterCount(server: TestGenHook): Promise<number> {
@@ -79,10 +80,7 @@ test('console in headless Chromium: sign in, preview a line with a missing field
       const posted = await server.post('/webhook/acme', { status: 'degraded', service: { name: 'payments' } });
       assert.equal(posted.status, 202);
       const alertId = String(posted.json['id']);
-      for (let waited = 0; (await deadLetterCount(server)) !== 1; waited++) {
-        if (waited > 500) throw new Error('the alert was never dead-lettered');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await eventually('the alert to be dead-lettered', async () => (await deadLetterCount(server)) === 1);
 
       await withBrowser(async (context) => {
         const page = await context.newPage();

@@ -14,6 +14,7 @@ import { startFakeSl1, type FakeSl1 } from './support/fake-sl1.js';
 import { send } from './support/genhook.js';
 import { scrape } from './support/metrics-text.js';
 import { redisSkip, startTestRedis, type TestRedis } from './support/redis-server.js';
+import { eventually } from './support/eventually.js';
 
 const LINE = 'app: n::App alert $n$\n';
 let db = 0;
@@ -86,24 +87,12 @@ async function claimedBy(replicas: readonly ServingChild[]): Promise<number> {
 
 /** Waits until a replica holds at least one alert from Redis. */
 async function heldSome(replica: ServingChild, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ready = await send(`${replica.url}/ready`, '', {}, 'GET');
-    if (Number(ready.json['redis']?.['held']) > 0) return;
-    if (Date.now() > deadline) throw new Error('replica never held an alert');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await eventually('the replica to hold an alert', async () => Number((await send(`${replica.url}/ready`, '', {}, 'GET')).json['redis']?.['held']) > 0, { timeoutMs, intervalMs: 10 });
 }
 
 /** Waits until a replica holds nothing from Redis any more (its held alerts delivered or found claimed). */
 async function heldNothing(replica: ServingChild, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ready = await send(`${replica.url}/ready`, '', {}, 'GET');
-    if (ready.json['redis']?.['held'] === 0) return;
-    if (Date.now() > deadline) throw new Error(`replica still holds ${String(ready.json['redis']?.['held'])} alerts`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await eventually('the replica to hold nothing', async () => (await send(`${replica.url}/ready`, '', {}, 'GET')).json['redis']?.['held'] === 0, { timeoutMs, intervalMs: 50 });
 }
 
 function duplicates(sl1: FakeSl1): number {

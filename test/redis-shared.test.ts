@@ -9,6 +9,7 @@ import { startFakeSl1, type FakeSl1 } from './support/fake-sl1.js';
 import { startTestGenHook, waitUntil, type TestGenHook } from './support/genhook.js';
 import { scrape } from './support/metrics-text.js';
 import { redisSkip, startTestRedis, type TestRedis } from './support/redis-server.js';
+import { eventually } from './support/eventually.js';
 
 const LINE = 'app: n::App alert $n$\n';
 let db = 0;
@@ -73,11 +74,12 @@ describe('GenHooks sharing one Redis', { skip: redisSkip }, () => {
       assert.equal(((await ready.json()) as Record<string, any>)['redis']?.['connected'], false);
       await redis.start();
       await waitUntil(() => a.genhook.metrics !== undefined && a.logs.length > 0, 'logs');
-      let accepted = await a.post('/webhook/app', { n: 3 });
-      for (let i = 0; i < 100 && accepted.status === 503; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        accepted = await a.post('/webhook/app', { n: 3 });
-      }
+      // Refused (503, nothing stored) until the replica has reconnected, then accepted: no 2xx before that.
+      const accepted = await eventually('a webhook accepted once Redis is back', async () => {
+        const answer = await a.post('/webhook/app', { n: 3 });
+        if (answer.status !== 503) return answer;
+        return undefined;
+      }, { intervalMs: 50 });
       assert.equal(accepted.status, 202, accepted.text);
       await sl1.waitFor(2);
       assert.deepEqual(sl1.received.map((req) => req.body?.['message']), ['App alert 1', 'App alert 3']);

@@ -12,6 +12,7 @@ import { runCli, serveChild } from './support/child.js';
 import { startFakeSl1 } from './support/fake-sl1.js';
 import { send } from './support/genhook.js';
 import { redisSkip, startTestRedis } from './support/redis-server.js';
+import { eventually } from './support/eventually.js';
 
 async function configDir(settings: Record<string, string | number>): Promise<{ dir: string; settingsFile: string; webhooksFile: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'genhook-workers-'));
@@ -38,11 +39,7 @@ function pidsLogging(output: string, msg: string): Set<number> {
 }
 
 async function until(what: string, done: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await eventually(what, done, { timeoutMs });
 }
 
 test('workers = 2 without redis_url: GenHook refuses to start and says what to set', async () => {
