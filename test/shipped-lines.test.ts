@@ -159,7 +159,7 @@ test('fixtures - each alert finds its line, event-specific where one exists, and
 
 test('fixtures - messages are stable text SL1 policies can match', () => {
   const expected: Record<string, string> = {
-    'github/push': 'GitHub push to Codertocat/Hello-World (refs/heads/master) by Codertocat: Update README.md, Fix typo in README',
+    'github/push': "GitHub push to adsabs/mission-control (refs/heads/master) by vsudilov: config: 's/SECRET_KEY/GITHUB_SECRET/g' for webhook secret",
     'github/push-branch-created': 'GitHub push to Codertocat/Hello-World (refs/heads/master) by Codertocat: ref created at "Initial commit"',
     'github/push-tag-deleted': 'GitHub push to Codertocat/Hello-World (refs/tags/simple-tag) by Codertocat: ref deleted',
     'aws/sns-cloudwatch-alarm':
