@@ -213,7 +213,7 @@ test('@octokit/webhooks-examples - every example of an event with a github.<even
 /** Every fixture of these sources is a real published payload naming where it came from. */
 const MONITORING_SOURCES = ['alertmanager', 'azuremonitor', 'datadog', 'gcpmonitoring', 'grafana', 'pagerduty', 'sentry'];
 /** Sources whose edited or invented fixtures were replaced: every fixture names its origin too. */
-const FULLY_SOURCED = [...MONITORING_SOURCES, 'meraki', 'shopify'];
+const FULLY_SOURCED = [...MONITORING_SOURCES, 'github', 'meraki', 'shopify', 'slack', 'stripe'];
 /**
  * Real published payloads found so far where fewer than six: the number is what ships (the other fixtures
  * of those sources predate provenance and name no source).
