@@ -11,13 +11,14 @@ import { createMetrics, type Metrics } from './ops/metrics.js';
 import { RecentAlerts } from './ops/recent-alerts.js';
 import { SnsCertificateStore } from './receive/sns-certificates.js';
 import { buildApp } from './start/build-app.js';
-import { applyDeliverySettings, buildDispatcher, LOG_MODE_WARNING, replayPending } from './start/build-dispatcher.js';
+import { applyDeliverySettings, buildDispatcher, LOG_MODE_WARNING } from './start/build-dispatcher.js';
 import { listen } from './start/listen.js';
 import { openStorage } from './start/open-storage.js';
-import { buildFeeder, moveToShared, openShared } from './start/open-shared-queue.js';
+import { moveToShared, openShared } from './start/open-shared-queue.js';
+import { feedDelivery } from './start/feed-delivery.js';
+import { createJournalBackend } from './queue/journal-backend.js';
 import type { QueueFeeder } from './queue/feeder.js';
-import { feedBacklog } from './enqueue/backlog-feeder.js';
-import { retryingDeadLetters } from './dead-letter/index.js';
+import { retryingDeadLetters, type DeadLetterEntry, type RetryingDeadLetters } from './dead-letter/index.js';
 import { DedupCache } from './admit/index.js';
 import { watchConfig } from './start/watch.js';
 import { workerDataDir } from './start/workers.js';
@@ -87,10 +88,24 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     await dataDirLock.release();
     throw error;
   });
-  let feeder: QueueFeeder | undefined;
   const deadLetterRetry = retryingDeadLetters(deadLetter);
-  const dispatcher = buildDispatcher(config, { journal, deadLetter, deadLetterRetry, metrics, logger, recent, feeder: () => feeder, sourceLeases: shared?.leases, authPause: shared?.authPause });
-  if (shared !== undefined) feeder = buildFeeder(shared, dispatcher, () => store.config, logger, (alert) => recent.queued(alert));
+  // The queue backend: this GenHook's journal, or with redis_url the queue every replica shares. One path either
+  // way: the edge offers to it, the feeder reserves from it into the dispatcher, the hooks record each end in it.
+  const local = createJournalBackend({
+    journal,
+    deadLetter: { append: (entry) => appendDeadLetter(deadLetterRetry, entry, logger) },
+    recovered: shared === undefined ? pending : [],
+    backlog: shared === undefined ? backlog : [],
+    maxSize: () => store.config.settings.queue_max_size,
+    maxBytes: () => store.config.settings.queue_max_bytes,
+    dedupWindowMs: settings.dedup_window,
+    seen: dedup,
+    logger,
+  });
+  const queue = shared?.backend ?? local;
+  let feeder: QueueFeeder | undefined;
+  const dispatcher = buildDispatcher(config, { metrics, logger, recent, feeder: () => feeder, sourceLeases: shared?.leases, authPause: shared?.authPause });
+  feeder = feedDelivery(queue, dispatcher, () => store.config, logger, shared, (alert) => recent.queued(alert));
   metrics.attachProbes({
     queueDepth: () => new Map(Object.entries(dispatcher.perSource())),
     queueCapacity: () => store.config.settings.queue_max_size,
@@ -102,18 +117,18 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   });
   if (!settings.sl1_api_url) logger.warn(LOG_MODE_WARNING);
   for (const warning of exposureWarnings(config)) logger.warn(warning.details, warning.message);
-  replayPending(dispatcher, shared === undefined ? pending : await moveToShared(shared, journal, pending, logger), logger);
-  await feeder?.start();
+  if (shared !== undefined) await moveToShared(shared, journal, pending, backlog, logger);
+  else if (pending.length > 0) logger.info({ count: pending.length }, 'replaying alerts the journal still holds');
+  await feeder.start();
   // Alerts recovered beyond the queue's bounds are delivered from here as room frees (in memory or not, they were accepted here).
-  if (backlog.length > 0) {
+  if (shared === undefined && backlog.length > 0) {
     logger.warn({ count: backlog.length, queueMaxSize: settings.queue_max_size, queueMaxBytes: settings.queue_max_bytes }, 'journal: alerts beyond queue_max_size or queue_max_bytes stay journaled and are fed in as room frees');
   }
-  const backlogFeeder = feedBacklog(backlog, journal, dispatcher, logger);
 
   let isDraining = false;
   const isDrainingNow = (): boolean => isDraining;
   const snsCertificates = new SnsCertificateStore(options.snsCertificateDispatcher ? { dispatcher: options.snsCertificateDispatcher } : {});
-  const app = buildApp({ store, journal, dedup, backlog: backlogFeeder, deadLetterHealth: () => deadLetterRetry.health, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt, shared: shared && feeder ? { backend: shared.backend, feeder } : undefined, workerIndex: options.workerIndex });
+  const app = buildApp({ store, journal, queue, dedup, backlog: { get size() { return local.backlogSize; } }, deadLetterHealth: () => deadLetterRetry.health, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt, shared: shared && feeder ? { backend: shared.backend, feeder } : undefined, workerIndex: options.workerIndex });
   const listener = await listen(app.fetch, config);
   logger.info({ url: listener.url, sources: config.rules.sources(), mode: settings.sl1_api_url ? 'sl1' : 'log' }, 'GenHook listening');
 
@@ -140,15 +155,14 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     reload: (trigger = 'admin') => store.reload(trigger),
     async shutdown(graceMs = store.config.settings.shutdown_grace_period) {
       isDraining = true;
-      backlogFeeder.stop();
       watching.set(false);
       logger.info({ graceMs, waiting: dispatcher.size, inFlight: dispatcher.inFlight }, 'shutting down: draining queued alerts');
-      await feeder?.stop(); // no new alerts taken from Redis; what this replica holds is delivered or left for recovery
+      await feeder.stop(); // no new alerts taken from the queue; what this GenHook holds is delivered or left for recovery
       const drained = await dispatcher.drain(graceMs);
       deadLetterRetry.stop();
       await listener.close();
       await dispatcher.close();
-      await feeder?.settle();
+      await feeder.settle();
       await shared?.authPause.close();
       await shared?.backend.close();
       await snsCertificates.close();
@@ -159,6 +173,15 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
       return drained;
     },
   };
+}
+
+/** A dead-letter append that fails is retried (the alert stays queued and journaled) until it is written or shutdown stops it. */
+async function appendDeadLetter(deadLetters: RetryingDeadLetters, entry: DeadLetterEntry, logger: Logger): Promise<void> {
+  const isWritten = await deadLetters.append(entry, (error, attempt) => {
+    logger.error({ err: error, attempt, reqId: entry.requestId, alertId: entry.id, source: entry.source, event: entry.event }, 'dead-letter file not writable; the alert stays queued and journaled and is retried');
+  });
+  // Shutting down: still journaled, dead-lettered again after the restart.
+  if (!isWritten) throw new Error('dead-letter file not written before shutdown; the alert stays journaled');
 }
 
 function createServerLogger(config: RuntimeConfig, logFile: string | undefined): Logger {

@@ -144,7 +144,7 @@ for (const driver of drivers) {
       const h = await driver.create();
       const backend = await h.open();
       await backend.offer([1, 2, 3].map((n) => ({ alert: alert(`x${n}`) })));
-      assert.deepEqual(await backend.offer([4, 5, 6].map((n) => ({ alert: alert(`x${n}`), dedupKeys: [`k${n}`] }))), { kind: 'full' });
+      assert.equal((await backend.offer([4, 5, 6].map((n) => ({ alert: alert(`x${n}`), dedupKeys: [`k${n}`] })))).kind, 'full');
       assert.equal((await backend.stats()).pending, 3);
       // The refused batch set no dedup marks: the provider's retry is accepted once there is room.
       const [first] = await reserveAll(backend, 1);

@@ -4,9 +4,7 @@
  */
 import type { Alert } from '../alert.js';
 import { readDeadLetters, replayDeadLetters, toAlert, type DeadLetterEntry, type DeadLetters, type Rerendered } from '../dead-letter/index.js';
-import type { Dispatcher } from '../deliver/dispatcher.js';
-import type { Journal } from '../enqueue/index.js';
-import type { RecentAlerts } from '../ops/recent-alerts.js';
+import type { QueueBackend } from '../queue/backend.js';
 import type { RedisBackend } from '../queue/redis-backend.js';
 
 export interface RequeueResult {
@@ -52,8 +50,8 @@ export interface DeadLetterStore {
   remove(select: (entry: DeadLetterEntry) => boolean): Promise<{ readonly removed: number; readonly remaining: number }>;
 }
 
-/** The dead-letter file: a replay journals each alert first, then hands it to this GenHook's dispatcher. */
-export function fileDeadLetters(path: string, dispatcher: Dispatcher, journal: Journal, recent: RecentAlerts): DeadLetterStore {
+/** The dead-letter file: a replay offers each alert to the queue (journaled first), then it leaves the file. */
+export function fileDeadLetters(path: string, queue: Pick<QueueBackend, 'offer'>): DeadLetterStore {
   return {
     where: path,
     read: () => readDeadLetters(path),
@@ -66,22 +64,11 @@ export function fileDeadLetters(path: string, dispatcher: Dispatcher, journal: J
         send: async (entry) => {
           const alert = alertToRequeue(entry, options, skipped);
           if (alert === undefined) return false;
-          const reservation = dispatcher.reserve(1);
-          if (!reservation) {
-            refused += 1;
-            return false;
-          }
-          try {
-            // Journaled before it leaves the dead-letter file: a crash now means one redelivery, never a loss.
-            await journal.append([alert]);
-          } catch (error) {
-            reservation.release();
-            throw error;
-          }
-          reservation.offer(alert);
-          reservation.release();
-          recent.queued(alert);
-          return true;
+          // Journaled before it leaves the dead-letter file: a crash now means one redelivery, never a loss.
+          const offered = await queue.offer([{ alert }]);
+          if (offered.kind === 'stored') return true;
+          refused += 1;
+          return false;
         },
       });
       return withSkipped({ requeued: result.accepted, refused, remaining: result.remaining }, options, skipped);

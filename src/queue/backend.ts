@@ -32,8 +32,8 @@ export interface CarriedProgress {
 /** What offer() did with each alert, in order. */
 export type OfferResult =
   | { readonly kind: 'stored'; readonly duplicates: ReadonlySet<string> }
-  /** Nothing was stored: the shared queue holds queue_max_size alerts already. */
-  | { readonly kind: 'full' };
+  /** Nothing was stored: the queue holds queue_max_size alerts (or queue_max_bytes of them: `limit` says which) already. */
+  | { readonly kind: 'full'; readonly limit?: 'count' | 'bytes' };
 
 export interface OfferItem {
   readonly alert: Alert;
@@ -70,5 +70,7 @@ export interface QueueBackend {
   /** Once, at start: what this consumer held when it last stopped, to deliver again. */
   recover(): Promise<QueuedAlert[]>;
   stats(): Promise<QueueStats>;
+  /** Ends a reserve() waiting for alerts now (the feeder stops); optional: a backend whose wait is short may ignore it. */
+  interrupt?(): void;
   close(): Promise<void>;
 }

@@ -40,10 +40,12 @@ export class QueueFeeder {
   readonly #lost = new WeakSet<Alert>();
   #stopped = false;
   #wakeRoom: (() => void) | undefined;
+  /** Held, in order, but refused by local delivery for want of room: offered again as room frees (roomFreed). */
+  #refused: QueuedAlert[] = [];
   #loop: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #maintaining = false;
-  readonly #recording = new Set<Promise<void>>();
+  readonly #recording = new Set<Promise<boolean>>();
 
   constructor(options: FeederOptions) {
     this.#o = options;
@@ -64,7 +66,8 @@ export class QueueFeeder {
     this.#timer.unref();
   }
 
-  complete(alert: Alert): Promise<void> {
+  /** Resolves true once the backend recorded it (false: not held here, or it could not be recorded). */
+  complete(alert: Alert): Promise<boolean> {
     return this.#track(this.#finish(alert, (item) => this.#o.backend.complete(item)));
   }
 
@@ -81,7 +84,7 @@ export class QueueFeeder {
     });
   }
 
-  deadLetter(alert: Alert, entry: DeadLetterEntry): Promise<void> {
+  deadLetter(alert: Alert, entry: DeadLetterEntry): Promise<boolean> {
     return this.#track(this.#finish(alert, (item) => this.#o.backend.deadLetter(item, entry)));
   }
 
@@ -90,10 +93,20 @@ export class QueueFeeder {
     await Promise.allSettled([...this.#recording]);
   }
 
-  #track(recording: Promise<void>): Promise<void> {
+  #track(recording: Promise<boolean>): Promise<boolean> {
     this.#recording.add(recording);
     void recording.finally(() => this.#recording.delete(recording));
     return recording;
+  }
+
+  /** Local delivery let an alert go: what it refused before is offered again, and the reserve loop looks for more. */
+  roomFreed(): void {
+    while (this.#refused.length > 0 && !this.#stopped) {
+      const [first] = this.#refused;
+      if (first === undefined || !this.#o.deliver(first.alert, first.carried)) break;
+      this.#refused.shift();
+    }
+    this.#wakeRoom?.();
   }
 
   /** No more reserves or claims; what is held stays held (delivered by the drain, or recovered/claimed later). */
@@ -101,24 +114,29 @@ export class QueueFeeder {
     this.#stopped = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#wakeRoom?.();
+    this.#o.backend.interrupt?.();
     await this.#loop;
   }
 
-  async #finish(alert: Alert, record: (item: QueuedAlert) => Promise<void>): Promise<void> {
+  async #finish(alert: Alert, record: (item: QueuedAlert) => Promise<void>): Promise<boolean> {
     const item = this.#held.get(alert);
-    if (item === undefined) return;
+    if (item === undefined) return false;
     this.#held.delete(alert);
     this.#wakeRoom?.();
-    if (this.#lost.has(alert)) return;
+    if (this.#lost.has(alert)) return false;
     try {
       // Unrecorded, the alert stays pending in Redis and is delivered again after the claim idle: retry a little first.
       await pRetry(() => record(item), { retries: 2, minTimeout: 200, factor: 2, shouldRetry: () => !this.#stopped });
+      return true;
     } catch (error) {
-      this.#o.logger.warn({ err: error, alertId: alert.id }, 'could not record the end of a delivery in Redis; the alert may be delivered again');
+      this.#o.logger.warn({ err: error, alertId: alert.id, queue: this.#o.backend.kind }, `could not record the end of a delivery in the ${this.#o.backend.kind} queue; the alert may be delivered again`);
+      return false;
     }
   }
 
   #room(): number {
+    // While local delivery refuses what it holds already, reserving more would only add to the refused.
+    if (this.#refused.length > 0) return 0;
     return Math.max(0, this.#o.holdMax() - this.#held.size);
   }
 
@@ -127,7 +145,15 @@ export class QueueFeeder {
     while (!this.#stopped) {
       const room = this.#room();
       if (room === 0) {
-        await new Promise<void>((resolve) => (this.#wakeRoom = resolve));
+        // Woken when an alert ends (or room frees); the timer also notices a reload that raised the bounds.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(wake, waitMs);
+          function wake(): void {
+            clearTimeout(timer);
+            resolve();
+          }
+          this.#wakeRoom = wake;
+        });
         this.#wakeRoom = undefined;
         continue;
       }
@@ -135,7 +161,7 @@ export class QueueFeeder {
         this.#hand(await this.#o.backend.reserve(room, waitMs));
       } catch (error) {
         if (this.#stopped) return;
-        this.#o.logger.warn({ err: error }, 'reading the Redis queue failed; retrying');
+        this.#o.logger.warn({ err: error, queue: this.#o.backend.kind }, `reading the ${this.#o.backend.kind} queue failed; retrying`);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
@@ -179,11 +205,8 @@ export class QueueFeeder {
     for (const item of items) {
       this.#held.set(item.alert, item);
       if (item.redeliveries > 0) redelivered++;
-      if (!this.#o.deliver(item.alert, item.carried)) {
-        // Local delivery has no room (it should not happen: holdMax is below queue_max_size); leave it to a claim.
-        this.#held.delete(item.alert);
-        this.#o.logger.warn({ alertId: item.alert.id }, 'local queue full; the alert stays in Redis for another replica');
-      }
+      // Local delivery may lack room for a moment (an alert ending is counted until its hooks are done): keep it, in order.
+      if (this.#refused.length > 0 || !this.#o.deliver(item.alert, item.carried)) this.#refused.push(item);
     }
     if (redelivered > 0) this.#o.onRedelivery?.(redelivered);
   }

@@ -2,25 +2,49 @@
  * The queue backend of one GenHook on one box: the fsync'ed journal holds what waits, the dead-letter
  * file what was given up on. Only one process writes a data_dir (see store/data-dir-lock.ts), so nobody
  * else can hold an alert and there is never anything to claim.
+ *
+ * Memory stays within the queue's bounds in bytes as well as in count: offer() refuses past them, and the
+ * alerts recovered beyond them at start (the backlog) stay in the file until a reserve reads them back, one
+ * by one, ahead of anything offered since (their room was taken first).
  */
-import type { Alert } from '../alert.js';
-import type { DeadLetterFile } from '../dead-letter/index.js';
-import type { Journal } from '../enqueue/index.js';
+import { alertBytes, type Alert } from '../alert.js';
+import type { DeadLetterEntry } from '../dead-letter/index.js';
+import type { BacklogEntry, Journal } from '../enqueue/index.js';
 import type { OfferItem, OfferResult, QueueBackend, QueuedAlert, QueueStats } from './backend.js';
 
-export interface JournalBackendOptions {
-  readonly journal: Journal;
-  readonly deadLetter: DeadLetterFile;
-  /** What the journal still held when it was opened (openJournal's `pending`). */
-  readonly recovered: readonly Alert[];
-  /** Alerts stored at most; offer() answers `full` beyond. */
-  readonly maxSize: number;
-  /** How long a dedup key is remembered. */
-  readonly dedupWindowMs: number;
-  readonly now?: () => number;
+/** Where delivery keys seen are remembered (the edge's dedup cache, which the journal persists). */
+export interface SeenKeys {
+  has(key: string, now: number): boolean;
+  record(key: string, at: number): void;
 }
 
-export function createJournalBackend(options: JournalBackendOptions): QueueBackend {
+export interface JournalBackendOptions {
+  readonly journal: Pick<Journal, 'append' | 'read' | 'complete' | 'close'>;
+  /** Where dead letters go; an append that rejects keeps the alert journaled (it is dead-lettered again after a restart). */
+  readonly deadLetter: { append(entry: DeadLetterEntry): Promise<void>; close?(): Promise<void> };
+  /** What the journal still held when it was opened (openJournal's `pending`). */
+  readonly recovered: readonly Alert[];
+  /** Recovered alerts beyond the bounds, still only in the file (openJournal's `backlog`). @default [] */
+  readonly backlog?: readonly BacklogEntry[];
+  /** Alerts stored at most (queue_max_size); a function follows a reload. offer() answers `full` beyond. */
+  readonly maxSize: number | (() => number);
+  /** Bytes of alerts stored at most (queue_max_bytes, see alertBytes). @default no bound */
+  readonly maxBytes?: () => number;
+  /** How long a dedup key is remembered (when `seen` is not given). */
+  readonly dedupWindowMs: number;
+  /** @default a map of its own */
+  readonly seen?: SeenKeys;
+  readonly now?: () => number;
+  readonly logger?: { warn(details: object, message: string): void };
+}
+
+/** The journal backend also tells how much of the recovered backlog is still only in the file (/ready). */
+export interface LocalQueueBackend extends QueueBackend {
+  readonly kind: 'journal';
+  readonly backlogSize: number;
+}
+
+export function createJournalBackend(options: JournalBackendOptions): LocalQueueBackend {
   return new JournalBackend(options);
 }
 
@@ -28,48 +52,68 @@ class JournalBackend implements QueueBackend {
   readonly kind = 'journal';
   readonly #o: JournalBackendOptions;
   readonly #now: () => number;
-  /** Stored, not yet reserved, oldest first. */
-  readonly #ready: Alert[] = [];
+  readonly #seen: SeenKeys;
+  /** Stored, not yet reserved, oldest first; `#head` is the next one (shift() would copy the rest each time). */
+  #ready: (Alert | undefined)[] = [];
+  #head = 0;
+  #backlog: readonly BacklogEntry[];
+  #backlogNext = 0;
   readonly #held = new Set<string>();
-  /** Stored and not completed (the journal's own size lags until its next batch is written). */
-  readonly #live = new Set<string>();
-  /** dedup key → expiry; insertion order is expiry order, so pruning stops at the first live one. */
-  readonly #seen = new Map<string, number>();
+  /** Stored and not completed, with the bytes each counts for (negative: a backlog entry still only in the file). */
+  readonly #live = new Map<string, number>();
+  #liveBytes = 0;
+  /** Of the live bytes, those of alerts in memory (not backlog entries still only in the file). */
+  #memoryBytes = 0;
+  #memoryCount = 0;
+  /** Offers waiting for their journal write: their room is taken. */
+  #writing = { count: 0, bytes: 0 };
   #recovered: readonly Alert[] | undefined;
   #wake: (() => void) | undefined;
 
   constructor(options: JournalBackendOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#seen = options.seen ?? windowedSeenKeys(options.dedupWindowMs);
     this.#recovered = options.recovered;
-    for (const alert of options.recovered) this.#live.add(alert.id);
+    this.#backlog = options.backlog ?? [];
+    for (const alert of options.recovered) this.#addLive(alert.id, alertBytes(alert), true);
+    for (const entry of this.#backlog) this.#addLive(entry.id, entry.bytes, false);
   }
 
   async offer(items: readonly OfferItem[]): Promise<OfferResult> {
-    if (this.#live.size + items.length > this.#o.maxSize) return { kind: 'full' };
     const now = this.#now();
-    this.#prune(now);
     const duplicates = new Set<string>();
     const fresh: Alert[] = [];
     const keys: string[] = [];
     for (const { alert, dedupKeys = [] } of items) {
-      if (dedupKeys.some((key) => this.#seen.has(key) || keys.includes(key))) duplicates.add(alert.id);
+      if (dedupKeys.some((key) => this.#seen.has(key, now) || keys.includes(key))) duplicates.add(alert.id);
       else {
         fresh.push(alert);
         keys.push(...dedupKeys);
       }
     }
-    if (fresh.length > 0) await this.#o.journal.append(fresh);
+    if (fresh.length === 0) return { kind: 'stored', duplicates };
+    const bytes = fresh.reduce((sum, alert) => sum + alertBytes(alert), 0);
+    const limit = this.#fullBy(fresh.length, bytes);
+    if (limit !== undefined) return { kind: 'full', limit };
+    this.#writing = { count: this.#writing.count + fresh.length, bytes: this.#writing.bytes + bytes };
+    try {
+      await this.#o.journal.append(fresh, keys.map((key) => ({ key, at: now })));
+    } finally {
+      this.#writing = { count: this.#writing.count - fresh.length, bytes: this.#writing.bytes - bytes };
+    }
     // Remembered only once durable: a failed write must not turn the provider's retry into a "duplicate".
-    for (const key of keys) this.#seen.set(key, now + this.#o.dedupWindowMs);
-    for (const alert of fresh) this.#live.add(alert.id);
-    this.#ready.push(...fresh);
+    for (const key of keys) this.#seen.record(key, now);
+    for (const alert of fresh) {
+      this.#addLive(alert.id, alertBytes(alert), true);
+      this.#ready.push(alert);
+    }
     this.#wake?.();
     return { kind: 'stored', duplicates };
   }
 
   async reserve(max: number, waitMs: number): Promise<QueuedAlert[]> {
-    if (this.#ready.length === 0 && waitMs > 0) {
+    if (!this.#hasReady() && waitMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, waitMs);
         function done(): void {
@@ -80,7 +124,13 @@ class JournalBackend implements QueueBackend {
       });
       this.#wake = undefined;
     }
-    return this.#ready.splice(0, max).map((alert) => this.#hold(alert, 0));
+    const out: QueuedAlert[] = [];
+    while (out.length < max && this.#canReadBacklog()) {
+      const alert = await this.#readBacklog();
+      if (alert !== undefined) out.push(this.#hold(alert, 1));
+    }
+    while (out.length < max && this.#head < this.#ready.length) out.push(this.#hold(this.#shiftReady(), 0));
+    return out;
   }
 
   claim(): Promise<QueuedAlert[]> {
@@ -96,7 +146,7 @@ class JournalBackend implements QueueBackend {
     return Promise.resolve();
   }
 
-  async deadLetter(item: QueuedAlert, entry: Parameters<QueueBackend['deadLetter']>[1]): Promise<void> {
+  async deadLetter(item: QueuedAlert, entry: DeadLetterEntry): Promise<void> {
     // Only once the entry is in the file does the alert leave the journal: a failed append keeps it for the next start.
     await this.#o.deadLetter.append(entry);
     this.#forget(item);
@@ -112,16 +162,81 @@ class JournalBackend implements QueueBackend {
     return Promise.resolve({ pending: this.#live.size, held: this.#held.size });
   }
 
+  interrupt(): void {
+    this.#wake?.();
+  }
+
+  /** Alerts recovered beyond the bounds still only in the file. */
+  get backlogSize(): number {
+    return this.#backlog.length - this.#backlogNext;
+  }
+
   async close(): Promise<void> {
     this.#wake?.();
     await this.#o.journal.close();
-    await this.#o.deadLetter.close();
+    await this.#o.deadLetter.close?.();
+  }
+
+  #fullBy(n: number, bytes: number): 'count' | 'bytes' | undefined {
+    const { maxSize, maxBytes } = this.#o;
+    const count = this.#live.size + this.#writing.count;
+    if (count + n > (typeof maxSize === 'number' ? maxSize : maxSize())) return 'count';
+    // An empty queue always takes one offer, so an alert bigger than the bound is not refused forever.
+    if (maxBytes !== undefined && count > 0 && this.#liveBytes + this.#writing.bytes + bytes > maxBytes()) return 'bytes';
+    return undefined;
+  }
+
+  #hasReady(): boolean {
+    return this.#head < this.#ready.length || this.#canReadBacklog();
+  }
+
+  /** A backlog entry is read back only while memory has room for it (an empty queue always takes one). */
+  #canReadBacklog(): boolean {
+    const entry = this.#backlog[this.#backlogNext];
+    if (entry === undefined) return false;
+    const maxBytes = this.#o.maxBytes?.() ?? Number.POSITIVE_INFINITY;
+    const maxSize = typeof this.#o.maxSize === 'number' ? this.#o.maxSize : this.#o.maxSize();
+    if (this.#memoryCount === 0) return true;
+    return this.#memoryCount < maxSize && this.#memoryBytes + entry.bytes <= maxBytes;
+  }
+
+  #shiftReady(): Alert {
+    const alert = this.#ready[this.#head] as Alert;
+    this.#ready[this.#head++] = undefined;
+    if (this.#head >= 1024 && this.#head * 2 >= this.#ready.length) {
+      this.#ready = this.#ready.slice(this.#head);
+      this.#head = 0;
+    }
+    return alert;
+  }
+
+  async #readBacklog(): Promise<Alert | undefined> {
+    const entry = this.#backlog[this.#backlogNext++] as BacklogEntry;
+    if (this.#backlogNext === this.#backlog.length) {
+      this.#o.logger?.warn({ count: this.#backlog.length }, 'journal: every alert recovered beyond the queue bounds is handed to delivery');
+      this.#backlog = [];
+      this.#backlogNext = 0;
+    }
+    try {
+      const alert = await this.#o.journal.read(entry.id);
+      if (alert !== undefined) {
+        // Counted by its record size until now; from here by what it holds in memory.
+        this.#addLive(alert.id, alertBytes(alert), true);
+        return alert;
+      }
+    } catch (error) {
+      this.#o.logger?.warn({ err: error, alertId: entry.id }, 'journal: could not read a waiting alert back; it stays journaled for the next start');
+    }
+    this.#removeLive(entry.id);
+    return undefined;
   }
 
   #forget(item: QueuedAlert): void {
     this.#held.delete(item.token);
-    this.#live.delete(item.alert.id);
+    this.#removeLive(item.alert.id);
     this.#o.journal.complete(item.alert.id);
+    // Memory freed: a backlog entry may fit now.
+    if (this.#backlogNext < this.#backlog.length) this.#wake?.();
   }
 
   #hold(alert: Alert, redeliveries: number): QueuedAlert {
@@ -129,10 +244,43 @@ class JournalBackend implements QueueBackend {
     return { alert, token: alert.id, redeliveries };
   }
 
-  #prune(now: number): void {
-    for (const [key, expiresAt] of this.#seen) {
-      if (expiresAt > now) break;
-      this.#seen.delete(key);
+  #addLive(id: string, bytes: number, isInMemory: boolean): void {
+    this.#removeLive(id);
+    this.#live.set(id, isInMemory ? bytes : -bytes);
+    this.#liveBytes += bytes;
+    if (isInMemory) {
+      this.#memoryBytes += bytes;
+      this.#memoryCount++;
     }
   }
+
+  #removeLive(id: string): void {
+    const signed = this.#live.get(id);
+    if (signed === undefined) return;
+    this.#live.delete(id);
+    // A negative size marks an entry only in the file.
+    this.#liveBytes -= Math.abs(signed);
+    if (signed >= 0) {
+      this.#memoryBytes -= signed;
+      this.#memoryCount--;
+    }
+  }
+}
+
+/** Seen keys kept for `windowMs`; insertion order is expiry order, so pruning stops at the first live one. */
+function windowedSeenKeys(windowMs: number): SeenKeys {
+  const seenAt = new Map<string, number>();
+  return {
+    has: (key, now) => {
+      for (const [oldest, at] of seenAt) {
+        if (now - at < windowMs) break;
+        seenAt.delete(oldest);
+      }
+      return seenAt.has(key);
+    },
+    record: (key, at) => {
+      seenAt.delete(key);
+      seenAt.set(key, at);
+    },
+  };
 }

@@ -1,12 +1,8 @@
 /**
- * Opens the queue shared through Redis (redis_url): the backend under this GenHook's consumer name and the
- * feeder that moves its alerts into local delivery. Fails with a message naming redis_url when Redis
+ * Opens the queue shared through Redis (redis_url): the backend under this GenHook's consumer name. Fails with a message naming redis_url when Redis
  * cannot be reached at start (a process manager restarts GenHook; nothing was accepted yet).
  */
-import type { Alert } from '../alert.js';
-import type { CarriedProgress } from './backend.js';
 import { consumerNameFor } from './consumer-name.js';
-import { QueueFeeder, type FeederLogger } from './feeder.js';
 import { redactUrl } from './redis-connection.js';
 import { createRedisBackend, type RedisBackend, type RedisObserver } from './redis-backend.js';
 
@@ -33,17 +29,6 @@ export async function openSharedQueue(options: SharedQueueOptions): Promise<Redi
     const where = redactUrl(options.url);
     throw new SharedQueueError(`cannot reach Redis at ${where} (redis_url): ${(error as Error).message}; start Redis or fix redis_url`, { cause: error });
   }
-}
-
-export function createFeeder(backend: RedisBackend, options: {
-  readonly deliver: (alert: Alert, carried?: CarriedProgress) => boolean;
-  readonly holdMax: () => number;
-  readonly claimIdleMs: number;
-  readonly logger: FeederLogger;
-  readonly onRedelivery?: (count: number) => void;
-  readonly onLost?: (count: number) => void;
-}): QueueFeeder {
-  return new QueueFeeder({ backend, ...options });
 }
 
 /** The URL without its password, for messages and logs (kept here for its callers). */

@@ -1,17 +1,20 @@
 /**
  * The enqueue edge of an accepted webhook: claim its delivery keys (a concurrent request with the same id waits
- * for this one), note what was skipped, then store the alerts in this GenHook's journal — reserve room in the
- * dispatcher's bounded queue, append (fsync, group commit) with the delivery keys seen, and only then answer 202
- * and hand them to the dispatcher — or, with redis_url, in the queue every replica shares (enqueue-shared.ts).
+ * for this one), note what was skipped, then offer the alerts to the queue backend — this GenHook's journal
+ * (fsync, group commit, the delivery keys seen in the same write) or, with redis_url, the queue every replica
+ * shares — and only once it stored them answer 202. Delivery takes them from the queue (queue/feeder.ts).
  * Once this answers 202, the alert reaches SL1 or the dead letters, even across a crash.
  */
 import type { Context } from 'hono';
-import { alertBytes } from '../alert.js';
 import type { PlannedAlert, SkippedItem } from '../intake/index.js';
 import type { LazyLogger } from '../ops/logger.js';
+import type { OfferResult } from '../queue/backend.js';
 import { claimDeliveries } from './claim-deliveries.js';
-import { answerNothingQueued, answerQueued, JOURNAL_UNAVAILABLE, noteQueued, noteSkipped, QUEUE_BYTES_FULL, QUEUE_FULL, refuseUnstored } from './enqueue-answers.js';
-import { enqueueShared } from './enqueue-shared.js';
+import {
+  answerNothingQueued, answerQueued, JOURNAL_UNAVAILABLE, noteQueued, noteSkipped, QUEUE_BYTES_FULL, QUEUE_FULL, REDIS_UNAVAILABLE,
+  refuseUnstored, SHARED_QUEUE_FULL,
+} from './enqueue-answers.js';
+import type { Claim } from './delivery-claims.js';
 import type { RouteDeps } from './webhook-deps.js';
 
 export async function enqueueAlerts(
@@ -23,7 +26,7 @@ export async function enqueueAlerts(
   log: LazyLogger,
   requestId: string,
 ): Promise<Response> {
-  const { metrics, dispatcher } = deps;
+  const { metrics } = deps;
   const claimed = await claimDeliveries(planned, deps);
   if ('failure' in claimed) {
     log.warn({ source, code: claimed.failure.code }, 'webhook refused: a concurrent delivery of the same id could not be stored');
@@ -36,34 +39,63 @@ export async function enqueueAlerts(
     claim.stored();
     return answerNothingQueued(c, source, skipped);
   }
-  if (deps.sharedQueue !== undefined) return enqueueShared(c, source, alerts, skipped, claim, deps.sharedQueue, deps, log, requestId);
+  return store(c, source, alerts, skipped, claim, deps, log, requestId);
+}
 
-  const bytes = alerts.reduce((sum, planned) => sum + alertBytes(planned.alert), 0);
-  const reservation = dispatcher.reserve(alerts.length, bytes);
-  if (!reservation) {
-    const limit = dispatcher.fullBy(alerts.length, bytes) === 'bytes' ? 'bytes' : 'count';
+async function store(
+  c: Context,
+  source: string,
+  alerts: readonly PlannedAlert[],
+  skippedBefore: readonly SkippedItem[],
+  claim: Claim,
+  deps: RouteDeps,
+  log: LazyLogger,
+  requestId: string,
+): Promise<Response> {
+  const { metrics, queue } = deps;
+  const isShared = queue.kind === 'redis';
+  let result: OfferResult;
+  try {
+    // `<source>_rate_limit`, held across replicas; this replica's own limiter has charged it already.
+    const rateLimit = deps.config().sources.get(source)?.rateLimit;
+    if (rateLimit !== undefined && queue.chargeRate !== undefined) {
+      const rate = await queue.chargeRate(source, rateLimit);
+      if (!rate.ok) {
+        log.info({ source }, 'webhook refused: over its rate limit across replicas');
+        const message = `source ${source} is over its rate limit (${source}_rate_limit, across all replicas); retry later`;
+        return refuseUnstored(c, source, { code: 'rate_limited', message, headers: { 'retry-after': String(rate.retryAfterSeconds) } }, metrics, claim);
+      }
+    }
+    result = await queue.offer(alerts.map((planned) => ({ alert: planned.alert, dedupKeys: planned.dedupKeys })));
+  } catch (error) {
+    log.error({ source, err: error }, isShared ? 'webhook refused: Redis could not store it; nothing was accepted' : 'webhook refused: the journal could not be written; nothing was accepted');
+    return refuseUnstored(c, source, isShared ? REDIS_UNAVAILABLE : JOURNAL_UNAVAILABLE, metrics, claim);
+  }
+  if (result.kind === 'full') {
+    const limit = result.limit ?? 'count';
     metrics.queueFull.inc({ source, limit });
     const setting = limit === 'bytes' ? 'queue_max_bytes' : 'queue_max_size';
-    log.warn({ source, limit: setting, waiting: dispatcher.size, inFlight: dispatcher.inFlight, heldBytes: dispatcher.bytes, bytes }, `webhook refused: queue full (${setting})`);
-    return refuseUnstored(c, source, limit === 'bytes' ? QUEUE_BYTES_FULL : QUEUE_FULL, metrics, claim);
+    const { dispatcher } = deps;
+    log.warn({ source, limit: setting, shared: isShared, waiting: dispatcher.size, inFlight: dispatcher.inFlight, heldBytes: dispatcher.bytes }, `webhook refused: queue full (${setting}${isShared ? ' across all replicas' : ''})`);
+    return refuseUnstored(c, source, isShared ? SHARED_QUEUE_FULL : limit === 'bytes' ? QUEUE_BYTES_FULL : QUEUE_FULL, metrics, claim);
   }
-  const storedAt = deps.now();
-  const seen = alerts.flatMap(({ dedupKeys }) => dedupKeys.map((key) => ({ key, at: storedAt })));
-  try {
-    await deps.journal.append(alerts.map((planned) => planned.alert), seen);
-  } catch (error) {
-    reservation.release();
-    log.error({ source, err: error }, 'webhook refused: the journal could not be written; nothing was accepted');
-    return refuseUnstored(c, source, JOURNAL_UNAVAILABLE, metrics, claim);
-  }
-  // Durable now: from here a redelivery of these ids is a duplicate, and requests waiting on them can say so.
-  for (const { key, at } of seen) deps.dedup.record(key, at);
+  // Durable now: from here a redelivery of these ids is a duplicate here too, and requests waiting on them can say so.
+  const at = deps.now();
+  for (const planned of alerts) for (const key of planned.dedupKeys) deps.dedup.record(key, at);
   claim.stored();
+  const queued: PlannedAlert[] = [];
+  const skipped: SkippedItem[] = [...skippedBefore];
   for (const planned of alerts) {
+    const { alert } = planned;
+    if (result.duplicates.has(alert.id)) {
+      // Another replica (or this one, before a restart) stored this delivery id within dedup_window.
+      const duplicate: SkippedItem = { outcome: 'duplicate', event: alert.event, reason: 'delivery already received (by this or another GenHook)', ruleName: planned.ruleName, id: alert.id };
+      skipped.push(duplicate);
+      noteSkipped(duplicate, source, metrics, log);
+      continue;
+    }
+    queued.push(planned);
     noteQueued(planned, source, deps, log);
-    // After its "queued" line: in log mode offer() writes the alert's line synchronously.
-    reservation.offer(planned.alert);
   }
-  reservation.release();
-  return answerQueued(c, source, alerts, skipped, requestId);
+  return queued.length === 0 ? answerNothingQueued(c, source, skipped) : answerQueued(c, source, queued, skipped, requestId);
 }

@@ -3,7 +3,6 @@ import type { HttpBindings } from '@hono/node-server';
 import type { DedupCache } from '../admit/index.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { Dispatcher } from '../deliver/dispatcher.js';
-import type { Journal } from '../enqueue/index.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { OfferItem, OfferResult } from '../queue/backend.js';
@@ -14,7 +13,6 @@ import type { SnsCertificateStore } from './sns-certificates.js';
 export interface WebhookDeps {
   readonly config: () => RuntimeConfig;
   readonly dedup: DedupCache;
-  readonly journal: Journal;
   readonly dispatcher: Dispatcher;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -23,8 +21,8 @@ export interface WebhookDeps {
   readonly isDraining: () => boolean;
   /** AWS SNS signing certificates: looked up by the verifier, loaded here when one is missing. */
   readonly snsCertificates: SnsCertificateStore;
-  /** Set with redis_url: alerts go to the queue shared by every replica instead of this one's journal. */
-  readonly sharedQueue?: SharedQueue | undefined;
+  /** Where accepted alerts are stored: this GenHook's journal, or with redis_url the queue every replica shares. */
+  readonly queue: AlertQueue;
 }
 
 export type Env = { Bindings: HttpBindings };
@@ -32,9 +30,10 @@ export type Env = { Bindings: HttpBindings };
 /** WebhookDeps plus what the routes share among their requests. */
 export type RouteDeps = WebhookDeps & { readonly holeLog: OncePerInterval; readonly claims: DeliveryClaims };
 
-/** The queue every replica shares (redis_url): stores alerts with their delivery keys, charges shared rates. */
-export interface SharedQueue {
+/** The queue backend's side the edge uses: stores alerts with their delivery keys; the shared one also charges shared rates. */
+export interface AlertQueue {
+  readonly kind: 'journal' | 'redis';
   offer(items: readonly OfferItem[]): Promise<OfferResult>;
   /** Charges one request to the source's rate shared by every replica; the wait in seconds when over it. */
-  chargeRate(source: string, limit: { readonly max: number; readonly windowMs: number }): Promise<{ readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number }>;
+  chargeRate?(source: string, limit: { readonly max: number; readonly windowMs: number }): Promise<{ readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number }>;
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { RecentAlerts } from '../ops/recent-alerts.js';
 import { createApp, type ReadinessReport } from '../receive/app.js';
+import type { AlertQueue } from '../receive/webhook-deps.js';
 import type { SnsCertificateStore } from '../receive/sns-certificates.js';
 import type { QueueFeeder } from '../queue/feeder.js';
 import type { RedisBackend } from '../queue/redis-backend.js';
@@ -21,6 +22,8 @@ import { joinWorkerGroup } from './worker-group.js';
 export interface AppWiring {
   readonly store: ConfigStore;
   readonly journal: Storage['journal'];
+  /** Where the edge stores accepted alerts: the journal backend, or the Redis one with redis_url. */
+  readonly queue: AlertQueue;
   /** Alerts recovered beyond the queue's bounds, still waiting in the journal file. */
   readonly backlog: { readonly size: number };
   /** The dedup cache the journal filled at start (seen keys persist in data_dir); built here when absent. */
@@ -81,14 +84,13 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
   return createApp({
     config: () => store.config,
     dedup,
-    journal,
     dispatcher,
     metrics,
     logger,
     now: Date.now,
     isDraining,
     snsCertificates,
-    sharedQueue: shared?.backend,
+    queue: wiring.queue,
     readiness: group === undefined ? localReadiness : () => group.readiness(),
     ...(group === undefined ? {} : { metricsText: () => group.metrics() }),
     health: () => ({ sl1_auth_paused: dispatcher.authState.phase === 'paused' }),
@@ -105,7 +107,7 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
           metrics,
           recent,
           // With redis_url dead letters go to the stream every replica shares; otherwise to this GenHook's file.
-          deadLetters: shared === undefined ? fileDeadLetters(deadLetterPath, dispatcher, journal, recent) : redisDeadLetters(shared.backend, shared.backend.keys.deadLetters),
+          deadLetters: shared === undefined ? fileDeadLetters(deadLetterPath, wiring.queue) : redisDeadLetters(shared.backend, shared.backend.keys.deadLetters),
           isDraining,
           startedAt,
         }),

@@ -1,19 +1,17 @@
 /**
  * Step 1b, with redis_url: the queue shared by every replica (Redis Streams), its genhook_redis_* metrics,
- * and the feeder that moves its alerts into this replica's dispatcher. Without redis_url nothing happens
- * here and the local journal is the queue.
+ * leases and shared auth pause. Without redis_url nothing happens here and the local journal is the queue.
  */
 import type { Alert } from '../alert.js';
 import type { RuntimeConfig } from '../config/index.js';
-import type { Dispatcher } from '../deliver/dispatcher.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { createRedisMetrics, type RedisMetrics } from '../ops/redis-metrics.js';
-import type { QueueFeeder } from '../queue/feeder.js';
 import type { RedisBackend } from '../queue/redis-backend.js';
 import { RedisLeases } from '../queue/redis-leases.js';
 import { createSharedAuthPauseStore, type SharedAuthPauseStore } from '../queue/shared-auth-pause.js';
-import { createFeeder, openSharedQueue } from '../queue/shared-queue.js';
+import { openSharedQueue } from '../queue/shared-queue.js';
+import type { BacklogEntry } from '../enqueue/index.js';
 import type { Storage } from './open-storage.js';
 
 export interface SharedQueueRuntime {
@@ -74,41 +72,28 @@ export async function openShared(url: string, config: RuntimeConfig, dataDir: st
   return { backend, metrics: redisMetrics, leases, authPause };
 }
 
-/** The feeder of this replica: holds a few alerts beyond its delivery slots, the rest stays in Redis for any replica. */
-export function buildFeeder(
-  shared: SharedQueueRuntime,
-  dispatcher: Dispatcher,
-  config: () => RuntimeConfig,
-  logger: Logger,
-  /** Told of each alert this replica takes for delivery (the console's recent alerts). */
-  onTaken: (alert: Alert) => void = () => undefined,
-): QueueFeeder {
-  return createFeeder(shared.backend, {
-    deliver: (alert, carried) => {
-      const isTaken = dispatcher.offer(alert, carried);
-      if (isTaken) onTaken(alert);
-      return isTaken;
-    },
-    holdMax: () => Math.min(config().settings.queue_max_size, config().settings.max_worker_threads * 2),
-    claimIdleMs: config().settings.redis_claim_idle,
-    logger,
-    onRedelivery: (count) => shared.metrics.redelivered.inc(count),
-    onLost: (count) => shared.metrics.lost.inc(count),
-  });
+/**
+ * Alerts the local journal held from a run without redis_url go to the shared queue, then leave the journal;
+ * those recovered beyond the bounds are read back a chunk at a time, so memory stays bounded. When Redis
+ * refuses them (full) they stay journaled and move at the next start.
+ */
+export async function moveToShared(shared: SharedQueueRuntime, journal: Storage['journal'], pending: readonly Alert[], backlog: readonly BacklogEntry[], logger: Logger): Promise<void> {
+  let moved = 0;
+  const move = async (alerts: readonly Alert[]): Promise<boolean> => {
+    if (alerts.length === 0) return true;
+    const result = await shared.backend.offer(alerts.map((alert) => ({ alert })));
+    if (result.kind !== 'stored') return false;
+    for (const alert of alerts) journal.complete(alert.id);
+    moved += alerts.length;
+    return true;
+  };
+  let isMoving = await move(pending);
+  for (let at = 0; isMoving && at < backlog.length; at += MOVE_CHUNK) {
+    const read = await Promise.all(backlog.slice(at, at + MOVE_CHUNK).map((entry) => journal.read(entry.id)));
+    isMoving = await move(read.filter((alert): alert is Alert => alert !== undefined));
+  }
+  if (moved > 0) logger.info({ count: moved }, 'alerts the local journal still held moved to the shared Redis queue');
+  if (!isMoving) logger.warn({ count: pending.length + backlog.length - moved }, 'the shared Redis queue is full: alerts the local journal still holds stay journaled and move at the next start');
 }
 
-/**
- * Alerts the local journal held from a run without redis_url go to the shared queue, then leave the
- * journal; returns what is left to deliver locally (all of it when Redis refused them as too many).
- */
-export async function moveToShared(shared: SharedQueueRuntime, journal: Storage['journal'], pending: readonly Alert[], logger: Logger): Promise<readonly Alert[]> {
-  if (pending.length === 0) return pending;
-  const moved = await shared.backend.offer(pending.map((alert) => ({ alert })));
-  if (moved.kind !== 'stored') {
-    logger.warn({ count: pending.length }, 'the shared Redis queue is full: alerts the local journal held are delivered from here');
-    return pending;
-  }
-  for (const alert of pending) journal.complete(alert.id);
-  logger.info({ count: pending.length }, 'alerts the local journal still held moved to the shared Redis queue');
-  return [];
-}
+const MOVE_CHUNK = 100;

@@ -16,7 +16,7 @@ export interface Storage {
   readonly journal: Journal & { readonly isWritable: boolean };
   /** Alerts the journal still held at start, oldest first, within the queue's bounds: they are delivered again. */
   readonly pending: readonly Alert[];
-  /** The rest, only in the file: fed in as room frees (see enqueue/backlog-feeder.ts). */
+  /** The rest, only in the file: fed in as room frees (by the journal queue backend, queue/journal-backend.ts). */
   readonly backlog: readonly BacklogEntry[];
   readonly deadLetter: DeadLetterFile;
   /** genhook.lock in data_dir: one GenHook per data_dir. Released last on shutdown. */

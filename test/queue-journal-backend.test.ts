@@ -1,0 +1,127 @@
+/**
+ * What only the journal backend does beyond the shared contract (queue-contract.test.ts): bounds in bytes as
+ * well as in count, the recovered backlog read back from the file only as memory has room, seen keys written
+ * into the journal with the alerts, and the feeder that keeps what local delivery could not take yet.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { alertBytes, type Alert } from '../src/alert.js';
+import { createDeadLetterFile } from '../src/dead-letter/index.js';
+import { openJournal } from '../src/enqueue/index.js';
+import { QueueFeeder } from '../src/queue/feeder.js';
+import { createJournalBackend } from '../src/queue/journal-backend.js';
+import { eventually } from './support/eventually.js';
+import { makeTestAlert } from './support/fake-sl1.js';
+
+const quiet = { info() {}, warn() {}, error() {} };
+const alert = (id: string, size = 10): Alert => makeTestAlert({ id, message: `${id} ${'x'.repeat(size)}` });
+
+async function openDir() {
+  const dir = await mkdtemp(join(tmpdir(), 'genhook-journal-backend-'));
+  return { dir, deadLetter: createDeadLetterFile({ path: join(dir, 'dead-letter.jsonl') }) };
+}
+
+test('journal backend - .offer() answers full by bytes past maxBytes, but an empty queue takes one alert however big', async () => {
+  const { dir, deadLetter } = await openDir();
+  const { journal } = await openJournal({ dir });
+  const big = alert('big', 5000);
+  const backend = createJournalBackend({ journal, deadLetter, recovered: [], maxSize: 100, maxBytes: () => 2000, dedupWindowMs: 60_000 });
+  try {
+    assert.equal((await backend.offer([{ alert: big }])).kind, 'stored', 'an empty queue takes it');
+    assert.deepEqual(await backend.offer([{ alert: alert('small') }]), { kind: 'full', limit: 'bytes' });
+    const [held] = await backend.reserve(1, 0);
+    assert.ok(held);
+    await backend.complete(held);
+    assert.equal((await backend.offer([{ alert: alert('small') }])).kind, 'stored', 'room again once the big one left');
+  } finally {
+    await backend.close();
+  }
+});
+
+test('journal backend - the recovered backlog is read back from the file only while memory has room, oldest first', async () => {
+  const { dir, deadLetter } = await openDir();
+  const first = await openJournal({ dir });
+  const stored = Array.from({ length: 6 }, (_, i) => alert(`b${i}`, 1000));
+  await first.journal.append(stored);
+  await first.journal.close();
+  const oneBytes = alertBytes(stored[0] as Alert);
+  // Recovery keeps two in memory; the other four stay in the file as the backlog.
+  const { journal, pending, backlog } = await openJournal({ dir, pendingMax: { count: 2, bytes: Number.MAX_SAFE_INTEGER } });
+  assert.equal(pending.length, 2);
+  assert.equal(backlog.length, 4);
+  const maxBytes = oneBytes * 3;
+  const backend = createJournalBackend({ journal, deadLetter, recovered: pending, backlog, maxSize: 100, maxBytes: () => maxBytes, dedupWindowMs: 60_000 });
+  try {
+    assert.deepEqual((await backend.recover()).map((item) => item.alert.id), ['b0', 'b1']);
+    assert.equal(backend.backlogSize, 4);
+    assert.equal((await backend.offer([{ alert: alert('new') }])).kind, 'full', 'the backlog took the room first');
+    // Room for one more in memory (3 alerts' worth, 2 held): one backlog entry is read, no more.
+    const firstRead = await backend.reserve(10, 0);
+    assert.deepEqual(firstRead.map((item) => item.alert.id), ['b2']);
+    assert.ok(firstRead.every((item) => item.redeliveries === 1), 'a recovered alert may have reached SL1 before the restart');
+    assert.deepEqual(await backend.reserve(10, 0), [], 'memory is full: nothing more is read');
+    const waiting = backend.reserve(10, 5000);
+    await backend.complete(firstRead[0] as NonNullable<(typeof firstRead)[0]>);
+    assert.deepEqual((await waiting).map((item) => item.alert.id), ['b3'], 'room freed: the waiting reserve reads the next one');
+    assert.equal(backend.backlogSize, 2);
+  } finally {
+    await backend.close();
+  }
+});
+
+test('journal backend - seen keys go into the journal with the alerts: after a restart the delivery is still a duplicate', async () => {
+  const { dir, deadLetter } = await openDir();
+  const opened = await openJournal({ dir });
+  const backend = createJournalBackend({ journal: opened.journal, deadLetter, recovered: opened.pending, maxSize: 10, dedupWindowMs: 60_000 });
+  await backend.offer([{ alert: alert('a'), dedupKeys: ['gh:1'] }]);
+  await backend.close();
+  const seen = new Map<string, number>();
+  const reopened = await openJournal({ dir, onSeen: (key, at) => seen.set(key, at) });
+  const again = createJournalBackend({
+    journal: reopened.journal, deadLetter: createDeadLetterFile({ path: join(dir, 'dead-letter.jsonl') }), recovered: reopened.pending, maxSize: 10, dedupWindowMs: 60_000,
+    seen: { has: (key) => seen.has(key), record: (key, at) => seen.set(key, at) },
+  });
+  try {
+    assert.ok(seen.has('gh:1'));
+    assert.deepEqual(await again.offer([{ alert: alert('a2'), dedupKeys: ['gh:1'] }]), { kind: 'stored', duplicates: new Set(['a2']) });
+  } finally {
+    await again.close();
+  }
+});
+
+test('QueueFeeder - what local delivery refuses for want of room is kept, in order, and offered again by roomFreed()', async () => {
+  const { dir, deadLetter } = await openDir();
+  const { journal } = await openJournal({ dir });
+  const backend = createJournalBackend({ journal, deadLetter, recovered: [], maxSize: 100, dedupWindowMs: 60_000 });
+  const taken: string[] = [];
+  let room = 1;
+  const feeder = new QueueFeeder({
+    backend,
+    deliver: (a) => {
+      if (room === 0) return false;
+      room--;
+      taken.push(a.id);
+      return true;
+    },
+    holdMax: () => 10,
+    claimIdleMs: 60_000,
+    logger: quiet,
+    waitMs: 50,
+  });
+  await feeder.start();
+  try {
+    await backend.offer(['f1', 'f2', 'f3'].map((id) => ({ alert: alert(id) })));
+    await eventually('the feeder holds all three', () => feeder.held === 3);
+    assert.deepEqual(taken, ['f1']);
+    room = 5;
+    feeder.roomFreed();
+    assert.deepEqual(taken, ['f1', 'f2', 'f3'], 'the refused ones, in order, once there is room');
+    assert.equal(await feeder.complete(makeTestAlert({ id: 'not-held' })), false, 'an alert it does not hold is not recorded');
+  } finally {
+    await feeder.stop();
+    await backend.close();
+  }
+});
