@@ -119,7 +119,6 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   for (const warning of exposureWarnings(config)) logger.warn(warning.details, warning.message);
   if (shared !== undefined) await moveToShared(shared, journal, pending, backlog, logger);
   else if (pending.length > 0) logger.info({ count: pending.length }, 'replaying alerts the journal still holds');
-  await feeder.start();
   // Alerts recovered beyond the queue's bounds are delivered from here as room frees (in memory or not, they were accepted here).
   if (shared === undefined && backlog.length > 0) {
     logger.warn({ count: backlog.length, queueMaxSize: settings.queue_max_size, queueMaxBytes: settings.queue_max_bytes }, 'journal: alerts beyond queue_max_size or queue_max_bytes stay journaled and are fed in as room frees');
@@ -131,6 +130,8 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   const app = buildApp({ store, journal, queue, dedup, backlog: { get size() { return local.backlogSize; } }, deadLetterHealth: () => deadLetterRetry.health, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt, shared: shared && feeder ? { backend: shared.backend, feeder } : undefined, workerIndex: options.workerIndex });
   const listener = await listen(app.fetch, config);
   logger.info({ url: listener.url, sources: config.rules.sources(), mode: settings.sl1_api_url ? 'sl1' : 'log' }, 'GenHook listening');
+  // Only once listening: a start that fails (port in use, bad certificate) leaves nothing running that keeps the process alive.
+  await feeder.start();
 
   const watching = watchConfig(files, store, logger);
   store.onApply((next, _previous, trigger) => {

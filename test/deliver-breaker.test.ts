@@ -72,7 +72,7 @@ test('createBreaker() - the failure rate counts settled calls, not started ones'
     assert.equal(breaker.state, 'closed', 'below volumeThreshold');
     calls[4]?.reject(down());
     await runs[4];
-    // Counting at start (opossum alone) it would take 26 of the 50 in flight to pass 50 %.
+    // Counting at start (as opossum does) it would take 26 of the 50 in flight to pass 50 %.
     assert.equal(breaker.state, 'open', '5 of 5 settled calls failed');
     assert.deepEqual(states, ['open']);
     assert.equal(isBreakerOpenError(await breaker.run(() => Promise.resolve('new')).catch((err: unknown) => err)), true);
@@ -103,7 +103,7 @@ test('createBreaker() - half-open lets exactly one probe through, and only the p
     states.push(s);
     onChange();
   });
-  // opossum's reset timer is unref'd: the guard timer also keeps the event loop alive until the change.
+  // The breaker's reset timer is unref'd: the guard timer also keeps the event loop alive until the change.
   const reach = (wanted: BreakerState) => new Promise<void>((resolve, reject) => {
     const guard = setTimeout(() => reject(new Error(`timed out waiting for ${wanted}`)), 10_000);
     onChange = () => {

@@ -1,22 +1,16 @@
-import { EventEmitter } from 'node:events';
-import CircuitBreaker from 'opossum';
+import { admitCall, INITIAL_BREAKER_STATUS, nextBreakerStatus, type BreakerEvent, type BreakerRules, type BreakerState } from './breaker-policy.js';
 import { assertPositiveInteger, DeliveryFailure } from './errors.js';
 
-export const BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
-export type BreakerState = (typeof BREAKER_STATES)[number];
+export { BREAKER_STATES, type BreakerState } from './breaker-policy.js';
 
 /**
- * When to stop sending to SL1 for a while. Only retryable failures count: a 4xx answer shows SL1 is up.
- *
- * @example
- * ```
- * { errorThresholdPercentage: 50, volumeThreshold: 5, rollingWindowMs: 10000, resetTimeoutMs: 5000 }
- * ```
+ * When to stop sending to SL1 for a while (see breaker-policy.ts). Only retryable failures count: a 4xx
+ * answer shows SL1 is up. Example: `{ errorThresholdPercentage: 50, volumeThreshold: 5, rollingWindowMs: 10000, resetTimeoutMs: 5000 }`.
  */
 export interface BreakerOptions {
   /** Failure share of the rolling window, in percent, above which the breaker opens. @default 50 */
   readonly errorThresholdPercentage?: number;
-  /** Attempts the window must hold before it may open. @default 5 */
+  /** Settled calls the window must hold before it may open. @default 5 */
   readonly volumeThreshold?: number;
   /** Length of the rolling window. @default 10000 */
   readonly rollingWindowMs?: number;
@@ -37,108 +31,72 @@ export interface Breaker {
   shutdown(): void;
 }
 
-const BUCKETS = 10;
-
-/** How one SL1 call ended, kept so it can be handed to opossum after the fact. */
-type Settled = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
-
 export function isBreakerOpenError(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 'EOPENBREAKER';
 }
 
-async function settle(task: () => Promise<unknown>): Promise<Settled> {
-  try {
-    return { ok: true, value: await task() };
-  } catch (error) {
-    return { ok: false, error };
-  }
+/** What the breaker counts as SL1 failing: anything but an answer that refuses this one alert. */
+function isFailure(err: unknown): boolean {
+  return !(err instanceof DeliveryFailure && err.outcome.kind === 'permanent');
 }
 
-/**
- * `false` gives a breaker that never opens, for comparisons and for users who want none.
- *
- * opossum counts a call in its failure rate when the call STARTS (`failures / fires`). With many calls in
- * flight against an SL1 that fails fast, every failure frees a slot for a new call, so the rate would only
- * pass 50 % after about twice the concurrency. So while closed the SL1 call runs outside opossum, and its
- * outcome is fed in when it settles by a `fire` that settles at once: fires are then settled calls. Open
- * and half-open calls go through opossum itself, which rejects them or lets exactly one through as the probe.
- */
+class BreakerOpenError extends Error {
+  override readonly name = 'BreakerOpenError';
+  readonly code = 'EOPENBREAKER';
+}
+
+/** `false` gives a breaker that never opens, for comparisons and for users who want none. */
 export function createBreaker(options: BreakerOptions | false, onState: (state: BreakerState) => void): Breaker {
   if (options === false) {
     return { state: 'closed', run: (task) => task(false), shutdown: () => {} };
   }
-  const {
-    errorThresholdPercentage = 50,
-    volumeThreshold = 5,
-    rollingWindowMs = 10_000,
-    resetTimeoutMs = 5_000,
-  } = options;
-  assertPositiveInteger('breaker.rollingWindowMs', rollingWindowMs);
-  assertPositiveInteger('breaker.resetTimeoutMs', resetTimeoutMs);
-  assertPositiveInteger('breaker.errorThresholdPercentage', errorThresholdPercentage);
-  // We rotate the buckets ourselves so a close can start a clean window: opossum keeps the outage's
-  // failures in it, and one more failure right after recovery would reopen the breaker.
-  const rotator = new EventEmitter();
-  const timer = setInterval(() => rotator.emit('rotate'), Math.max(1, Math.floor(rollingWindowMs / BUCKETS)));
-  timer.unref();
-  const breaker = new CircuitBreaker((job: () => Promise<unknown>): Promise<unknown> => job(), {
-    timeout: false, // the dispatcher bounds each attempt itself and aborts the request
-    errorThresholdPercentage,
-    volumeThreshold,
-    rollingCountTimeout: rollingWindowMs,
-    rollingCountBuckets: BUCKETS,
-    resetTimeout: resetTimeoutMs,
-    rollingPercentilesEnabled: false,
-    enableSnapshots: false,
-    rotateBucketController: rotator,
-    errorFilter: (err: unknown) => err instanceof DeliveryFailure && err.outcome.kind === 'permanent',
-  } as CircuitBreaker.Options);
-  let state: BreakerState = 'closed';
-  /** Bumped on every transition: an outcome counts only in the closed period its call started in. */
-  let period = 0;
-  const moveTo = (next: BreakerState) => {
-    period++;
-    state = next;
-    onState(next);
+  const rules: BreakerRules = {
+    errorThresholdPercentage: options.errorThresholdPercentage ?? 50,
+    volumeThreshold: options.volumeThreshold ?? 5,
+    rollingWindowMs: options.rollingWindowMs ?? 10_000,
+    resetTimeoutMs: options.resetTimeoutMs ?? 5_000,
   };
-  breaker.on('open', () => moveTo('open'));
-  breaker.on('halfOpen', () => moveTo('half_open'));
-  breaker.on('close', () => {
-    for (let i = 0; i < BUCKETS; i++) rotator.emit('rotate');
-    moveTo('closed');
-  });
-
-  const record = async (settled: Settled): Promise<void> => {
-    // A failure throws inside opossum's call, so the rate check (and any open) happens within fire().
-    const replay = () => {
-      if (!settled.ok) throw settled.error;
-      return Promise.resolve(settled.value);
-    };
-    await breaker.fire(replay).catch(() => {}); // the caller gets the real outcome, not this copy
+  assertPositiveInteger('breaker.rollingWindowMs', rules.rollingWindowMs);
+  assertPositiveInteger('breaker.resetTimeoutMs', rules.resetTimeoutMs);
+  assertPositiveInteger('breaker.errorThresholdPercentage', rules.errorThresholdPercentage);
+  let status = INITIAL_BREAKER_STATUS;
+  let resetTimer: NodeJS.Timeout | undefined;
+  let isShutDown = false;
+  const apply = (event: BreakerEvent): void => {
+    const previous = status;
+    status = nextBreakerStatus(status, event, rules);
+    if (status.state === previous.state) return;
+    clearTimeout(resetTimer);
+    if (status.state === 'open') {
+      const { period } = status;
+      resetTimer = setTimeout(() => apply({ type: 'reset_timeout', period }), rules.resetTimeoutMs);
+      resetTimer.unref(); // an open breaker alone does not keep the process alive
+    }
+    onState(status.state);
   };
-
-  const runClosed = async <T>(task: (isProbe: boolean) => Promise<T>): Promise<T> => {
-    const startedIn = period;
-    const settled = await settle(() => task(false));
-    // A late outcome from before an open must not take the half-open probe's place or dirty a fresh window.
-    if (startedIn === period && breaker.closed) await record(settled);
-    if (!settled.ok) throw settled.error;
-    return settled.value as T;
-  };
-
   return {
     get state() {
-      return state;
+      return status.state;
     },
-    run: <T>(task: (isProbe: boolean) => Promise<T>): Promise<T> => {
-      if (breaker.closed) return runClosed(task);
-      // Open or shut down: opossum rejects. Half-open: it lets exactly one call through, whose outcome
-      // closes or reopens the breaker.
-      return breaker.fire(() => task(breaker.halfOpen)) as Promise<T>;
+    async run<T>(task: (isProbe: boolean) => Promise<T>): Promise<T> {
+      const admission = isShutDown ? 'reject' : admitCall(status);
+      if (admission === 'reject') throw new BreakerOpenError(`SL1 circuit breaker is ${status.state}`);
+      const { period } = status;
+      const isProbe = admission === 'probe';
+      if (isProbe) apply({ type: 'probe_started' });
+      let value: T;
+      try {
+        value = await task(isProbe);
+      } catch (err) {
+        apply({ type: 'settled', period, isFailure: isFailure(err), now: Date.now() });
+        throw err;
+      }
+      apply({ type: 'settled', period, isFailure: false, now: Date.now() });
+      return value;
     },
     shutdown() {
-      clearInterval(timer);
-      breaker.shutdown();
+      isShutDown = true;
+      clearTimeout(resetTimer);
     },
   };
 }

@@ -1,15 +1,15 @@
 /**
  * Delivery: alerts offered here are sent to SL1 within the concurrency limits, each following
  * delivery-policy.ts (retry with backoff, hold for a pause, the breaker or the SL1 auth pause, dead-letter)
- * until it is delivered, logged or dead-lettered. An alert waiting for its first attempt is plain data in
- * the concurrency FIFOs; only one that has to wait for something else (a retry, a pause) holds a promise.
+ * until it is delivered, logged or dead-lettered. Each alert's delivery is one loop (#deliver): ask the
+ * policy, then wait, send in a slot (concurrency.ts), or finish.
  */
 import { setMaxListeners } from 'node:events';
 import { alertBytes, type Alert } from '../alert.js';
 import type { AuthPauseState, AuthResetReason } from './auth-pause.js';
 import type { BreakerState } from './breaker.js';
 import { rulesOf, Sl1Attempt } from './attempt.js';
-import { ConcurrencyLimits, type ReleaseSlot } from './concurrency.js';
+import { ConcurrencyLimits } from './concurrency.js';
 import { DeliveryGate } from './delivery-gate.js';
 import { planNext, type NextStep, type TripResult } from './delivery-policy.js';
 import { DeliveryReport } from './delivery-report.js';
@@ -36,8 +36,8 @@ class AlertDispatcher implements Dispatcher {
   readonly #gate: DeliveryGate;
   readonly #report: DeliveryReport;
   readonly #attempt: Sl1Attempt;
-  readonly #limits: ConcurrencyLimits<Entry>;
-  /** Alerts whose delivery holds a promise (waiting for a retry, a pause, or in a slot). */
+  readonly #limits: ConcurrencyLimits;
+  /** Every alert's delivery in progress (waiting for a slot, a retry or a pause, or in a slot). */
   readonly #runs = new Set<Promise<void>>();
   readonly #abort = new AbortController();
   #closed = false;
@@ -59,7 +59,7 @@ class AlertDispatcher implements Dispatcher {
       options: () => this.#options, sl1: () => this.#client, gate: this.#gate, report: this.#report, signal,
       onInFlight: (entry, delta) => this.#room.countInFlight(entry.source, delta),
     });
-    this.#limits = new ConcurrencyLimits<Entry>(options.maxConcurrent, options.perSourceConcurrency, (entry, release) => this.#take(entry, release));
+    this.#limits = new ConcurrencyLimits(options.maxConcurrent, options.perSourceConcurrency);
   }
 
   get size(): number {
@@ -160,7 +160,7 @@ class AlertDispatcher implements Dispatcher {
     this.#closed = true;
     this.#abort.abort(new DispatcherClosedError('The dispatcher was closed'));
     this.#gate.wakeAll();
-    this.#limits.flush(); // alerts still waiting as data are let go; queued retries see the close at once
+    this.#limits.flush(); // alerts waiting for a slot start at once and see the close
     await Promise.allSettled([...this.#runs]);
     this.#gate.shutdown();
     await Promise.allSettled([this.#client?.close(), ...[...this.#retiring].map((old) => old.close())]);
@@ -182,34 +182,7 @@ class AlertDispatcher implements Dispatcher {
       entry.attempts = carried.attempts;
       entry.notBefore = carried.notBefore;
     }
-    // The common case waits as plain data until a slot takes it; anything else (log mode, a pause, a breaker
-    // not closed, a probe) starts its own delivery, whose first step is a wait or a log line.
-    const step = this.#plan(entry, undefined, this.#options.now());
-    if (step.kind === 'send' && !step.isProbe) this.#limits.add(entry);
-    else this.#track(entry, this.#deliver(entry));
-  }
-
-  /** A slot took an alert that waited as data: its first attempt runs in that slot. */
-  #take(entry: Entry, release: ReleaseSlot): void {
-    if (this.#closed) {
-      release(); // it stays where it is stored, for the next start
-      this.#room.released(entry.alert);
-      return;
-    }
-    this.#track(entry, this.#deliverTaken(entry, release));
-  }
-
-  async #deliverTaken(entry: Entry, release: ReleaseSlot): Promise<void> {
-    let first: TripResult;
-    try {
-      first = await this.#attempt.run(entry);
-    } catch (err) {
-      release();
-      await this.#failed(entry, err);
-      return;
-    }
-    release(); // a retry waits without a slot
-    await this.#deliver(entry, first);
+    this.#track(entry, this.#deliver(entry));
   }
 
   #track(entry: Entry, delivering: Promise<void>): void {
@@ -223,8 +196,8 @@ class AlertDispatcher implements Dispatcher {
   }
 
   /** The rest of one alert's delivery: each step as the policy plans it, until the alert is finished or the dispatcher closes. */
-  async #deliver(entry: Entry, first?: TripResult): Promise<void> {
-    let last = first;
+  async #deliver(entry: Entry): Promise<void> {
+    let last: TripResult | undefined;
     try {
       for (;;) {
         const now = this.#options.now();

@@ -9,6 +9,7 @@ import pRetry from 'p-retry';
 import type { Alert } from '../alert.js';
 import type { DeadLetterEntry } from '../dead-letter/index.js';
 import type { CarriedProgress, QueueBackend, QueuedAlert } from './backend.js';
+import { sleepUntilWoken } from './wake.js';
 
 export interface FeederLogger {
   info(details: object, message: string): void;
@@ -146,14 +147,7 @@ export class QueueFeeder {
       const room = this.#room();
       if (room === 0) {
         // Woken when an alert ends (or room frees); the timer also notices a reload that raised the bounds.
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(wake, waitMs);
-          function wake(): void {
-            clearTimeout(timer);
-            resolve();
-          }
-          this.#wakeRoom = wake;
-        });
+        await sleepUntilWoken(waitMs, (wake) => (this.#wakeRoom = wake));
         this.#wakeRoom = undefined;
         continue;
       }

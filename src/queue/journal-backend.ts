@@ -11,6 +11,7 @@ import { alertBytes, type Alert } from '../alert.js';
 import type { DeadLetterEntry } from '../dead-letter/index.js';
 import type { BacklogEntry, Journal } from '../enqueue/index.js';
 import type { OfferItem, OfferResult, QueueBackend, QueuedAlert, QueueStats } from './backend.js';
+import { sleepUntilWoken } from './wake.js';
 
 /** Where delivery keys seen are remembered (the edge's dedup cache, which the journal persists). */
 export interface SeenKeys {
@@ -114,14 +115,7 @@ class JournalBackend implements QueueBackend {
 
   async reserve(max: number, waitMs: number): Promise<QueuedAlert[]> {
     if (!this.#hasReady() && waitMs > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, waitMs);
-        function done(): void {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.#wake = done;
-      });
+      await sleepUntilWoken(waitMs, (wake) => (this.#wake = wake));
       this.#wake = undefined;
     }
     const out: QueuedAlert[] = [];
