@@ -33,6 +33,14 @@ export interface FeederOptions {
   readonly onLost?: (count: number) => void;
 }
 
+/**
+ * Alerts handed to local delivery per turn of the event loop. Each one starts its delivery synchronously, so a
+ * burst or a recovery of thousands is handed in slices with I/O in between: webhooks keep being answered meanwhile.
+ */
+export const HAND_BATCH = 256;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export class QueueFeeder {
   readonly #o: FeederOptions;
   /** By object: the dispatcher hands back the very alert object it was given. */
@@ -60,7 +68,10 @@ export class QueueFeeder {
   async start(): Promise<void> {
     const recovered = await this.#o.backend.recover();
     if (recovered.length > 0) this.#o.logger.info({ count: recovered.length }, 'redelivering alerts this GenHook held when it last stopped');
-    this.#hand(recovered);
+    for (let at = 0; at < recovered.length; at += HAND_BATCH) {
+      if (at > 0) await nextTurn();
+      this.#hand(recovered.slice(at, at + HAND_BATCH));
+    }
     this.#loop = this.#reserveLoop();
     const every = Math.max(50, Math.floor(this.#o.claimIdleMs / 3));
     this.#timer = setInterval(() => void this.#maintain(), every);
@@ -152,7 +163,11 @@ export class QueueFeeder {
         continue;
       }
       try {
-        this.#hand(await this.#o.backend.reserve(room, waitMs));
+        const batch = Math.min(room, HAND_BATCH);
+        const reserved = await this.#o.backend.reserve(batch, waitMs);
+        this.#hand(reserved);
+        // More may be ready at once: let I/O in before the next slice.
+        if (reserved.length === batch) await nextTurn();
       } catch (error) {
         if (this.#stopped) return;
         this.#o.logger.warn({ err: error, queue: this.#o.backend.kind }, `reading the ${this.#o.backend.kind} queue failed; retrying`);
@@ -183,7 +198,7 @@ export class QueueFeeder {
       }
       const room = this.#room();
       if (room > 0) {
-        const claimed = await this.#o.backend.claim(room);
+        const claimed = await this.#o.backend.claim(Math.min(room, HAND_BATCH));
         if (claimed.length > 0) this.#o.logger.info({ count: claimed.length }, 'claimed alerts another replica left unfinished');
         this.#hand(claimed);
       }
