@@ -9,7 +9,7 @@ import type { FullBy, Reservation, SourceStats } from './queue-room.js';
 export type { FullBy, Reservation, SourceStats } from './queue-room.js';
 
 /** What an alert taken over from another holder brings along: its SL1 requests so far and when it may go again. */
-export interface CarriedProgress {
+export interface PriorProgress {
   readonly attempts: number;
   /** Epoch ms. */
   readonly notBefore: number;
@@ -18,9 +18,9 @@ export interface CarriedProgress {
 export interface Dispatcher {
   /**
    * False when full (`queueMaxSize` or `queueMaxBytes` held: waiting + in flight + reserved) or closed: answer 503 + Retry-After.
-   * `carried`: attempts already made and the backoff set by an earlier holder (a replica this alert was taken over from).
+   * `priorProgress`: attempts already made and the backoff set by an earlier holder (a replica this alert was taken over from).
    */
-  offer(alert: Alert, carried?: CarriedProgress): boolean;
+  offer(alert: Alert, priorProgress?: PriorProgress): boolean;
   /** Room for `n` more alerts of `bytes` in all (see `alertBytes`). */
   hasRoom(n?: number, bytes?: number): boolean;
   /** Which bound `n` alerts of `bytes` would cross, or undefined when they fit. */

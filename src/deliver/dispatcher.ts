@@ -13,7 +13,7 @@ import { ConcurrencyLimits } from './concurrency.js';
 import { DeliveryGate } from './delivery-gate.js';
 import { planNext, type NextStep, type TripResult } from './delivery-policy.js';
 import { DeliveryReport } from './delivery-report.js';
-import type { CarriedProgress, Dispatcher } from './dispatcher-api.js';
+import type { PriorProgress, Dispatcher } from './dispatcher-api.js';
 import { resolveDispatcherOptions, type DispatcherHooks, type DispatcherOptions, type ResolvedOptions } from './dispatcher-options.js';
 import { AlertEntry, type Entry } from './entry.js';
 import { DispatcherClosedError } from './errors.js';
@@ -21,7 +21,7 @@ import { diffDispatcherOptions, type Reconfiguration } from './options-diff.js';
 import { QueueRoom, type FullBy, type Reservation, type SourceStats } from './queue-room.js';
 import { createSl1Client, type Sl1Client } from './sl1-client.js';
 
-export type { CarriedProgress, Dispatcher, FullBy, Reservation, SourceStats } from './dispatcher-api.js';
+export type { PriorProgress, Dispatcher, FullBy, Reservation, SourceStats } from './dispatcher-api.js';
 
 export function createDispatcher(options: DispatcherOptions = {}, hooks: DispatcherHooks = {}): Dispatcher {
   return new AlertDispatcher(resolveDispatcherOptions(options), hooks);
@@ -106,9 +106,9 @@ class AlertDispatcher implements Dispatcher {
     return this.#closed ? 'closed' : this.#room.fullBy(n, bytes);
   }
 
-  offer(alert: Alert, carried?: CarriedProgress): boolean {
+  offer(alert: Alert, priorProgress?: PriorProgress): boolean {
     if (!this.hasRoom(1, alertBytes(alert))) return false;
-    this.#admit(alert, carried);
+    this.#admit(alert, priorProgress);
     return true;
   }
 
@@ -175,12 +175,12 @@ class AlertDispatcher implements Dispatcher {
       .finally(() => this.#retiring.delete(client));
   }
 
-  #admit(alert: Alert, carried?: CarriedProgress): void {
+  #admit(alert: Alert, priorProgress?: PriorProgress): void {
     this.#room.admitted(alert);
     const entry = new AlertEntry(alert, this.#options.logger);
-    if (carried !== undefined) {
-      entry.attempts = carried.attempts;
-      entry.notBefore = carried.notBefore;
+    if (priorProgress !== undefined) {
+      entry.attempts = priorProgress.attempts;
+      entry.notBefore = priorProgress.notBefore;
     }
     this.#track(entry, this.#deliver(entry));
   }

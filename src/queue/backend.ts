@@ -18,11 +18,11 @@ export interface QueuedAlert {
   /** 0 when handed out for the first time; above 0 after a restart or a takeover (it may have reached SL1). */
   readonly redeliveries: number;
   /** What an earlier holder recorded before it went (noteRetry): its attempts so far and its retry time. */
-  readonly carried?: CarriedProgress | undefined;
+  readonly priorProgress?: PriorProgress | undefined;
 }
 
 /** An alert's delivery progress, kept with it in the queue so that another holder goes on from there. */
-export interface CarriedProgress {
+export interface PriorProgress {
   /** SL1 requests made for it so far (what retry_max_attempts counts). */
   readonly attempts: number;
   /** Epoch ms before which it is not sent again (its backoff). */
@@ -60,9 +60,9 @@ export interface QueueBackend {
   touch(tokens: readonly string[]): Promise<ReadonlySet<string>>;
   /**
    * A failed attempt and the retry it waits for, recorded where a consumer that claims or recovers the alert
-   * reads it back (QueuedAlert.carried). Optional: a backend with one consumer keeps it in memory.
+   * reads it back (QueuedAlert.priorProgress). Optional: a backend with one consumer keeps it in memory.
    */
-  noteRetry?(item: QueuedAlert, progress: CarriedProgress): Promise<void>;
+  noteRetry?(item: QueuedAlert, progress: PriorProgress): Promise<void>;
   /** Delivered (or logged): the alert leaves the queue. */
   complete(item: QueuedAlert): Promise<void>;
   /** Given up on: the entry joins the dead letters and the alert leaves the queue, in one step. */

@@ -8,7 +8,7 @@
 import pRetry from 'p-retry';
 import type { Alert } from '../alert.js';
 import type { DeadLetterEntry } from '../dead-letter/index.js';
-import type { CarriedProgress, QueueBackend, QueuedAlert } from './backend.js';
+import type { PriorProgress, QueueBackend, QueuedAlert } from './backend.js';
 import { sleepUntilWoken } from './wake.js';
 
 export interface FeederLogger {
@@ -20,7 +20,7 @@ export interface FeederLogger {
 export interface FeederOptions {
   readonly backend: QueueBackend;
   /** Hands an alert to local delivery; false when it has no room (the alert stays held and is offered again). */
-  readonly deliver: (alert: Alert, carried?: CarriedProgress) => boolean;
+  readonly deliver: (alert: Alert, priorProgress?: PriorProgress) => boolean;
   /** Alerts this replica holds at most (waiting + in flight). */
   readonly holdMax: () => number;
   readonly claimIdleMs: number;
@@ -42,7 +42,7 @@ export const HAND_BATCH = 256;
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class QueueFeeder {
-  readonly #o: FeederOptions;
+  readonly #options: FeederOptions;
   /** By object: the dispatcher hands back the very alert object it was given. */
   readonly #held = new Map<Alert, QueuedAlert>();
   /** Alerts handed over that another replica has since claimed: their end is not ours to record. */
@@ -57,7 +57,7 @@ export class QueueFeeder {
   readonly #recording = new Set<Promise<boolean>>();
 
   constructor(options: FeederOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   get held(): number {
@@ -66,21 +66,21 @@ export class QueueFeeder {
 
   /** Recovers this consumer's own unfinished alerts, then reserves and claims until stop(). */
   async start(): Promise<void> {
-    const recovered = await this.#o.backend.recover();
-    if (recovered.length > 0) this.#o.logger.info({ count: recovered.length }, 'redelivering alerts this GenHook held when it last stopped');
+    const recovered = await this.#options.backend.recover();
+    if (recovered.length > 0) this.#options.logger.info({ count: recovered.length }, 'redelivering alerts this GenHook held when it last stopped');
     for (let at = 0; at < recovered.length; at += HAND_BATCH) {
       if (at > 0) await nextTurn();
       this.#hand(recovered.slice(at, at + HAND_BATCH));
     }
     this.#loop = this.#reserveLoop();
-    const every = Math.max(50, Math.floor(this.#o.claimIdleMs / 3));
+    const every = Math.max(50, Math.floor(this.#options.claimIdleMs / 3));
     this.#timer = setInterval(() => void this.#maintain(), every);
     this.#timer.unref();
   }
 
   /** Resolves true once the backend recorded it (false: not held here, or it could not be recorded). */
   complete(alert: Alert): Promise<boolean> {
-    return this.#track(this.#finish(alert, (item) => this.#o.backend.complete(item)));
+    return this.#track(this.#finish(alert, (item) => this.#options.backend.complete(item)));
   }
 
   /**
@@ -88,16 +88,16 @@ export class QueueFeeder {
    * over (this one died meanwhile) keeps the backoff and counts on from `attempts` (retry_max_attempts holds).
    * Best effort: unrecorded, a survivor starts the count again.
    */
-  async noteRetry(alert: Alert, progress: CarriedProgress): Promise<void> {
+  async noteRetry(alert: Alert, progress: PriorProgress): Promise<void> {
     const item = this.#held.get(alert);
-    if (item === undefined || this.#lost.has(alert) || this.#o.backend.noteRetry === undefined) return;
-    await this.#o.backend.noteRetry(item, progress).catch((error: unknown) => {
-      this.#o.logger.warn({ err: error, alertId: alert.id }, 'could not record a retry in Redis; a replica taking this alert over would count its attempts from 0');
+    if (item === undefined || this.#lost.has(alert) || this.#options.backend.noteRetry === undefined) return;
+    await this.#options.backend.noteRetry(item, progress).catch((error: unknown) => {
+      this.#options.logger.warn({ err: error, alertId: alert.id }, 'could not record a retry in Redis; a replica taking this alert over would count its attempts from 0');
     });
   }
 
   deadLetter(alert: Alert, entry: DeadLetterEntry): Promise<boolean> {
-    return this.#track(this.#finish(alert, (item) => this.#o.backend.deadLetter(item, entry)));
+    return this.#track(this.#finish(alert, (item) => this.#options.backend.deadLetter(item, entry)));
   }
 
   /** Waits until every complete/deadLetter begun so far is recorded (or given up on). */
@@ -115,7 +115,7 @@ export class QueueFeeder {
   roomFreed(): void {
     while (this.#refused.length > 0 && !this.#stopped) {
       const [first] = this.#refused;
-      if (first === undefined || !this.#o.deliver(first.alert, first.carried)) break;
+      if (first === undefined || !this.#options.deliver(first.alert, first.priorProgress)) break;
       this.#refused.shift();
     }
     this.#wakeRoom?.();
@@ -126,7 +126,7 @@ export class QueueFeeder {
     this.#stopped = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#wakeRoom?.();
-    this.#o.backend.interrupt?.();
+    this.#options.backend.interrupt?.();
     await this.#loop;
   }
 
@@ -141,7 +141,7 @@ export class QueueFeeder {
       await pRetry(() => record(item), { retries: 2, minTimeout: 200, factor: 2, shouldRetry: () => !this.#stopped });
       return true;
     } catch (error) {
-      this.#o.logger.warn({ err: error, alertId: alert.id, queue: this.#o.backend.kind }, `could not record the end of a delivery in the ${this.#o.backend.kind} queue; the alert may be delivered again`);
+      this.#options.logger.warn({ err: error, alertId: alert.id, queue: this.#options.backend.kind }, `could not record the end of a delivery in the ${this.#options.backend.kind} queue; the alert may be delivered again`);
       return false;
     }
   }
@@ -149,11 +149,11 @@ export class QueueFeeder {
   #room(): number {
     // While local delivery refuses what it holds already, reserving more would only add to the refused.
     if (this.#refused.length > 0) return 0;
-    return Math.max(0, this.#o.holdMax() - this.#held.size);
+    return Math.max(0, this.#options.holdMax() - this.#held.size);
   }
 
   async #reserveLoop(): Promise<void> {
-    const waitMs = this.#o.waitMs ?? 1000;
+    const waitMs = this.#options.waitMs ?? 1000;
     while (!this.#stopped) {
       const room = this.#room();
       if (room === 0) {
@@ -164,13 +164,13 @@ export class QueueFeeder {
       }
       try {
         const batch = Math.min(room, HAND_BATCH);
-        const reserved = await this.#o.backend.reserve(batch, waitMs);
+        const reserved = await this.#options.backend.reserve(batch, waitMs);
         this.#hand(reserved);
         // More may be ready at once: let I/O in before the next slice.
         if (reserved.length === batch) await nextTurn();
       } catch (error) {
         if (this.#stopped) return;
-        this.#o.logger.warn({ err: error, queue: this.#o.backend.kind }, `reading the ${this.#o.backend.kind} queue failed; retrying`);
+        this.#options.logger.warn({ err: error, queue: this.#options.backend.kind }, `reading the ${this.#options.backend.kind} queue failed; retrying`);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
@@ -184,7 +184,7 @@ export class QueueFeeder {
       const byToken = new Map<string, Alert>();
       for (const [alert, item] of this.#held) if (!this.#lost.has(alert)) byToken.set(item.token, alert);
       if (byToken.size > 0) {
-        const kept = await this.#o.backend.touch([...byToken.keys()]);
+        const kept = await this.#options.backend.touch([...byToken.keys()]);
         let lost = 0;
         for (const [token, alert] of byToken) {
           if (kept.has(token)) continue;
@@ -192,18 +192,18 @@ export class QueueFeeder {
           lost++;
         }
         if (lost > 0) {
-          this.#o.onLost?.(lost);
-          this.#o.logger.warn({ count: lost }, 'alerts this GenHook held were claimed by another replica (it was unresponsive longer than redis_claim_idle)');
+          this.#options.onLost?.(lost);
+          this.#options.logger.warn({ count: lost }, 'alerts this GenHook held were claimed by another replica (it was unresponsive longer than redis_claim_idle)');
         }
       }
       const room = this.#room();
       if (room > 0) {
-        const claimed = await this.#o.backend.claim(Math.min(room, HAND_BATCH));
-        if (claimed.length > 0) this.#o.logger.info({ count: claimed.length }, 'claimed alerts another replica left unfinished');
+        const claimed = await this.#options.backend.claim(Math.min(room, HAND_BATCH));
+        if (claimed.length > 0) this.#options.logger.info({ count: claimed.length }, 'claimed alerts another replica left unfinished');
         this.#hand(claimed);
       }
     } catch (error) {
-      this.#o.logger.warn({ err: error }, 'Redis queue upkeep (touch/claim) failed; retrying');
+      this.#options.logger.warn({ err: error }, 'Redis queue upkeep (touch/claim) failed; retrying');
     } finally {
       this.#maintaining = false;
     }
@@ -215,8 +215,8 @@ export class QueueFeeder {
       this.#held.set(item.alert, item);
       if (item.redeliveries > 0) redelivered++;
       // Local delivery may lack room for a moment (an alert ending is counted until its hooks are done): keep it, in order.
-      if (this.#refused.length > 0 || !this.#o.deliver(item.alert, item.carried)) this.#refused.push(item);
+      if (this.#refused.length > 0 || !this.#options.deliver(item.alert, item.priorProgress)) this.#refused.push(item);
     }
-    if (redelivered > 0) this.#o.onRedelivery?.(redelivered);
+    if (redelivered > 0) this.#options.onRedelivery?.(redelivered);
   }
 }

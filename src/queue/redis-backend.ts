@@ -14,7 +14,7 @@
 import type { Redis } from 'ioredis';
 import { encodeAlertJson, type Alert } from '../alert.js';
 import type { DeadLetterEntry } from '../dead-letter/index.js';
-import type { CarriedProgress, OfferItem, OfferResult, QueueBackend, QueuedAlert, QueueStats } from './backend.js';
+import type { PriorProgress, OfferItem, OfferResult, QueueBackend, QueuedAlert, QueueStats } from './backend.js';
 import { jsonFieldOf, openRedisConnection, timed, type RedisObserver, type StreamEntry } from './redis-connection.js';
 import { readDeadLetterStream, requeueFromDeadLetters, type RedisDeadLetterRow } from './redis-dead-letters.js';
 import { CONSUMER_GROUP, formatProgress, parseProgress, redisKeys, type RedisKeys } from './redis-keys.js';
@@ -178,14 +178,14 @@ export class RedisBackend implements QueueBackend {
   }
 
   /** Kept next to the entry until it completes: a replica that claims it goes on with these attempts and this backoff. */
-  async noteRetry(item: QueuedAlert, progress: CarriedProgress): Promise<void> {
+  async noteRetry(item: QueuedAlert, progress: PriorProgress): Promise<void> {
     await this.#timed('note_retry', () => this.redis.hset(this.keys.progress, item.token, formatProgress(progress)));
     this.#progressed.add(item.token);
   }
 
   /** Only alerts that failed once (here, or before a takeover) have a progress field: the common complete stays one MULTI of two. */
   #hasProgress(item: QueuedAlert): boolean {
-    return this.#progressed.delete(item.token) || item.carried !== undefined;
+    return this.#progressed.delete(item.token) || item.priorProgress !== undefined;
   }
 
   async complete(item: QueuedAlert): Promise<void> {
@@ -284,8 +284,8 @@ export class RedisBackend implements QueueBackend {
     if (redeliveries === 0 || out.length === 0) return out;
     const progress = await this.#timed('progress', () => this.redis.hmget(this.keys.progress, ...out.map((item) => item.token)));
     return out.map((item, index) => {
-      const carried = parseProgress(progress[index]);
-      return carried === undefined ? item : { ...item, carried };
+      const priorProgress = parseProgress(progress[index]);
+      return priorProgress === undefined ? item : { ...item, priorProgress };
     });
   }
 

@@ -1,4 +1,4 @@
-import type { CarriedProgress } from './backend.js';
+import type { PriorProgress } from './backend.js';
 
 /**
  * Every Redis key GenHook uses, under `redis_prefix`. The queue's keys share the hash tag `{q}` so that
@@ -37,12 +37,12 @@ export function redisKeys(prefix: string): RedisKeys {
 }
 
 /** A progress field's value: `<attempts>:<notBefore ms>`. */
-export function formatProgress(progress: CarriedProgress): string {
+export function formatProgress(progress: PriorProgress): string {
   return `${progress.attempts}:${Math.round(progress.notBefore)}`;
 }
 
 /** `<attempts>:<notBefore ms>` as noteRetry wrote it; undefined when absent or not GenHook's. */
-export function parseProgress(text: string | null | undefined): CarriedProgress | undefined {
+export function parseProgress(text: string | null | undefined): PriorProgress | undefined {
   const match = /^(\d+):(\d+)$/.exec(text ?? '');
   return match ? { attempts: Number(match[1]), notBefore: Number(match[2]) } : undefined;
 }

@@ -26,8 +26,8 @@ export function feedDelivery(
 ): QueueFeeder {
   const feeder = new QueueFeeder({
     backend,
-    deliver: (alert, carried) => {
-      const isTaken = dispatcher.offer(alert, carried);
+    deliver: (alert, priorProgress) => {
+      const isTaken = dispatcher.offer(alert, priorProgress);
       if (isTaken && shared !== undefined) onTaken(alert);
       return isTaken;
     },
