@@ -66,7 +66,6 @@ const sourceLevelFixtures = new Set([
   // Older Meraki alerts without alertTypeId: their event is the human alertType, read by the source line.
   'meraki/settings-changed-without-type-id',
   'meraki/switch-port-connected-without-type-id',
-  'azure/web-app-restarted',
   'shopify/collections-update',
   // Datadog's default payload reads the same for every event_type: one source line.
   'datadog/service-check-triggered-test',
