@@ -12,6 +12,7 @@ import { startFakeSl1 } from './support/fake-sl1.js';
 import { send } from './support/genhook.js';
 import { parseExposition, type Exposition } from './support/metrics-text.js';
 import { redisSkip, startTestRedis } from './support/redis-server.js';
+import { pidsLogging } from './support/log-lines.js';
 
 /**
  * GET on a fresh connection each time, so that successive probes are spread over the workers. A
@@ -70,20 +71,6 @@ function probeUntil(url: string, matches: (answer: Answer) => boolean): Promise<
     const guard = setTimeout(() => finish(new Error(`no matching answer from ${url} in 20 s; seen: ${seen.slice(-5).join(' | ')}`)), 20_000);
     probe();
   });
-}
-
-/** pids of the processes that logged `msg` (pino writes each line's pid). */
-function pidsLogging(output: string, msg: string): Set<number> {
-  const pids = new Set<number>();
-  for (const line of output.split('\n')) {
-    if (!line.includes(msg)) continue;
-    try {
-      pids.add((JSON.parse(line) as { pid: number }).pid);
-    } catch {
-      // a partial line at the end of the buffer
-    }
-  }
-  return pids;
 }
 
 test('workers = 2: /metrics sums the whole group and /ready names every worker, a dead one too', { skip: redisSkip }, async () => {

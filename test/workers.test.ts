@@ -13,6 +13,7 @@ import { startFakeSl1 } from './support/fake-sl1.js';
 import { send } from './support/genhook.js';
 import { redisSkip, startTestRedis } from './support/redis-server.js';
 import { eventually } from './support/eventually.js';
+import { pidsLogging } from './support/log-lines.js';
 
 async function configDir(settings: Record<string, string | number>): Promise<{ dir: string; settingsFile: string; webhooksFile: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'genhook-workers-'));
@@ -22,20 +23,6 @@ async function configDir(settings: Record<string, string | number>): Promise<{ d
   await writeFile(settingsFile, Object.entries(all).map(([key, value]) => `${key} = ${value}`).join('\n') + '\n');
   await writeFile(webhooksFile, 'app: n::App alert $n$\n');
   return { dir, settingsFile, webhooksFile };
-}
-
-/** pids of the processes that logged `msg` (pino writes each line's pid). */
-function pidsLogging(output: string, msg: string): Set<number> {
-  const pids = new Set<number>();
-  for (const line of output.split('\n')) {
-    if (!line.includes(msg)) continue;
-    try {
-      pids.add((JSON.parse(line) as { pid: number }).pid);
-    } catch {
-      // a partial line at the end of the buffer
-    }
-  }
-  return pids;
 }
 
 async function until(what: string, done: () => boolean, timeoutMs = 15_000): Promise<void> {
