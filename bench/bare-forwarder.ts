@@ -4,13 +4,10 @@
  * (50 connections, GenHook's default max_worker_threads, keep-alive). Nothing is durable: no journal, no
  * retry, no dedup. `node bare-forwarder.js <port> <secret> <sl1 url>`; prints `ready <port>`.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
 import { Pool } from 'undici';
-import { exitWithParent } from './child-guard.js';
+import { serveBareEdge } from './bare-edge.js';
 
 const [portArg = '0', secret = '', sl1Url = 'http://127.0.0.1:1/api/alert'] = process.argv.slice(2);
-const SIGNATURE_PREFIX = 'sha256=';
 const target = new URL(sl1Url);
 const pool = new Pool(target.origin, { connections: 50, pipelining: 1 });
 const sl1Headers = {
@@ -31,32 +28,4 @@ function forward(payload: { repository?: { full_name?: unknown }; pusher?: { nam
   );
 }
 
-const server = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.on('end', () => {
-    const body = Buffer.concat(chunks);
-    const header = req.headers['x-hub-signature-256'];
-    const expected = createHmac('sha256', secret).update(body).digest();
-    const given = typeof header === 'string' && header.startsWith(SIGNATURE_PREFIX) ? Buffer.from(header.slice(SIGNATURE_PREFIX.length), 'hex') : undefined;
-    if (given === undefined || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"bad signature"}');
-      return;
-    }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(body.toString('utf8'));
-    } catch {
-      res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad json"}');
-      return;
-    }
-    res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"queued"}');
-    forward(payload as Parameters<typeof forward>[0]);
-  });
-});
-server.keepAliveTimeout = 30_000;
-server.listen(Number(portArg), '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`ready ${typeof address === 'object' && address !== null ? address.port : portArg}\n`);
-});
-exitWithParent();
+serveBareEdge(Number(portArg), secret, (payload) => forward(payload as Parameters<typeof forward>[0]));

@@ -19,7 +19,7 @@ import { findFreePort, runAsScript, spawnChild, startReadyChild, type BenchChild
 import type { Sl1Stats } from './fake-sl1-server.js';
 import { repoWebhooksFile, writeSettings } from './genhook-config.js';
 import { genhookCliPath } from './genhook-child.js';
-import { buildSignedPush, type SignedBody } from './payloads.js';
+import { buildSignedPush, githubPushHeaders, type SignedBody } from './payloads.js';
 
 const SECRET = 'bench-github-secret';
 const WARMUP_REQUESTS = Number(process.env['INSTR_WARMUP'] ?? '4000');
@@ -37,14 +37,7 @@ async function send(port: number, payload: SignedBody, count: number, prefix: st
       const response = await pool.request({
         method: 'POST',
         path: '/webhook/github',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'GitHub-Hookshot/bench',
-          'x-github-event': 'push',
-          'x-github-hook-id': '123456',
-          'x-github-delivery': `${prefix}-${n}`,
-          'x-hub-signature-256': payload.signature,
-        },
+        headers: githubPushHeaders(payload, `${prefix}-${n}`),
         body: payload.body,
       });
       await response.body.dump();

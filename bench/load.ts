@@ -4,7 +4,7 @@
  * per-response times (float ms), not autocannon's whole-millisecond histogram.
  */
 import autocannon from 'autocannon';
-import type { SignedBody } from './payloads.js';
+import { githubPushHeaders, type SignedBody } from './payloads.js';
 
 export interface LoadOptions {
   readonly port: number;
@@ -38,13 +38,7 @@ let runCounter = 0;
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const prefix = `bench-${process.pid}-${++runCounter}-`;
   let sequence = 0;
-  const headers = {
-    'content-type': 'application/json',
-    'user-agent': 'GitHub-Hookshot/bench',
-    'x-github-event': 'push',
-    'x-github-hook-id': '123456',
-    'x-hub-signature-256': options.payload.signature,
-  };
+  const headers = githubPushHeaders(options.payload);
   const instance = autocannon({
     url: `http://127.0.0.1:${options.port}`,
     connections: options.connections ?? 64,

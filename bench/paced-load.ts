@@ -7,7 +7,7 @@
  */
 import { Pool } from 'undici';
 import { percentile, type LoadResult } from './load.js';
-import type { SignedBody } from './payloads.js';
+import { githubPushHeaders, type SignedBody } from './payloads.js';
 
 export interface PacedOptions {
   readonly port: number;
@@ -35,14 +35,7 @@ export async function runPaced(options: PacedOptions): Promise<LoadResult> {
       .request({
         method: 'POST',
         path: '/webhook/github',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'GitHub-Hookshot/bench',
-          'x-github-event': 'push',
-          'x-github-hook-id': '123456',
-          'x-github-delivery': prefix + String(n),
-          'x-hub-signature-256': options.payload.signature,
-        },
+        headers: githubPushHeaders(options.payload, prefix + String(n)),
         body: options.payload.body,
       })
       .then(async (response) => {

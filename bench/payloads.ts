@@ -107,6 +107,18 @@ export function signGithub(secret: string, body: Buffer): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+/** The headers GitHub sends with a push, signed for `payload`; `delivery` is the X-GitHub-Delivery id. */
+export function githubPushHeaders(payload: SignedBody, delivery?: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'GitHub-Hookshot/bench',
+    'x-github-event': 'push',
+    'x-github-hook-id': '123456',
+    ...(delivery === undefined ? {} : { 'x-github-delivery': delivery }),
+    'x-hub-signature-256': payload.signature,
+  };
+}
+
 export function buildSignedPush(secret: string, targetBytes: number): SignedBody {
   const body = buildPushBody(targetBytes);
   return { body, signature: signGithub(secret, body) };
