@@ -17,7 +17,7 @@ import { openStorage } from './start/open-storage.js';
 import { moveToShared, openShared } from './start/open-shared-queue.js';
 import { feedDelivery } from './start/feed-delivery.js';
 import { createJournalBackend } from './queue/journal-backend.js';
-import type { QueueFeeder } from './queue/feeder.js';
+import { HeldAlerts } from './queue/held-alerts.js';
 import { retryingDeadLetters, type DeadLetterEntry, type RetryingDeadLetters } from './dead-letter/index.js';
 import { DedupCache } from './admit/index.js';
 import { watchConfig } from './start/watch.js';
@@ -103,9 +103,10 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     logger,
   });
   const queue = shared?.backend ?? local;
-  let feeder: QueueFeeder | undefined;
-  const dispatcher = buildDispatcher(config, { metrics, logger, recent, feeder: () => feeder, sourceLeases: shared?.leases, authPause: shared?.authPause });
-  feeder = feedDelivery(queue, dispatcher, () => store.config, logger, shared, (alert) => recent.queued(alert));
+  // What the feeder takes from the queue and the dispatcher's hooks record the end of: built first, given to both.
+  const held = new HeldAlerts(queue, logger);
+  const dispatcher = buildDispatcher(config, { metrics, logger, recent, held, sourceLeases: shared?.leases, authPause: shared?.authPause });
+  const feeder = feedDelivery(held, dispatcher, () => store.config, logger, shared, (alert) => recent.queued(alert));
   metrics.attachProbes({
     queueDepth: () => new Map(Object.entries(dispatcher.perSource())),
     queueCapacity: () => store.config.settings.queue_max_size,
@@ -127,7 +128,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   let isDraining = false;
   const isDrainingNow = (): boolean => isDraining;
   const snsCertificates = new SnsCertificateStore(options.snsCertificateDispatcher ? { dispatcher: options.snsCertificateDispatcher } : {});
-  const app = buildApp({ store, journal, queue, dedup, backlog: { get size() { return local.backlogSize; } }, deadLetterHealth: () => deadLetterRetry.health, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt, shared: shared && feeder ? { backend: shared.backend, feeder } : undefined, workerIndex: options.workerIndex });
+  const app = buildApp({ store, journal, queue, dedup, backlog: { get size() { return local.backlogSize; } }, deadLetterHealth: () => deadLetterRetry.health, dispatcher, metrics, logger, recent, snsCertificates, deadLetterPath: deadLetter.path, isDraining: isDrainingNow, startedAt, shared: shared && { backend: shared.backend, held }, workerIndex: options.workerIndex });
   const listener = await listen(app.fetch, config);
   logger.info({ url: listener.url, sources: config.rules.sources(), mode: settings.sl1_api_url ? 'sl1' : 'log' }, 'GenHook listening');
   // Only once listening: a start that fails (port in use, bad certificate) leaves nothing running that keeps the process alive.
@@ -163,7 +164,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
       deadLetterRetry.stop();
       await listener.close();
       await dispatcher.close();
-      await feeder.settle();
+      await held.settle();
       await shared?.authPause.close();
       await shared?.backend.close();
       await snsCertificates.close();

@@ -1,7 +1,8 @@
 /**
  * What only the journal backend does beyond the shared contract (queue-contract.test.ts): bounds in bytes as
  * well as in count, the recovered backlog read back from the file only as memory has room, seen keys written
- * into the journal with the alerts, and the feeder that keeps what local delivery could not take yet.
+ * into the journal with the alerts, the feeder that keeps what local delivery could not take yet, and the held
+ * alerts through which each end is recorded.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -9,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { alertBytes, type Alert } from '../src/alert.js';
-import { createDeadLetterFile } from '../src/dead-letter/index.js';
+import { createDeadLetterFile, readDeadLetters, toDeadLetterEntry } from '../src/dead-letter/index.js';
 import { openJournal } from '../src/enqueue/index.js';
 import { QueueFeeder } from '../src/queue/feeder.js';
+import { HeldAlerts } from '../src/queue/held-alerts.js';
 import { createJournalBackend } from '../src/queue/journal-backend.js';
 import { eventually } from './support/eventually.js';
 import { makeTestAlert } from './support/fake-sl1.js';
@@ -98,8 +100,9 @@ test('QueueFeeder - what local delivery refuses for want of room is kept, in ord
   const backend = createJournalBackend({ journal, deadLetter, recovered: [], maxSize: 100, dedupWindowMs: 60_000 });
   const taken: string[] = [];
   let room = 1;
+  const held = new HeldAlerts(backend, quiet);
   const feeder = new QueueFeeder({
-    backend,
+    held,
     deliver: (a) => {
       if (room === 0) return false;
       room--;
@@ -114,14 +117,45 @@ test('QueueFeeder - what local delivery refuses for want of room is kept, in ord
   await feeder.start();
   try {
     await backend.offer(['f1', 'f2', 'f3'].map((id) => ({ alert: alert(id) })));
-    await eventually('the feeder holds all three', () => feeder.held === 3);
+    await eventually('the feeder holds all three', () => held.size === 3);
     assert.deepEqual(taken, ['f1']);
     room = 5;
     feeder.roomFreed();
     assert.deepEqual(taken, ['f1', 'f2', 'f3'], 'the refused ones, in order, once there is room');
-    assert.equal(await feeder.complete(makeTestAlert({ id: 'not-held' })), false, 'an alert it does not hold is not recorded');
+    assert.equal(await held.complete(makeTestAlert({ id: 'not-held' })), false, 'an alert it does not hold is not recorded');
   } finally {
     await feeder.stop();
+    await backend.close();
+  }
+});
+
+test('HeldAlerts - an end is recorded in the backend once, tells the feeder room freed, and is not recorded for an alert another replica took', async () => {
+  const { dir, deadLetter } = await openDir();
+  const { journal } = await openJournal({ dir });
+  const backend = createJournalBackend({ journal, deadLetter, recovered: [], maxSize: 100, dedupWindowMs: 60_000 });
+  const held = new HeldAlerts(backend, quiet);
+  let released = 0;
+  held.onReleased(() => released++);
+  try {
+    await backend.offer(['h1', 'h2', 'h3'].map((id) => ({ alert: alert(id) })));
+    const reserved = await backend.reserve(3, 50);
+    for (const item of reserved) held.hold(item);
+    assert.equal(held.size, 3);
+    const [first, second, third] = reserved.map((item) => item.alert) as [Alert, Alert, Alert];
+    held.markLost(third);
+    assert.deepEqual([...held.ownTokens().values()].map((a) => a.id), ['h1', 'h2'], 'an alert another replica claimed is not touched');
+
+    assert.equal(await held.complete(first), true);
+    assert.equal(await held.complete(first), false, 'a second end of the same alert is not recorded');
+    assert.equal(await held.deadLetter(second, toDeadLetterEntry(second, { reason: 'permanent', attempts: 1, status: 400 })), true);
+    assert.equal(await held.complete(third), false, 'a lost alert leaves, its end is not ours');
+    await held.settle();
+    assert.equal(held.size, 0);
+    assert.equal(released, 3, 'each alert that stopped being held frees room once');
+    assert.equal((await backend.stats()).pending, 1, 'the lost alert is still in the queue for its new holder');
+    const dead = await readDeadLetters(deadLetter.path);
+    assert.deepEqual(dead.entries.map((entry) => entry.id), ['h2']);
+  } finally {
     await backend.close();
   }
 });

@@ -13,7 +13,7 @@ import type { RecentAlerts } from '../ops/recent-alerts.js';
 import { createApp, type ReadinessReport } from '../receive/app.js';
 import type { AlertQueue } from '../receive/webhook-deps.js';
 import type { SnsCertificateStore } from '../receive/sns-certificates.js';
-import type { QueueFeeder } from '../queue/feeder.js';
+import type { HeldAlerts } from '../queue/held-alerts.js';
 import type { RedisBackend } from '../queue/redis-backend.js';
 import { redactUrl } from '../queue/shared-queue.js';
 import type { Storage } from './open-storage.js';
@@ -42,7 +42,7 @@ export interface AppWiring {
   /** When startGenHook began (ms since the epoch), for the admin status. */
   readonly startedAt: number;
   /** Set with redis_url: webhooks are stored in the queue every replica shares, and /ready reports Redis. */
-  readonly shared?: { readonly backend: RedisBackend; readonly feeder: QueueFeeder } | undefined;
+  readonly shared?: { readonly backend: RedisBackend; readonly held: HeldAlerts } | undefined;
   /** Set in a `workers` process: /metrics and /ready then speak for the whole worker group. */
   readonly workerIndex?: number | undefined;
 }
@@ -75,7 +75,7 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
         deadLetter: { file: deadLetterPath, ...deadLetters },
         breaker: dispatcher.breakerState,
         mode: config.settings.sl1_api_url ? 'sl1' : 'log',
-        ...(shared === undefined ? {} : { redis: { connected: shared.backend.isConnected, held: shared.feeder.held, url: redactUrl(shared.backend.url) } }),
+        ...(shared === undefined ? {} : { redis: { connected: shared.backend.isConnected, held: shared.held.size, url: redactUrl(shared.backend.url) } }),
         ...describeAuthPause(dispatcher.authState),
       },
     };

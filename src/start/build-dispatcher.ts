@@ -1,7 +1,7 @@
 /**
  * Step 2, build the dispatcher: delivery settings from the config, and every delivery outcome wired to the
- * queue backend (through the feeder: the journal, or Redis with redis_url), metrics and logs. Delivered, logged
- * or dead-lettered alerts leave the queue.
+ * queue backend (through the held alerts: the journal, or Redis with redis_url), metrics and logs. Delivered,
+ * logged or dead-lettered alerts leave the queue.
  */
 import { sl1Target, type RuntimeConfig } from '../config/index.js';
 import { toDeadLetterEntry } from '../dead-letter/index.js';
@@ -11,14 +11,14 @@ import type { DispatcherHooks, DispatcherOptions, SourceLeases } from '../delive
 import type { Logger } from '../ops/logger.js';
 import { statusClass, type Metrics } from '../ops/metrics.js';
 import type { RecentAlerts } from '../ops/recent-alerts.js';
-import type { QueueFeeder } from '../queue/feeder.js';
+import type { HeldAlerts } from '../queue/held-alerts.js';
 
 export interface DeliveryWiring {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly recent: RecentAlerts;
-  /** The feeder of the queue backend the alerts came from: their end is recorded there (built after the dispatcher). */
-  readonly feeder: () => QueueFeeder | undefined;
+  /** The alerts taken from the queue backend (by the feeder, step 2b): each one's end is recorded there. */
+  readonly held: HeldAlerts;
   /** Set with redis_url: <source>_max_concurrent holds across replicas. */
   readonly sourceLeases?: SourceLeases | undefined;
   /** Set with redis_url: the SL1 auth pause every replica shares. */
@@ -76,17 +76,17 @@ function toDispatcherOptions(config: RuntimeConfig, logger: Logger): DispatcherO
   };
 }
 
-function deliveryHooks({ metrics, recent, feeder }: DeliveryWiring): DispatcherHooks {
+function deliveryHooks({ metrics, recent, held }: DeliveryWiring): DispatcherHooks {
   return {
     onDelivered: ({ alert, attempts, status }) => {
       recent.settled(alert.id, 'delivered', { attempts, status });
-      void feeder()?.complete(alert);
+      void held.complete(alert);
       metrics.delivered.inc({ source: alert.source, mode: 'sl1' });
       metrics.deliveryLatency.observe({ source: alert.source }, (Date.now() - alert.receivedAt) / 1000);
     },
     onLogged: ({ alert }) => {
       recent.settled(alert.id, 'logged');
-      void feeder()?.complete(alert);
+      void held.complete(alert);
       metrics.delivered.inc({ source: alert.source, mode: 'log' });
     },
     onDeadLetter: async (event) => {
@@ -95,12 +95,12 @@ function deliveryHooks({ metrics, recent, feeder }: DeliveryWiring): DispatcherH
       recent.failed(alert.source, alert.id, `dead-lettered (${event.reason}): ${event.error}`);
       // The entry and the alert's leaving the queue are one step (the file append then the journal's done
       // record, or one Redis MULTI); unrecorded, the alert is dead-lettered again after a restart or a claim.
-      const isRecorded = await feeder()?.deadLetter(alert, toDeadLetterEntry(alert, event));
-      if (isRecorded === true) metrics.deadLetters.inc({ source: alert.source, reason: event.reason });
+      const isRecorded = await held.deadLetter(alert, toDeadLetterEntry(alert, event));
+      if (isRecorded) metrics.deadLetters.inc({ source: alert.source, reason: event.reason });
     },
     onRetry: ({ alert, attempt, delayMs, reason }) => {
       // Shared queue: the retry's state goes with the alert, for a replica that takes it over.
-      void feeder()?.noteRetry(alert, { attempts: attempt, notBefore: Date.now() + delayMs });
+      void held.noteRetry(alert, { attempts: attempt, notBefore: Date.now() + delayMs });
       recent.settled(alert.id, 'retrying', { attempts: attempt, reason });
       recent.failed(alert.source, alert.id, `attempt ${attempt} failed: ${reason}`);
       metrics.retries.inc({ source: alert.source });

@@ -1,21 +1,21 @@
 /**
  * Step 2b, feed delivery: the one path from the queue backend (this GenHook's journal, or Redis with redis_url)
- * to the dispatcher. The feeder recovers what this GenHook held when it stopped, reserves as the dispatcher has
- * room, and records each alert's end back in the backend.
+ * to the dispatcher. The feeder recovers what this GenHook held when it stopped and reserves as the dispatcher
+ * has room; what it hands over is held in `held`, where the dispatcher's hooks record each end (step 2).
  */
 import type { Alert } from '../alert.js';
 import type { RuntimeConfig } from '../config/index.js';
 import type { Dispatcher } from '../deliver/dispatcher.js';
 import type { Logger } from '../ops/logger.js';
-import type { QueueBackend } from '../queue/backend.js';
 import { QueueFeeder } from '../queue/feeder.js';
+import type { HeldAlerts } from '../queue/held-alerts.js';
 import type { SharedQueueRuntime } from './open-shared-queue.js';
 
 /** The journal has nothing to claim and nobody to claim from it: its upkeep (touch) only needs to run now and then. */
 const LOCAL_UPKEEP_MS = 60_000;
 
 export function feedDelivery(
-  backend: QueueBackend,
+  held: HeldAlerts,
   dispatcher: Dispatcher,
   config: () => RuntimeConfig,
   logger: Logger,
@@ -25,7 +25,7 @@ export function feedDelivery(
   onTaken: (alert: Alert) => void = () => undefined,
 ): QueueFeeder {
   const feeder = new QueueFeeder({
-    backend,
+    held,
     deliver: (alert, priorProgress) => {
       const isTaken = dispatcher.offer(alert, priorProgress);
       if (isTaken && shared !== undefined) onTaken(alert);
