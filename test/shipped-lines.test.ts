@@ -162,7 +162,7 @@ test('fixtures - messages are stable text SL1 policies can match', () => {
     'github/push-branch-created': 'GitHub push to Codertocat/Hello-World (refs/heads/master) by Codertocat: ref created at "Initial commit"',
     'github/push-tag-deleted': 'GitHub push to Codertocat/Hello-World (refs/tags/simple-tag) by Codertocat: ref deleted',
     'aws/sns-cloudwatch-alarm':
-      'AWS CloudWatch alarm awsec2-i-0a1b2c3d4e5f-High-CPU-Utilization is ALARM (was OK) in US West (Oregon): Threshold Crossed: 1 out of the last 1 datapoints [92.4 (06/09/23 16:45:00)] was greater than or equal to the threshold (80.0) (minimum 1 datapoint for OK -> ALARM transition).',
+      'AWS CloudWatch alarm bucketbytesAlarm is ALARM (was INSUFFICIENT_DATA) in EU (Ireland): Threshold Crossed: 1 datapoint [1062305.0 (14/02/19 23:53:00)] was greater than or equal to the threshold (0.0).',
     'jira/issue-updated-status-transition': 'Jira issue_updated TEST-1 now In Progress: "Fix That" by James Williams; changed status from "To Do" to "In Progress"',
     'azure/servicebus-no-listeners-queue':
       'Azure Microsoft.ServiceBus.ActiveMessagesAvailableWithNoListeners: namespace my-servicebus-namespace.servicebus.windows.net queue orders',
@@ -212,7 +212,7 @@ test('@octokit/webhooks-examples - every example of an event with a github.<even
 /** Every fixture of these sources is a real published payload naming where it came from. */
 const MONITORING_SOURCES = ['alertmanager', 'azuremonitor', 'datadog', 'gcpmonitoring', 'grafana', 'pagerduty', 'sentry'];
 /** Sources whose edited or invented fixtures were replaced: every fixture names its origin too. */
-const FULLY_SOURCED = [...MONITORING_SOURCES, 'github', 'meraki', 'shopify', 'slack', 'stripe'];
+const FULLY_SOURCED = [...MONITORING_SOURCES, 'aws', 'github', 'meraki', 'shopify', 'slack', 'stripe'];
 /**
  * Real published payloads found so far where fewer than six: the number is what ships (the other fixtures
  * of those sources predate provenance and name no source).
