@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BODY_ERROR_CODES, BodyError, formatHttpErrorTable, HTTP_ERRORS, httpStatusOf, isHttpErrorCode, type HttpErrorCode } from '../src/errors/index.js';
+import { BodyError, ERROR_CODES, formatHttpErrorTable, HTTP_ERRORS, httpStatusOf, isHttpErrorCode, type HttpErrorCode } from '../src/errors/index.js';
 import { ERROR_SCHEMA } from '../src/receive/openapi.js';
 
 /** Every .ts file under src/, with its text. */
@@ -41,7 +41,13 @@ describe('the HTTP error catalogue', () => {
   });
 
   it('body errors take their status from it', () => {
-    for (const code of BODY_ERROR_CODES) assert.equal(new BodyError(code, 'x').status, HTTP_ERRORS[code].status, code);
+    for (const code of ERROR_CODES.body) assert.equal(new BodyError(code, 'x').status, HTTP_ERRORS[code].status, code);
+  });
+
+  it('each error class code (errors/error-codes.ts) means one thing: no code in two lists, and only body codes are answered over HTTP', () => {
+    const all = Object.values(ERROR_CODES).flat();
+    assert.deepEqual(all.filter((code, at) => all.indexOf(code) !== at), []);
+    assert.deepEqual([...ERROR_CODES.setting, ...ERROR_CODES.store].filter((code) => isHttpErrorCode(code)), []);
   });
 
   it('the OpenAPI error schema lists exactly the catalogue codes', () => {

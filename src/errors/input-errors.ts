@@ -1,9 +1,6 @@
 import { CodedError } from './coded-error.js';
+import type { BodyErrorCode, SettingErrorCode } from './error-codes.js';
 import { httpStatusOf } from './http-errors.js';
-
-/** Stable codes of {@link BodyError}; the HTTP edge answers each with its status in the catalogue (http-errors.ts). */
-export const BODY_ERROR_CODES = ['invalid_encoding', 'invalid_json', 'too_deep'] as const;
-export type BodyErrorCode = (typeof BODY_ERROR_CODES)[number];
 
 /** Where in the body a parse failed. `offset` counts UTF-8 bytes from 0; `line` and `column` count from 1. */
 export interface BodyPosition {
@@ -28,16 +25,6 @@ export class BodyError extends CodedError<BodyErrorCode> {
     this.position = options.position;
   }
 }
-
-/** Stable codes of {@link SettingError}, one per kind of setting. */
-export const SETTING_ERROR_CODES = [
-  'invalid_signature_setting',
-  'invalid_verifier_config',
-  'invalid_rate_limit',
-  'invalid_cidr',
-  'invalid_option',
-] as const;
-export type SettingErrorCode = (typeof SETTING_ERROR_CODES)[number];
 
 /** A configuration value that cannot be used; the message names the value and the expected form. */
 export class SettingError extends CodedError<SettingErrorCode> {

@@ -1,18 +1,6 @@
-import { CodedError, optionChecks, type OptionChecks } from '../errors/index.js';
+import { CodedError, optionChecks, type OptionChecks, type StoreErrorCode } from '../errors/index.js';
 
-/** Stable codes for local-storage failures; the webhook edge answers a failed journal write `journal_unavailable` (503). */
-export const storeErrorCodes = [
-  'journal_open_failed',
-  'journal_closed',
-  'journal_write_failed',
-  'journal_failed',
-  'dead_letter_write_failed',
-  'dead_letter_locked',
-  'data_dir_locked',
-  'store_option_invalid',
-] as const;
-
-export type StoreErrorCode = (typeof storeErrorCodes)[number];
+export type { StoreErrorCode };
 
 /** A journal or dead-letter file could not do what was asked; `code` says which failure, the message what to do. */
 export class StoreError extends CodedError<StoreErrorCode> {
