@@ -32,19 +32,19 @@ export interface AttemptContext {
 }
 
 export class Sl1Attempt {
-  readonly #c: AttemptContext;
+  readonly #context: AttemptContext;
 
   constructor(context: AttemptContext) {
-    this.#c = context;
+    this.#context = context;
   }
 
   /** Runs in a delivery slot: one real request, or `not_sent` without touching SL1 when the gate closed meanwhile. */
   async run(entry: Entry): Promise<TripResult> {
-    const { gate } = this.#c;
+    const { gate } = this.#context;
     let isProbeUsed = false;
     try {
-      const options = this.#c.options();
-      const step = planNext(entry, undefined, options.now(), gate.view(entry, this.#c.sl1() === undefined), rulesOf(options));
+      const options = this.#context.options();
+      const step = planNext(entry, undefined, options.now(), gate.view(entry, this.#context.sl1() === undefined), rulesOf(options));
       if (step.kind !== 'send') return NOT_SENT;
       if (step.isProbe) gate.takeProbe(entry);
       const result = await this.#send(entry, options);
@@ -56,7 +56,7 @@ export class Sl1Attempt {
   }
 
   async #send(entry: Entry, options: ResolvedOptions): Promise<TripResult> {
-    const { gate, signal } = this.#c;
+    const { gate, signal } = this.#context;
     // Across replicas (redis_url) a limited source also needs one of its shared leases; this process's own
     // limit already holds, so waiting here keeps at most that many global slots.
     const limit = options.perSourceConcurrency.get(entry.source);
@@ -71,7 +71,7 @@ export class Sl1Attempt {
       return NOT_SENT;
     }
     let isSent = false;
-    this.#c.onInFlight(entry, 1);
+    this.#context.onInFlight(entry, 1);
     try {
       const response = await gate.breaker.run((isProbe) => {
         isSent = true;
@@ -89,15 +89,15 @@ export class Sl1Attempt {
     } finally {
       // The breaker turned it away before any request: the probe token goes back unused.
       if (!isSent) settleAuth(gate.auth, ticket, { kind: 'unknown' }, options.now(), options.authRetryIntervalMs);
-      this.#c.onInFlight(entry, -1);
+      this.#context.onInFlight(entry, -1);
       lease?.release();
     }
   }
 
   /** The request, inside the breaker: a failure is thrown as a DeliveryFailure so the breaker can read its class. */
   async #request(entry: Entry, isProbe: boolean, ticket: AuthTicket): Promise<Sl1Response> {
-    const { report } = this.#c;
-    const options = this.#c.options();
+    const { report } = this.#context;
+    const options = this.#context.options();
     const at = options.now();
     entry.attempts++;
     entry.firstAttemptAt ??= at;
@@ -108,9 +108,9 @@ export class Sl1Attempt {
     let response: Sl1Response | undefined;
     try {
       // Read after the hook, right before sending: a client replaced meanwhile is never used again.
-      const sl1 = this.#c.sl1();
+      const sl1 = this.#context.sl1();
       if (sl1 === undefined) throw new Error('no SL1 client in log mode');
-      response = await sl1.send(entry.alert, this.#c.signal);
+      response = await sl1.send(entry.alert, this.#context.signal);
       outcome = classifyResponse(response.status, response.headers, { now: options.now(), maxRetryAfterMs: options.maxRetryAfterMs });
       entry.last = { status: response.status, bodyExcerpt: response.bodyExcerpt, em7Headers: response.em7Headers };
     } catch (err) {
@@ -118,7 +118,7 @@ export class Sl1Attempt {
       entry.last = NOTHING_YET;
     }
     const durationMs = response?.durationMs ?? performance.now() - started;
-    settleAuth(this.#c.gate.auth, ticket, authResultOf(outcome, response), options.now(), options.authRetryIntervalMs);
+    settleAuth(this.#context.gate.auth, ticket, authResultOf(outcome, response), options.now(), options.authRetryIntervalMs);
     await report.call('onSl1Response', { status: response?.status ?? 0, durationMs });
     logOutcome(entry, outcome, { durationMs, isProbe, location: response?.headers['location'], sl1Id: response?.sl1Id, retryMaxAttempts: options.retryMaxAttempts });
     if (outcome.kind === 'delivered' && response !== undefined) return response;

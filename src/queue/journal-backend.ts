@@ -51,7 +51,7 @@ export function createJournalBackend(options: JournalBackendOptions): LocalQueue
 
 class JournalBackend implements QueueBackend {
   readonly kind = 'journal';
-  readonly #o: JournalBackendOptions;
+  readonly #options: JournalBackendOptions;
   readonly #now: () => number;
   readonly #seen: SeenKeys;
   /** Stored, not yet reserved, oldest first; `#head` is the next one (shift() would copy the rest each time). */
@@ -72,7 +72,7 @@ class JournalBackend implements QueueBackend {
   #wake: (() => void) | undefined;
 
   constructor(options: JournalBackendOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#seen = options.seen ?? windowedSeenKeys(options.dedupWindowMs);
     this.#recovered = options.recovered;
@@ -99,7 +99,7 @@ class JournalBackend implements QueueBackend {
     if (limit !== undefined) return { kind: 'full', limit };
     this.#writing = { count: this.#writing.count + fresh.length, bytes: this.#writing.bytes + bytes };
     try {
-      await this.#o.journal.append(fresh, keys.map((key) => ({ key, at: now })));
+      await this.#options.journal.append(fresh, keys.map((key) => ({ key, at: now })));
     } finally {
       this.#writing = { count: this.#writing.count - fresh.length, bytes: this.#writing.bytes - bytes };
     }
@@ -142,7 +142,7 @@ class JournalBackend implements QueueBackend {
 
   async deadLetter(item: QueuedAlert, entry: DeadLetterEntry): Promise<void> {
     // Only once the entry is in the file does the alert leave the journal: a failed append keeps it for the next start.
-    await this.#o.deadLetter.append(entry);
+    await this.#options.deadLetter.append(entry);
     this.#forget(item);
   }
 
@@ -167,12 +167,12 @@ class JournalBackend implements QueueBackend {
 
   async close(): Promise<void> {
     this.#wake?.();
-    await this.#o.journal.close();
-    await this.#o.deadLetter.close?.();
+    await this.#options.journal.close();
+    await this.#options.deadLetter.close?.();
   }
 
   #fullBy(n: number, bytes: number): 'count' | 'bytes' | undefined {
-    const { maxSize, maxBytes } = this.#o;
+    const { maxSize, maxBytes } = this.#options;
     const count = this.#live.size + this.#writing.count;
     if (count + n > (typeof maxSize === 'number' ? maxSize : maxSize())) return 'count';
     // An empty queue always takes one offer, so an alert bigger than the bound is not refused forever.
@@ -188,8 +188,8 @@ class JournalBackend implements QueueBackend {
   #canReadBacklog(): boolean {
     const entry = this.#backlog[this.#backlogNext];
     if (entry === undefined) return false;
-    const maxBytes = this.#o.maxBytes?.() ?? Number.POSITIVE_INFINITY;
-    const maxSize = typeof this.#o.maxSize === 'number' ? this.#o.maxSize : this.#o.maxSize();
+    const maxBytes = this.#options.maxBytes?.() ?? Number.POSITIVE_INFINITY;
+    const maxSize = typeof this.#options.maxSize === 'number' ? this.#options.maxSize : this.#options.maxSize();
     if (this.#memoryCount === 0) return true;
     return this.#memoryCount < maxSize && this.#memoryBytes + entry.bytes <= maxBytes;
   }
@@ -207,19 +207,19 @@ class JournalBackend implements QueueBackend {
   async #readBacklog(): Promise<Alert | undefined> {
     const entry = this.#backlog[this.#backlogNext++] as BacklogEntry;
     if (this.#backlogNext === this.#backlog.length) {
-      this.#o.logger?.warn({ count: this.#backlog.length }, 'journal: every alert recovered beyond the queue bounds is handed to delivery');
+      this.#options.logger?.warn({ count: this.#backlog.length }, 'journal: every alert recovered beyond the queue bounds is handed to delivery');
       this.#backlog = [];
       this.#backlogNext = 0;
     }
     try {
-      const alert = await this.#o.journal.read(entry.id);
+      const alert = await this.#options.journal.read(entry.id);
       if (alert !== undefined) {
         // Counted by its record size until now; from here by what it holds in memory.
         this.#addLive(alert.id, alertBytes(alert), true);
         return alert;
       }
     } catch (error) {
-      this.#o.logger?.warn({ err: error, alertId: entry.id }, 'journal: could not read a waiting alert back; it stays journaled for the next start');
+      this.#options.logger?.warn({ err: error, alertId: entry.id }, 'journal: could not read a waiting alert back; it stays journaled for the next start');
     }
     this.#removeLive(entry.id);
     return undefined;
@@ -228,7 +228,7 @@ class JournalBackend implements QueueBackend {
   #forget(item: QueuedAlert): void {
     this.#held.delete(item.token);
     this.#removeLive(item.alert.id);
-    this.#o.journal.complete(item.alert.id);
+    this.#options.journal.complete(item.alert.id);
     // Memory freed: a backlog entry may fit now.
     if (this.#backlogNext < this.#backlog.length) this.#wake?.();
   }

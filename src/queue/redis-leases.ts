@@ -42,33 +42,33 @@ interface LeaseScripts {
 const NO_LEASE = { release: () => undefined };
 
 export class RedisLeases {
-  readonly #o: RedisLeasesOptions;
+  readonly #options: RedisLeasesOptions;
   readonly #prefix = randomBytes(6).toString('hex');
   #counter = 0;
   #isWarned = false;
 
   constructor(options: RedisLeasesOptions) {
-    this.#o = options;
+    this.#options = options;
     options.redis.defineCommand('genhookLease', { lua: ACQUIRE_SCRIPT, numberOfKeys: 1 });
   }
 
   async acquire(source: string, limit: number, signal: AbortSignal): Promise<{ release(): void }> {
-    const key = this.#o.keys.leases(source);
+    const key = this.#options.keys.leases(source);
     const token = `${this.#prefix}:${++this.#counter}`;
-    const scripts = this.#o.redis as unknown as LeaseScripts;
+    const scripts = this.#options.redis as unknown as LeaseScripts;
     // Polls with a growing, jittered pause: a lease is held for one SL1 call, so a slot frees within milliseconds to seconds.
     for (let round = 0; ; round++) {
       if (signal.aborted) return NO_LEASE;
       let isTaken = false;
       try {
-        isTaken = (await scripts.genhookLease(key, limit, this.#o.ttlMs(), token)) === 1;
+        isTaken = (await scripts.genhookLease(key, limit, this.#options.ttlMs(), token)) === 1;
         this.#isWarned = false;
       } catch (error) {
-        if (!this.#isWarned) this.#o.logger.warn({ err: error, source }, 'Redis unreachable: deliveries of a source with a shared limit wait until it is back');
+        if (!this.#isWarned) this.#options.logger.warn({ err: error, source }, 'Redis unreachable: deliveries of a source with a shared limit wait until it is back');
         this.#isWarned = true;
       }
-      if (isTaken) return { release: () => void this.#o.redis.zrem(key, token).catch(() => undefined) };
-      if (round === 0) this.#o.onWait?.(source);
+      if (isTaken) return { release: () => void this.#options.redis.zrem(key, token).catch(() => undefined) };
+      if (round === 0) this.#options.onWait?.(source);
       await pause(Math.min(250, 10 * 2 ** Math.min(round, 5)) * (0.5 + Math.random() / 2), signal);
     }
   }
