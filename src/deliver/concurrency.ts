@@ -20,7 +20,8 @@ export class ConcurrencyLimits {
 
   /** Runs `task` once both the source's limit (if any) and the global one have a free slot. */
   run<R>(source: string, task: () => Promise<R>): Promise<R> {
-    const inGlobalSlot = (): Promise<R> => this.#global.add(task);
+    const once = releasedOnStart(task);
+    const inGlobalSlot = (): Promise<R> => this.#global.add(once);
     const limited = this.#queueFor(source);
     return limited === undefined ? inGlobalSlot() : limited.add(inGlobalSlot);
   }
@@ -56,4 +57,19 @@ export class ConcurrencyLimits {
     }
     return queue;
   }
+}
+
+/**
+ * `task`, holding it only until it starts. p-queue (9.3) leaves the tasks it has dequeued in its array until
+ * it empties or compacts (past 100 of them): while delivery is behind, the queue never empties, and each
+ * finished task would keep its alert alive there, up to 100 alerts beyond queue_max_bytes (a heap OOM).
+ */
+function releasedOnStart<R>(task: () => Promise<R>): () => Promise<R> {
+  let pending: (() => Promise<R>) | undefined = task;
+  return () => {
+    const start = pending;
+    pending = undefined;
+    if (start === undefined) return Promise.reject(new Error('a delivery slot task was started twice'));
+    return start();
+  };
 }
