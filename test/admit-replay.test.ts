@@ -87,7 +87,7 @@ test('seen keys survive compaction: the rewritten journal carries what the dedup
   const { DedupCache } = await import('../src/admit/index.js');
   const dir = await mkdtemp(join(tmpdir(), 'genhook-seen-'));
   const cache = new DedupCache({ windowMs: 3_600_000, maxEntries: 1000 });
-  const { journal } = await openJournal({ dir, compactAfterBytes: 4096, seenEntries: () => cache.entries(Date.now()) });
+  const { journal } = await openJournal({ dir, compactAfterBytes: 4096, isSeen: (key) => cache.has(key, Date.now()) });
   const now = Date.now();
   for (let n = 0; n < 200; n += 1) {
     const alert = { id: `s:${n}`, requestId: 'r', source: 's', event: undefined, message: `m ${n} ${'x'.repeat(50)}`, fields: {}, receivedAt: now };

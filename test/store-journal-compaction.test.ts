@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Alert } from '../src/alert.js';
+import { DedupCache } from '../src/admit/index.js';
 import { openJournal } from '../src/enqueue/journal.js';
 
 function makeAlert(n: number): Alert {
@@ -90,5 +91,57 @@ describe('journal compaction', () => {
     const reopened = await openJournal({ dir });
     assert.deepEqual(reopened.pending.map((a) => a.id), kept);
     await reopened.journal.close();
+  });
+
+  test('seen records: the keys the dedup cache still holds are carried (their bytes copied), forgotten ones dropped', async () => {
+    const dir = join(root, 'seen-copy');
+    const cache = new DedupCache({ windowMs: 3_600_000, maxEntries: 100 });
+    const t0 = Date.now();
+    const { journal } = await openJournal({ dir, compactAfterBytes: 8 * 1024, isSeen: (key) => cache.has(key, Date.now()) });
+    for (let n = 0; n < 600; n++) {
+      // Two keys per alert (delivery id and body digest), in the same batch as the alert, as the edge writes them.
+      const seen = [{ key: `id:${n}`, at: t0 + n }, { key: `body:${n}`, at: t0 + n }];
+      await journal.append(makeAlert(n), seen);
+      for (const { key, at } of seen) cache.record(key, at);
+      journal.complete(`c:${n}`);
+    }
+    assert.ok(journal.stats.compactions >= 3, `expected compactions, got ${journal.stats.compactions}`);
+    await journal.close();
+
+    const read: [string, number][] = [];
+    const reopened = await openJournal({ dir, onSeen: (key, at) => read.push([key, at]) });
+    await reopened.journal.close();
+    assert.deepEqual(reopened.recovery.skipped, []);
+    const readBack = new Map(read);
+    // Everything the cache holds (the last 50 alerts' keys) comes back with its time...
+    for (const [key, at] of cache.entries(Date.now())) assert.equal(readBack.get(key), at, `${key} carried with its time`);
+    // ...and keys forgotten before the last compaction are gone: what is read is bounded, not all 1,200 keys ever seen.
+    assert.ok(read.length < 400, `expected the forgotten keys dropped, read ${read.length}`);
+    assert.equal(readBack.has('id:0'), false);
+    // In file order, which is the order they were recorded: a restart fills the cache in the same order.
+    const order = read.map(([, at]) => at);
+    assert.deepEqual(order, [...order].sort((a, b) => a - b));
+  });
+
+  test('seen records survive the journal being deleted under GenHook (rewritten from the open file)', async () => {
+    const dir = join(root, 'seen-rehome');
+    const cache = new DedupCache({ windowMs: 3_600_000, maxEntries: 1000 });
+    const { journal } = await openJournal({ dir, isSeen: (key) => cache.has(key, Date.now()) });
+    const at = Date.now();
+    for (let n = 0; n < 5; n++) {
+      await journal.append(makeAlert(n), [{ key: `id:${n}`, at }]);
+      cache.record(`id:${n}`, at);
+    }
+    await rm(join(dir, 'journal.log'));
+    await journal.append(makeAlert(5), [{ key: 'id:5', at }]);
+    cache.record('id:5', at);
+    assert.equal(journal.stats.rehomes, 1);
+    await journal.append(makeAlert(6), [{ key: 'id:6', at }]);
+    await journal.close();
+    const read: string[] = [];
+    const reopened = await openJournal({ dir, onSeen: (key) => read.push(key) });
+    await reopened.journal.close();
+    assert.deepEqual(read, ['id:0', 'id:1', 'id:2', 'id:3', 'id:4', 'id:5', 'id:6']);
+    assert.equal(reopened.pending.length, 7);
   });
 });

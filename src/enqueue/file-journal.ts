@@ -9,14 +9,14 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Alert } from '../alert.js';
 import { StoreError, type StoreLogger } from '../store/errors.js';
-import { writeAll } from '../store/fs-util.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { commitCompaction, removeCompaction, startCompaction, type Compaction } from './journal-compaction.js';
 import { decodeAddRecord, encodeJournalLine, type RecordPlace } from './journal-record.js';
-import { displacementOf, rewriteInPlace } from './journal-rewrite.js';
+import { rewriteInPlace } from './journal-rewrite.js';
 import type { Journal, JournalHealth, JournalStats, SeenKey } from './journal-types.js';
 import { LiveRecords, type BatchItem } from './live-records.js';
-import { readAt } from './record-copy.js';
+import { JournalFile } from './journal-file.js';
+import type { SeenRecords } from './seen-places.js';
 import { PROBE_ID, WriteHealth } from './write-health.js';
 
 /** How long a done record waits at most for an add's batch to ride along with. */
@@ -32,8 +32,11 @@ export interface FileJournalInit {
   readonly fileBytes: number;
   readonly compactAfterBytes: number;
   readonly logger: StoreLogger | undefined;
-  /** Seen delivery keys to carry into a rewritten file (compaction, a deleted journal). */
-  readonly seenEntries?: (() => Iterable<readonly [string, number]>) | undefined;
+  /**
+   * Seen records to carry into a rewritten file (compaction, a deleted journal): where they are (recovery found the
+   * first ones) and whether a key is still remembered. Without it a rewritten file holds no seen records.
+   */
+  readonly seen?: SeenRecords | undefined;
 }
 
 export class FileJournal implements Journal {
@@ -45,17 +48,13 @@ export class FileJournal implements Journal {
   readonly #committer: GroupCommit<BatchItem>;
   readonly #live: LiveRecords;
   readonly #health: WriteHealth;
-  readonly #reads = new Set<Promise<unknown>>();
-  readonly #seenEntries: FileJournalInit['seenEntries'];
-  #handle: FileHandle;
-  #fileBytes: number;
+  readonly #seen: FileJournalInit['seen'];
+  readonly #file: JournalFile;
   #nextCompactionAt: number;
   #compaction: Compaction | undefined;
   #state: 'open' | 'failed' | 'closing' | 'closed' = 'open';
   /** The file was found deleted or replaced and could not be rewritten yet: the next batch tries again first. */
   #isDisplaced = false;
-  /** ino and dev of `#handle`'s file, read on the first check after it was opened. */
-  #ownInode: { readonly ino: number; readonly dev: number } | undefined;
   #syncs = 0;
   #compactions = 0;
   #rehomes = 0;
@@ -64,14 +63,13 @@ export class FileJournal implements Journal {
   constructor(init: FileJournalInit) {
     this.#path = init.path;
     this.#dir = init.dir;
-    this.#handle = init.handle;
+    this.#file = new JournalFile(init.path, init.handle, init.fileBytes);
     this.#isSync = init.isSync;
     this.#live = new LiveRecords(init.live);
-    this.#fileBytes = init.fileBytes;
     this.#compactAfterBytes = init.compactAfterBytes;
     this.#nextCompactionAt = init.compactAfterBytes;
     this.#logger = init.logger;
-    this.#seenEntries = init.seenEntries;
+    this.#seen = init.seen;
     this.#committer = new GroupCommit<BatchItem>({
       flush: (items, isDurable) => this.#flush(items, isDurable),
       onBatchEnd: () => this.#maintain(),
@@ -89,7 +87,7 @@ export class FileJournal implements Journal {
 
   get stats(): JournalStats {
     const { batches } = this.#committer;
-    return { batches, syncs: this.#syncs, compactions: this.#compactions, rehomes: this.#rehomes, fileBytes: this.#fileBytes, liveBytes: this.#live.bytes };
+    return { batches, syncs: this.#syncs, compactions: this.#compactions, rehomes: this.#rehomes, fileBytes: this.#file.bytes, liveBytes: this.#live.bytes };
   }
 
   get health(): JournalHealth {
@@ -124,10 +122,7 @@ export class FileJournal implements Journal {
   read(id: string): Promise<Alert | undefined> {
     const place = this.#live.get(id);
     if (place === undefined || this.#state === 'closed') return Promise.resolve(undefined);
-    const reading = readAt(this.#handle, place.offset, place.length).then((data) => decodeAddRecord(data));
-    this.#reads.add(reading);
-    void reading.catch(() => undefined).finally(() => this.#reads.delete(reading));
-    return reading;
+    return this.#file.read(place.offset, place.length).then((data) => decodeAddRecord(data));
   }
 
   close(): Promise<void> {
@@ -146,12 +141,10 @@ export class FileJournal implements Journal {
       await compaction.written;
       await this.#discard(compaction);
     }
-    await Promise.allSettled([...this.#reads]);
     try {
-      if (this.#isSync && !wasFailed) await this.#handle.datasync();
+      await this.#file.close(this.#isSync && !wasFailed);
     } finally {
       this.#state = 'closed';
-      await this.#handle.close();
     }
   }
 
@@ -165,29 +158,27 @@ export class FileJournal implements Journal {
     if (this.#state === 'failed') await this.#repair();
     if (this.#isDisplaced) await this.#rehomeOrThrow();
     const data = items.length === 1 && items[0] !== undefined ? items[0].line : Buffer.concat(items.map((item) => item.line));
-    let displaced: Promise<'deleted' | 'replaced' | undefined> | undefined;
+    // The path check runs beside the write: each is a thread-pool round trip the batch's acks wait for.
+    const displaced = this.#file.displacement();
+    displaced.catch(() => undefined);
     try {
-      await writeAll(this.#handle, data);
-      // Beside the fdatasync, not after it: each is a thread-pool round trip the batch's acks wait for.
-      (displaced = this.#displacement()).catch(() => undefined);
-      if (isDurable) {
-        await this.#handle.datasync();
-        this.#syncs++;
-      }
+      await this.#file.write(data, isDurable);
+      if (isDurable) this.#syncs++;
     } catch (error) {
       await this.#rollBack();
       this.#health.failing(error);
       throw new StoreError('journal_write_failed', `could not write journal ${this.#path}: ${String(error)}; check disk space and permissions`, { cause: error });
     }
-    const batchStart = this.#fileBytes;
-    this.#fileBytes += data.length;
+    const batchStart = this.#file.advance(data.length);
     this.#compaction?.tail.push(data);
     const added = this.#live.applyBatch(items, batchStart);
+    const seenBefore = this.#seen?.places.count;
+    this.#seen?.noteBatch(items, batchStart);
     // Acknowledged only once it is in the file at our path: a deleted or replaced journal is rewritten first.
     if (await displaced) {
       this.#isDisplaced = true;
       try {
-        await this.#rehomeOrThrow();
+        await this.#rehomeOrThrow(seenBefore);
       } catch (error) {
         // These alerts are answered 503, so they must not come back from a later rewrite either.
         for (const id of added) this.#live.forget(id);
@@ -199,36 +190,28 @@ export class FileJournal implements Journal {
 
   /** Cuts a partly written batch off so the next batch does not land after half a record; fail-stop if we cannot. */
   async #rollBack(): Promise<void> {
-    try {
-      await this.#handle.truncate(this.#fileBytes);
-      await this.#handle.datasync();
-    } catch (error) {
-      this.#state = 'failed';
-      this.#logger?.warn({ err: error, file: this.#path }, 'journal: cannot roll back a failed write; refusing appends until it can');
-    }
+    const error = await this.#file.cutBack();
+    if (error === undefined) return;
+    this.#state = 'failed';
+    this.#logger?.warn({ err: error, file: this.#path }, 'journal: cannot roll back a failed write; refusing appends until it can');
   }
 
   /** A failed roll back is tried again before the next batch: only a clean end of file may take new records. */
   async #repair(): Promise<void> {
-    try {
-      await this.#handle.truncate(this.#fileBytes);
-      await this.#handle.datasync();
-    } catch (error) {
+    const error = await this.#file.cutBack();
+    if (error !== undefined) {
       this.#health.failing(error);
       throw new StoreError('journal_failed', `journal ${this.#path} cannot be rolled back to its last good record: ${String(error)}`, { cause: error });
     }
     this.#state = 'open';
   }
 
-  /** The open file's inode is read once per handle (an open file's inode cannot be reused): one stat of the path per batch. */
-  async #displacement(): Promise<'deleted' | 'replaced' | undefined> {
-    const own = (this.#ownInode ??= await this.#handle.stat());
-    return displacementOf(this.#path, own);
-  }
-
-  /** Rewrites every live record from the open descriptor into a new file at the path (keeping a foreign one aside). */
-  async #rehomeOrThrow(): Promise<void> {
-    const how = (await this.#displacement().catch(() => 'deleted' as const)) ?? 'deleted';
+  /**
+   * Rewrites every live record from the open descriptor into a new file at the path (keeping a foreign one aside),
+   * with the seen records still remembered and those from `unacknowledgedSeen` on (the batch being written).
+   */
+  async #rehomeOrThrow(unacknowledgedSeen?: number): Promise<void> {
+    const how = (await this.#file.displacement().catch(() => 'deleted' as const)) ?? 'deleted';
     try {
       const compaction = this.#compaction;
       this.#compaction = undefined;
@@ -237,8 +220,11 @@ export class FileJournal implements Journal {
         await this.#discard(compaction, false);
       }
       const entries = this.#live.entries();
-      const { copy, keptAside } = await rewriteInPlace(this.#path, how, this.#handle, entries, this.#seenEntries);
+      const seen = this.#seen?.snapshot(unacknowledgedSeen);
+      const { copy, keptAside } = await rewriteInPlace(this.#path, how, this.#file.handle, entries, seen);
       this.#switchTo(copy.handle, copy.bytes, (id) => copy.places.get(id));
+      // Inside a batch, so no record was noted while copying: every one the snapshot kept is in the new file.
+      this.#seen?.places.switchTo(copy.seen, seen?.count ?? 0, (offset) => offset);
       this.#isDisplaced = false;
       this.#rehomes++;
       this.#logger?.warn(
@@ -256,12 +242,7 @@ export class FileJournal implements Journal {
   /** Makes `handle` the journal: every live record's place is mapped into it, the old file closed once reads settle. */
   #switchTo(handle: FileHandle, fileBytes: number, placeOf: (id: string, old: RecordPlace) => RecordPlace | undefined): void {
     this.#live.remap(placeOf);
-    const old = this.#handle;
-    this.#handle = handle;
-    this.#ownInode = undefined;
-    this.#fileBytes = fileBytes;
-    const reads = [...this.#reads];
-    void Promise.allSettled(reads).then(() => old.close().catch(() => undefined));
+    this.#file.switchTo(handle, fileBytes);
   }
 
   async #maintain(): Promise<void> {
@@ -270,11 +251,11 @@ export class FileJournal implements Journal {
       if (compaction.settled) await this.#finishCompaction(compaction);
       return;
     }
-    if (this.#state !== 'open' || this.#isDisplaced || this.#fileBytes < this.#nextCompactionAt) return;
-    if (this.#live.bytes * 2 >= this.#fileBytes) return;
-    // At a batch boundary, so the live set is exactly what the written file holds; every later batch goes to the
-    // tail as well (seen keys are read while the copy is written; the ones recorded later are in the tail too).
-    this.#compaction = startCompaction(this.#path, this.#handle, this.#live.entries(), this.#fileBytes, this.#seenEntries, () => this.#committer.kick());
+    if (this.#state !== 'open' || this.#isDisplaced || this.#file.bytes < this.#nextCompactionAt) return;
+    if (this.#live.bytes * 2 >= this.#file.bytes) return;
+    // At a batch boundary, so the live set and the seen records noted are exactly what the written file holds;
+    // every later batch goes to the tail as well.
+    this.#compaction = startCompaction(this.#path, this.#file.handle, this.#live.entries(), this.#file.bytes, this.#seen?.snapshot(), () => this.#committer.kick());
   }
 
   async #finishCompaction(compaction: Compaction): Promise<void> {
@@ -286,6 +267,7 @@ export class FileJournal implements Journal {
     if (committed === undefined) return this.#discard(compaction);
     // Renamed: the new file is the journal now, whatever happens next.
     this.#switchTo(committed.handle, committed.fileBytes, committed.placeOf);
+    this.#seen?.places.switchTo(compaction.seen, compaction.seenCount, committed.shift);
     this.#nextCompactionAt = this.#compactAfterBytes;
     this.#compactions++;
   }
@@ -294,7 +276,7 @@ export class FileJournal implements Journal {
     if (isFailure && compaction.error !== undefined) {
       this.#logger?.warn({ err: compaction.error, file: this.#path }, 'journal: compaction failed; will retry after more growth');
     }
-    this.#nextCompactionAt = this.#fileBytes + this.#compactAfterBytes;
+    this.#nextCompactionAt = this.#file.bytes + this.#compactAfterBytes;
     await removeCompaction(compaction, this.#path);
   }
 }

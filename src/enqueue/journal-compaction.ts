@@ -8,7 +8,8 @@ import { rm, type FileHandle } from 'node:fs/promises';
 import { replaceFile } from '../store/atomic-write.js';
 import { writeAll } from '../store/fs-util.js';
 import type { RecordPlace } from './journal-record.js';
-import { rewritePath, writeLiveCopy, type SeenEntries } from './journal-rewrite.js';
+import { rewritePath, writeLiveCopy } from './journal-rewrite.js';
+import type { CopiedSeen, SeenSnapshot } from './seen-places.js';
 
 export interface Compaction {
   /** File size at the snapshot: records at or after it are in the tail. */
@@ -17,6 +18,9 @@ export interface Compaction {
   readonly tail: Buffer[];
   /** Where the snapshot put the live records in the new file, once written. */
   places?: Map<string, RecordPlace>;
+  /** Seen records noted at the snapshot (later ones are in the tail), and where the snapshot put those it kept. */
+  readonly seenCount: number;
+  seen?: CopiedSeen | undefined;
   snapshotBytes: number;
   handle?: FileHandle;
   error?: unknown;
@@ -26,15 +30,23 @@ export interface Compaction {
 }
 
 /**
- * Starts writing the snapshot of `entries` (the live set at this batch boundary), then the seen keys;
+ * Starts writing the snapshot of `entries` (the live set at this batch boundary), then the seen records still kept;
  * `onSettled` runs when it is written or failed, so the writer finishes it at its next batch boundary.
  */
-export function startCompaction(path: string, source: FileHandle, entries: readonly (readonly [string, RecordPlace])[], snapshotAt: number, seen: SeenEntries, onSettled: () => void): Compaction {
-  const compaction: Compaction = { snapshotAt, snapshotBytes: 0, tail: [], settled: false, written: Promise.resolve() };
+export function startCompaction(
+  path: string,
+  source: FileHandle,
+  entries: readonly (readonly [string, RecordPlace])[],
+  snapshotAt: number,
+  seen: SeenSnapshot | undefined,
+  onSettled: () => void,
+): Compaction {
+  const compaction: Compaction = { snapshotAt, snapshotBytes: 0, seenCount: seen?.count ?? 0, tail: [], settled: false, written: Promise.resolve() };
   compaction.written = writeLiveCopy(path, source, entries, seen)
-    .then(({ handle, places, bytes }) => {
+    .then(({ handle, places, seen: copiedSeen, bytes }) => {
       compaction.handle = handle;
       compaction.places = places;
+      compaction.seen = copiedSeen;
       compaction.snapshotBytes = bytes;
     })
     .catch((error: unknown) => void (compaction.error = error))
@@ -43,6 +55,16 @@ export function startCompaction(path: string, source: FileHandle, entries: reado
       onSettled();
     });
   return compaction;
+}
+
+/** The new file once renamed over the journal, and how records of the old one map into it. */
+export interface CommittedCompaction {
+  readonly handle: FileHandle;
+  readonly fileBytes: number;
+  /** A live add record's place in the new file (undefined: it was not copied). */
+  readonly placeOf: (id: string, old: RecordPlace) => RecordPlace | undefined;
+  /** Where a record of the tail (at or after the snapshot) sits in the new file. */
+  readonly shift: (offset: number) => number;
 }
 
 /**
@@ -54,7 +76,7 @@ export async function commitCompaction(
   compaction: Compaction,
   path: string,
   onDirectorySyncError: (error: unknown) => void,
-): Promise<{ readonly handle: FileHandle; readonly fileBytes: number; readonly placeOf: (id: string, old: RecordPlace) => RecordPlace | undefined } | undefined> {
+): Promise<CommittedCompaction | undefined> {
   const { handle, places, snapshotAt, snapshotBytes } = compaction;
   if (!handle || !places) return undefined;
   const tail = Buffer.concat(compaction.tail);
@@ -66,9 +88,9 @@ export async function commitCompaction(
     compaction.error = error;
     return undefined;
   }
-  const placeOf = (id: string, old: RecordPlace): RecordPlace | undefined =>
-    old.offset >= snapshotAt ? { offset: snapshotBytes + (old.offset - snapshotAt), length: old.length } : places.get(id);
-  return { handle, fileBytes: snapshotBytes + tail.length, placeOf };
+  const shift = (offset: number): number => snapshotBytes + (offset - snapshotAt);
+  const placeOf = (id: string, old: RecordPlace): RecordPlace | undefined => (old.offset >= snapshotAt ? { offset: shift(old.offset), length: old.length } : places.get(id));
+  return { handle, fileBytes: snapshotBytes + tail.length, placeOf, shift };
 }
 
 /** Closes and removes an unfinished compaction's file. */

@@ -4,6 +4,7 @@
  */
 import { decodeAlertJson, encodeAlertJson, parseOrigin, type Alert } from '../alert.js';
 import { crc32 } from 'node:zlib';
+import type { SeenPlaces } from './seen-places.js';
 
 export type JournalRecord =
   | { readonly op: 'add'; readonly alert: Alert }
@@ -129,10 +130,15 @@ export class JournalScanner {
   #goodEnd = 0;
   #end = 0;
   readonly #onSeen: ((key: string, at: number) => void) | undefined;
+  readonly #seenPlaces: SeenPlaces | undefined;
 
-  /** `onSeen` receives each seen delivery key as read (the dedup cache bounds how many it keeps). */
-  constructor(onSeen?: (key: string, at: number) => void) {
+  /**
+   * `onSeen` receives each seen delivery key as read (the dedup cache bounds how many it keeps); `seenPlaces`
+   * notes where each seen record is (a later compaction copies them).
+   */
+  constructor(onSeen?: (key: string, at: number) => void, seenPlaces?: SeenPlaces) {
     this.#onSeen = onSeen;
+    this.#seenPlaces = seenPlaces;
   }
 
   /** One line, without its newline, that starts at `offset`. */
@@ -150,6 +156,7 @@ export class JournalScanner {
       if (!this.live.has(result.alert.id)) this.live.set(result.alert.id, { offset, length: line.length + 1 });
     } else if (result.op === 'seen') {
       this.#onSeen?.(result.key, result.at);
+      this.#seenPlaces?.add(result.key, offset, line.length + 1);
     } else {
       this.live.delete(result.id);
     }

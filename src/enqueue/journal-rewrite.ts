@@ -5,10 +5,10 @@
  */
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { replaceFile } from '../store/atomic-write.js';
-import { isNotFound, writeAll } from '../store/fs-util.js';
-import { crc32 } from 'node:zlib';
+import { isNotFound } from '../store/fs-util.js';
 import type { RecordPlace } from './journal-record.js';
-import { copyRecords } from './record-copy.js';
+import { copyPlaces, copyRecords } from './record-copy.js';
+import type { CopiedSeen, SeenSnapshot } from './seen-places.js';
 
 /** Where a new journal file is written before it is renamed over the journal (recovery removes a stale one). */
 export const rewritePath = (path: string): string => `${path}.compact`;
@@ -18,26 +18,41 @@ export interface LiveCopy {
   readonly handle: FileHandle;
   /** Where each copied record sits in it. */
   readonly places: Map<string, RecordPlace>;
+  /** The seen records copied after them, and where (undefined without a snapshot of them). */
+  readonly seen: CopiedSeen | undefined;
   readonly bytes: number;
 }
 
 /**
- * Copies the records at `entries` from `source` into a fresh `<path>.compact`, then the seen lines, and fsyncs it.
- * On failure the new file is closed (the caller removes it or tries again, which starts it afresh).
+ * Copies the records at `entries` from `source` into a fresh `<path>.compact`, then the seen records of `seen` whose
+ * key is still remembered (their bytes, as they are in `source`), and fsyncs it. On failure the new file is closed
+ * (the caller removes it or tries again, which starts it afresh).
  */
-export async function writeLiveCopy(path: string, source: FileHandle, entries: readonly (readonly [string, RecordPlace])[], seen: SeenEntries): Promise<LiveCopy> {
+export async function writeLiveCopy(path: string, source: FileHandle, entries: readonly (readonly [string, RecordPlace])[], seen: SeenSnapshot | undefined): Promise<LiveCopy> {
   const tempPath = rewritePath(path);
   await rm(tempPath, { force: true });
   const handle = await open(tempPath, 'a+');
   try {
     const { places, bytes } = await copyRecords(source, handle, entries);
-    const seenBytes = await writeSeenRecords(handle, seen);
+    const copied = seen === undefined ? undefined : await copySeenRecords(source, handle, seen, bytes);
     await handle.datasync();
-    return { handle, places, bytes: bytes + seenBytes };
+    return { handle, places, seen: copied?.records, bytes: bytes + (copied?.bytes ?? 0) };
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** The seen records of the snapshot it keeps (see SeenSnapshot), copied after `base` bytes of the new file. */
+async function copySeenRecords(source: FileHandle, target: FileHandle, { places, count, keepFrom, isKept }: SeenSnapshot, base: number): Promise<{ records: CopiedSeen; bytes: number }> {
+  const records: CopiedSeen = { keys: [], offsets: [], lengths: [] };
+  const snapshot = { count, offsetAt: (index: number) => places.offsetAt(index), lengthAt: (index: number) => places.lengthAt(index) };
+  const bytes = await copyPlaces(source, target, snapshot, (index) => index >= keepFrom || isKept(places.keyAt(index)), (index, offset) => {
+    records.keys.push(places.keyAt(index));
+    records.offsets.push(base + offset);
+    records.lengths.push(places.lengthAt(index));
+  });
+  return { records, bytes };
 }
 
 /**
@@ -49,7 +64,7 @@ export async function rewriteInPlace(
   how: 'deleted' | 'replaced',
   source: FileHandle,
   entries: readonly (readonly [string, RecordPlace])[],
-  seen: SeenEntries,
+  seen: SeenSnapshot | undefined,
 ): Promise<{ readonly copy: LiveCopy; readonly keptAside: string | undefined }> {
   let keptAside: string | undefined;
   if (how === 'replaced') {
@@ -64,59 +79,6 @@ export async function rewriteInPlace(
     throw error;
   }
   return { copy, keptAside };
-}
-
-/** The seen keys worth keeping (a dedup cache's entries), or undefined without one. */
-export type SeenEntries = (() => Iterable<readonly [string, number]>) | undefined;
-
-/** Seen records encoded and written per chunk; the event loop runs between chunks. */
-const SEEN_CHUNK = 2_000;
-
-/**
- * Writes the seen keys as `seen` records, a chunk at a time: a full dedup cache (100,000 keys) took 200-300 ms
- * of the event loop in one go, every compaction. Iterated lazily, so keys recorded meanwhile may be written here
- * as well as in the tail (records are idempotent) and keys forgotten meanwhile are left out, as they would be anyway.
- */
-async function writeSeenRecords(handle: FileHandle, seen: SeenEntries): Promise<number> {
-  if (seen === undefined) return 0;
-  let bytes = 0;
-  let chunk: (readonly [string, number])[] = [];
-  for (const entry of seen()) {
-    chunk.push(entry);
-    if (chunk.length < SEEN_CHUNK) continue;
-    const data = encodeSeenLines(chunk);
-    chunk = [];
-    await writeAll(handle, data);
-    bytes += data.length;
-  }
-  if (chunk.length > 0) {
-    const data = encodeSeenLines(chunk);
-    await writeAll(handle, data);
-    bytes += data.length;
-  }
-  return bytes;
-}
-
-/** The lines encodeJournalRecord({ op: 'seen', key, at }) gives, for many keys, into one buffer. */
-export function encodeSeenLines(entries: readonly (readonly [string, number])[]): Buffer {
-  const jsons = entries.map(([key, at]) => `{"op":"seen","key":${JSON.stringify(key)},"at":${JSON.stringify(at)}}`);
-  let total = 0;
-  const lengths = jsons.map((json) => {
-    const length = Buffer.byteLength(json, 'utf8');
-    total += length + 10;
-    return length;
-  });
-  const data = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (let i = 0; i < jsons.length; i++) {
-    const length = lengths[i] as number;
-    data.write(jsons[i] as string, at + 9, length, 'utf8');
-    data.write(crc32(data.subarray(at + 9, at + 9 + length)).toString(16).padStart(8, '0'), at, 8, 'latin1');
-    data[at + 8] = 0x20;
-    data[at + 9 + length] = 0x0a;
-    at += length + 10;
-  }
-  return data;
 }
 
 /** Whether the file with inode `own` is still the one at `path`: `deleted` (nothing there) or `replaced`. */

@@ -24,8 +24,11 @@ export interface JournalOptions {
   readonly pendingMax?: { readonly count: number; readonly bytes: number };
   /** Each seen delivery key read back from the file, oldest first (fill the dedup cache with them). */
   readonly onSeen?: (key: string, at: number) => void;
-  /** The seen keys still worth keeping, with their times: compaction writes them into the new file. */
-  readonly seenEntries?: () => Iterable<readonly [string, number]>;
+  /**
+   * Whether a seen key is still remembered (the dedup cache holds it): a rewritten file (compaction, a deleted
+   * journal) carries the seen records of those keys, copied as they are. Without it, it carries none.
+   */
+  readonly isSeen?: (key: string) => boolean;
   readonly logger?: StoreLogger;
 }
 

@@ -21,6 +21,7 @@ import {
 import { fsyncDirectory } from '../store/fs-util.js';
 import { JournalScanner, scanLines } from './journal-record.js';
 import { rewritePath } from './journal-rewrite.js';
+import { SeenRecords, type SeenPlaces } from './seen-places.js';
 
 /** Durability `off`: nothing touches the disk, so benchmarks can measure what the journal costs. */
 class NullJournal implements Journal {
@@ -79,7 +80,7 @@ async function recoverJournal(
   durability: JournalDurability,
   compactAfterBytes: number,
   logger: StoreLogger | undefined,
-  { pendingMax, onSeen, seenEntries }: JournalOptions,
+  { pendingMax, onSeen, isSeen }: JournalOptions,
 ): Promise<OpenedJournal> {
   await mkdir(dir, { recursive: true });
   // A compaction a crash interrupted: the rename never happened, so the journal itself is intact.
@@ -87,9 +88,11 @@ async function recoverJournal(
   // Readable as well: alerts beyond the queue's bounds are read back from the file when there is room.
   const handle = await open(path, 'a+');
   let scan: { scanner: JournalScanner; size: number };
+  // Only kept when a rewrite can use them (someone says which keys are still remembered).
+  const seen = isSeen === undefined ? undefined : new SeenRecords(isSeen);
   let fileBytes: number;
   try {
-    scan = await scanFile(handle, onSeen);
+    scan = await scanFile(handle, onSeen, seen?.places);
     fileBytes = scan.size;
     const { truncatedAt } = scan.scanner;
     if (truncatedAt !== undefined) {
@@ -106,7 +109,7 @@ async function recoverJournal(
   if (scanner.skipped.length > 0) {
     logger?.warn({ file: path, skipped: scanner.skipped, truncatedAt: scanner.truncatedAt }, 'journal: skipped unreadable records while recovering');
   }
-  const journal = new FileJournal({ path, dir, handle, isSync: durability === 'fsync', live: scanner.live, fileBytes, compactAfterBytes, logger, seenEntries });
+  const journal = new FileJournal({ path, dir, handle, isSync: durability === 'fsync', live: scanner.live, fileBytes, compactAfterBytes, logger, seen });
   const pending: Alert[] = [];
   const backlog: BacklogEntry[] = [];
   let heldBytes = 0;
@@ -131,8 +134,8 @@ async function recoverJournal(
 }
 
 /** Streams the file through a scanner in 1 MiB reads; a longer line grows the buffer to fit it. */
-async function scanFile(handle: FileHandle, onSeen: JournalOptions['onSeen']): Promise<{ scanner: JournalScanner; size: number }> {
-  const scanner = new JournalScanner(onSeen);
+async function scanFile(handle: FileHandle, onSeen: JournalOptions['onSeen'], seenPlaces: SeenPlaces | undefined): Promise<{ scanner: JournalScanner; size: number }> {
+  const scanner = new JournalScanner(onSeen, seenPlaces);
   let buffer = Buffer.allocUnsafe(1024 * 1024);
   let filled = 0;
   let base = 0;

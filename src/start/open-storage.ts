@@ -41,7 +41,7 @@ export async function openStorage(paths: GenHookPaths, { durability, pendingMax,
   if (dataDirLock.tookOverFrom !== undefined) {
     logger.warn({ file: dataDirLock.path, previous: dataDirLock.tookOverFrom }, 'data_dir lock of a GenHook that is gone taken over');
   }
-  const seen = dedup === undefined ? {} : { onSeen: (key: string, at: number) => dedup.record(key, at), seenEntries: () => dedup.entries(Date.now()) };
+  const seen = dedup === undefined ? {} : { onSeen: (key: string, at: number) => dedup.record(key, at), isSeen: (key: string) => dedup.has(key, Date.now()) };
   const { journal, pending, backlog, recovery } = await openJournal({ dir: paths.dataDir, durability, pendingMax, logger, ...seen }).catch(async (error: unknown) => {
     await dataDirLock.release();
     throw error;

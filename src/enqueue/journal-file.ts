@@ -1,0 +1,90 @@
+/**
+ * The journal's open file: its end (the bytes of good records), writing a batch there and making it durable,
+ * cutting a failed batch back off, reading a record, and whether it is still the file at its path.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { writeAll } from '../store/fs-util.js';
+import { displacementOf } from './journal-rewrite.js';
+import { readAt } from './record-copy.js';
+
+export class JournalFile {
+  readonly #path: string;
+  #handle: FileHandle;
+  #bytes: number;
+  /** ino and dev of `#handle`'s file, read on the first check after it was opened (an open file's inode cannot be reused). */
+  #ownInode: { readonly ino: number; readonly dev: number } | undefined;
+  readonly #reads = new Set<Promise<unknown>>();
+
+  constructor(path: string, handle: FileHandle, bytes: number) {
+    this.#path = path;
+    this.#handle = handle;
+    this.#bytes = bytes;
+  }
+
+  /** The open descriptor (compaction and rewrites copy records from it). */
+  get handle(): FileHandle {
+    return this.#handle;
+  }
+
+  /** Size of the good records: where the next batch goes. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Writes a batch at the end, fdatasync'ed when `isDurable`; it counts once `advance` says it is kept. */
+  async write(data: Uint8Array, isDurable: boolean): Promise<void> {
+    await writeAll(this.#handle, data);
+    if (isDurable) await this.#handle.datasync();
+  }
+
+  /** The batch written last is kept: the end moves past it. Returns where it starts. */
+  advance(length: number): number {
+    const start = this.#bytes;
+    this.#bytes += length;
+    return start;
+  }
+
+  /** Truncates the file to its good records, durably; resolves the error if that failed. */
+  cutBack(): Promise<unknown> {
+    return this.#handle
+      .truncate(this.#bytes)
+      .then(() => this.#handle.datasync())
+      .then(
+        () => undefined,
+        (error: unknown) => error ?? new Error('truncate failed'),
+      );
+  }
+
+  /** Whether the file is still the one at its path (one stat of the path): `deleted`, `replaced`, or undefined. */
+  async displacement(): Promise<'deleted' | 'replaced' | undefined> {
+    const own = (this.#ownInode ??= await this.#handle.stat());
+    return displacementOf(this.#path, own);
+  }
+
+  /** Reads `length` bytes at `offset` (a record); the file is not closed under a read. */
+  read(offset: number, length: number): Promise<Buffer> {
+    const reading = readAt(this.#handle, offset, length);
+    this.#reads.add(reading);
+    void reading.catch(() => undefined).finally(() => this.#reads.delete(reading));
+    return reading;
+  }
+
+  /** Makes `handle` (`bytes` long) the file; the old one is closed once the reads begun on it settle. */
+  switchTo(handle: FileHandle, bytes: number): void {
+    const old = this.#handle;
+    this.#handle = handle;
+    this.#ownInode = undefined;
+    this.#bytes = bytes;
+    void Promise.allSettled([...this.#reads]).then(() => old.close().catch(() => undefined));
+  }
+
+  /** Waits for reads, fdatasyncs when `isDurable`, closes. */
+  async close(isDurable: boolean): Promise<void> {
+    await Promise.allSettled([...this.#reads]);
+    try {
+      if (isDurable) await this.#handle.datasync();
+    } finally {
+      await this.#handle.close();
+    }
+  }
+}
