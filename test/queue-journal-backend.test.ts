@@ -159,3 +159,32 @@ test('HeldAlerts - an end is recorded in the backend once, tells the feeder room
     await backend.close();
   }
 });
+
+test('journal backend - a waiting alert is held without its request body (offered, recovered, read back from the backlog); its dead letter reads it back from the journal, and the bounds still count it', async () => {
+  const { dir, deadLetter } = await openDir();
+  const origin = { kind: 'json' as const, body: `{"big":"${'b'.repeat(4000)}"}`, headers: { 'x-github-event': 'push' } };
+  const withBody = (id: string): Alert => ({ ...alert(id), origin });
+  const first = await openJournal({ dir });
+  await first.journal.append([withBody('r0'), withBody('r1')]);
+  await first.journal.close();
+  const { journal, pending, backlog } = await openJournal({ dir, pendingMax: { count: 1, bytes: Number.MAX_SAFE_INTEGER } });
+  assert.deepEqual([pending.length, backlog.length], [1, 1]);
+  const oneBytes = alertBytes(withBody('r0'));
+  const backend = createJournalBackend({ journal, deadLetter, recovered: pending, backlog, maxSize: 100, maxBytes: () => oneBytes * 3, dedupWindowMs: 60_000 });
+  try {
+    const [recovered] = await backend.recover();
+    assert.ok(recovered);
+    assert.equal(recovered.alert.origin, undefined, 'recovered: held without the body');
+    assert.equal((await backend.offer([{ alert: withBody('n0') }])).kind, 'stored');
+    assert.deepEqual(await backend.offer([{ alert: withBody('n1') }]), { kind: 'full', limit: 'bytes' }, 'each counts its body against the bound, held or not');
+    const read = await backend.reserve(10, 0);
+    assert.deepEqual(read.map((item) => [item.alert.id, item.alert.origin]), [['r1', undefined], ['n0', undefined]], 'read back from the backlog and offered: held without the body');
+    for (const item of [recovered, ...read]) {
+      await backend.deadLetter(item, toDeadLetterEntry(item.alert, { reason: 'permanent', attempts: 1, deadLetteredAt: 0 }));
+    }
+    const { entries } = await readDeadLetters(deadLetter.path);
+    assert.deepEqual(entries.map((entry) => [entry.id, entry.origin]), [['r0', origin], ['r1', origin], ['n0', origin]], 'every dead letter carries the body again');
+  } finally {
+    await backend.close();
+  }
+});

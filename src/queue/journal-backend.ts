@@ -6,18 +6,19 @@
  * Memory stays within the queue's bounds in bytes as well as in count: offer() refuses past them, and the
  * alerts recovered beyond them at start (the backlog) stay in the file until a reserve reads them back, one
  * by one, ahead of anything offered since (their room was taken first).
+ *
+ * A waiting alert is kept in memory without its origin (the request body kept for re-rendering a dead letter):
+ * only a dead letter needs it, and then it is read back from the journal, where the alert still is. Each alert
+ * still counts its body against the bounds (see alertBytes), so they hold as before.
  */
 import { alertBytes, type Alert } from '../alert.js';
 import type { DeadLetterEntry } from '../dead-letter/index.js';
 import type { BacklogEntry, Journal } from '../enqueue/index.js';
 import type { OfferItem, OfferResult, QueueBackend, QueuedAlert, QueueStats } from './backend.js';
+import { windowedSeenKeys, type SeenKeys } from './seen-keys.js';
 import { sleepUntilWoken } from './wake.js';
 
-/** Where delivery keys seen are remembered (the edge's dedup cache, which the journal persists). */
-export interface SeenKeys {
-  has(key: string, now: number): boolean;
-  record(key: string, at: number): void;
-}
+export type { SeenKeys } from './seen-keys.js';
 
 export interface JournalBackendOptions {
   readonly journal: Pick<Journal, 'append' | 'read' | 'complete' | 'close'>;
@@ -49,9 +50,12 @@ export function createJournalBackend(options: JournalBackendOptions): LocalQueue
   return new JournalBackend(options);
 }
 
+/** The options kept for the backend's life: not the recovered alerts, which must be garbage once delivered. */
+type KeptOptions = Omit<JournalBackendOptions, 'recovered' | 'backlog'>;
+
 class JournalBackend implements QueueBackend {
   readonly kind = 'journal';
-  readonly #options: JournalBackendOptions;
+  readonly #options: KeptOptions;
   readonly #now: () => number;
   readonly #seen: SeenKeys;
   /** Stored, not yet reserved, oldest first; `#head` is the next one (shift() would copy the rest each time). */
@@ -69,15 +73,16 @@ class JournalBackend implements QueueBackend {
   /** Offers waiting for their journal write: their room is taken. */
   #writing = { count: 0, bytes: 0 };
   #recovered: readonly Alert[] | undefined;
+  /** Ids of the alerts held without their origin (it is in the journal): a dead letter reads it back. */
+  readonly #originInJournal = new Set<string>();
   #wake: (() => void) | undefined;
 
-  constructor(options: JournalBackendOptions) {
+  constructor({ recovered, backlog = [], ...options }: JournalBackendOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#seen = options.seen ?? windowedSeenKeys(options.dedupWindowMs);
-    this.#recovered = options.recovered;
-    this.#backlog = options.backlog ?? [];
-    for (const alert of options.recovered) this.#addLive(alert.id, alertBytes(alert), true);
+    this.#recovered = recovered.map((alert) => this.#kept(alert));
+    this.#backlog = backlog;
     for (const entry of this.#backlog) this.#addLive(entry.id, entry.bytes, false);
   }
 
@@ -105,10 +110,7 @@ class JournalBackend implements QueueBackend {
     }
     // Remembered only once durable: a failed write must not turn the provider's retry into a "duplicate".
     for (const key of keys) this.#seen.record(key, now);
-    for (const alert of fresh) {
-      this.#addLive(alert.id, alertBytes(alert), true);
-      this.#ready.push(alert);
-    }
+    for (const alert of fresh) this.#ready.push(this.#kept(alert));
     this.#wake?.();
     return { kind: 'stored', duplicates };
   }
@@ -141,8 +143,9 @@ class JournalBackend implements QueueBackend {
   }
 
   async deadLetter(item: QueuedAlert, entry: DeadLetterEntry): Promise<void> {
+    const full = entry.origin === undefined && this.#originInJournal.has(item.alert.id) ? await this.#withOrigin(item.alert.id, entry) : entry;
     // Only once the entry is in the file does the alert leave the journal: a failed append keeps it for the next start.
-    await this.#options.deadLetter.append(entry);
+    await this.#options.deadLetter.append(full);
     this.#forget(item);
   }
 
@@ -213,11 +216,8 @@ class JournalBackend implements QueueBackend {
     }
     try {
       const alert = await this.#options.journal.read(entry.id);
-      if (alert !== undefined) {
-        // Counted by its record size until now; from here by what it holds in memory.
-        this.#addLive(alert.id, alertBytes(alert), true);
-        return alert;
-      }
+      // Counted by its record size until now; from here by what it counts in memory (see #kept).
+      if (alert !== undefined) return this.#kept(alert);
     } catch (error) {
       this.#options.logger?.warn({ err: error, alertId: entry.id }, 'journal: could not read a waiting alert back; it stays journaled for the next start');
     }
@@ -225,8 +225,33 @@ class JournalBackend implements QueueBackend {
     return undefined;
   }
 
+  /**
+   * A stored alert as memory keeps it: counted in full (its body too), held without its origin, which waits in
+   * the journal for a dead letter (#withOrigin).
+   */
+  #kept(alert: Alert): Alert {
+    this.#addLive(alert.id, alertBytes(alert), true);
+    if (alert.origin === undefined) return alert;
+    this.#originInJournal.add(alert.id);
+    const { origin: _inJournal, ...held } = alert;
+    return held;
+  }
+
+  /** The entry with the origin its alert was journaled with; without it (and a warning) when it cannot be read back. */
+  async #withOrigin(id: string, entry: DeadLetterEntry): Promise<DeadLetterEntry> {
+    try {
+      const stored = await this.#options.journal.read(id);
+      if (stored?.origin !== undefined) return { ...entry, origin: stored.origin };
+      this.#options.logger?.warn({ alertId: id }, 'journal: the request body of a dead-lettered alert is no longer there; its dead letter cannot be re-rendered');
+    } catch (error) {
+      this.#options.logger?.warn({ err: error, alertId: id }, 'journal: could not read back the request body of a dead-lettered alert; its dead letter cannot be re-rendered');
+    }
+    return entry;
+  }
+
   #forget(item: QueuedAlert): void {
     this.#held.delete(item.token);
+    this.#originInJournal.delete(item.alert.id);
     this.#removeLive(item.alert.id);
     this.#options.journal.complete(item.alert.id);
     // Memory freed: a backlog entry may fit now.
@@ -259,22 +284,4 @@ class JournalBackend implements QueueBackend {
       this.#memoryCount--;
     }
   }
-}
-
-/** Seen keys kept for `windowMs`; insertion order is expiry order, so pruning stops at the first live one. */
-function windowedSeenKeys(windowMs: number): SeenKeys {
-  const seenAt = new Map<string, number>();
-  return {
-    has: (key, now) => {
-      for (const [oldest, at] of seenAt) {
-        if (now - at < windowMs) break;
-        seenAt.delete(oldest);
-      }
-      return seenAt.has(key);
-    },
-    record: (key, at) => {
-      seenAt.delete(key);
-      seenAt.set(key, at);
-    },
-  };
 }
