@@ -20,13 +20,18 @@ export function settingsPath(config: RuntimeConfig, path: string): string {
   return resolve(dirname(resolve(config.settingsFile)), path);
 }
 
-export function resolvePaths(config: RuntimeConfig): GenHookPaths {
+/**
+ * `workerIndex` is set in a `workers` process: its data folder (journal, lock) is `<data_dir>/worker-<index>`;
+ * the dead-letter file and the log file stay the ones settings.ini names.
+ */
+export function resolvePaths(config: RuntimeConfig, workerIndex?: number): GenHookPaths {
   const { settings } = config;
-  const dataDir = settingsPath(config, settings.data_dir);
+  const configuredDir = settingsPath(config, settings.data_dir);
+  const dataDir = workerIndex === undefined ? configuredDir : join(configuredDir, `worker-${workerIndex}`);
   return {
     dataDir,
     journalFile: join(dataDir, 'journal.log'),
-    deadLetterFile: settings.dead_letter_file ? settingsPath(config, settings.dead_letter_file) : join(dataDir, 'dead-letter.jsonl'),
+    deadLetterFile: settings.dead_letter_file ? settingsPath(config, settings.dead_letter_file) : join(configuredDir, 'dead-letter.jsonl'),
     logFile: settings.log_file ? settingsPath(config, settings.log_file) : undefined,
   };
 }

@@ -1,4 +1,5 @@
 import type { Alert } from '../alert.js';
+import type { DeadLetterReason } from '../dead-letter/dead-letter-file.js';
 import type { BackoffOptions } from './backoff.js';
 import type { AuthPauseState, AuthPauseStore } from './auth-pause.js';
 import type { BreakerOptions, BreakerState } from './breaker.js';
@@ -81,7 +82,8 @@ export interface SourceLeases {
   acquire(source: string, limit: number, signal: AbortSignal): Promise<{ release(): void }>;
 }
 
-export type DeadLetterReason = 'permanent' | 'retries_exhausted' | 'expired';
+/** Defined once, with the dead-letter file that records it (deliver → dead-letter is the pipeline's direction). */
+export type { DeadLetterReason };
 
 export interface DeadLetterEvent {
   readonly alert: Alert;

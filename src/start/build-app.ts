@@ -1,55 +1,54 @@
-/** Step 3, build the app: the Hono edge over the running config, the journal, the dispatcher and the admission state. */
+/** Step 3, build the app: the Hono edge over the running config, the storage and queue, the dispatcher and the admission state. */
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createAdminOperations, fileDeadLetters, mountAdminRoutes, redisDeadLetters } from '../admin/index.js';
 import { DedupCache } from '../admit/index.js';
 import type { ConfigStore } from '../config/index.js';
-import type { DeadLetterHealth } from '../dead-letter/index.js';
 import type { AuthPauseState } from '../deliver/auth-pause.js';
 import type { Dispatcher } from '../deliver/dispatcher.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { RecentAlerts } from '../ops/recent-alerts.js';
 import { createApp, type ReadinessReport } from '../receive/app.js';
-import type { AlertQueue } from '../receive/webhook-deps.js';
 import type { SnsCertificateStore } from '../receive/sns-certificates.js';
 import type { HeldAlerts } from '../queue/held-alerts.js';
-import type { RedisBackend } from '../queue/redis-backend.js';
 import { redactUrl } from '../queue/shared-queue.js';
+import type { OpenedQueue } from './open-queue.js';
 import type { Storage } from './open-storage.js';
 import { joinWorkerGroup } from './worker-group.js';
 
 export interface AppWiring {
   readonly store: ConfigStore;
-  readonly journal: Storage['journal'];
-  /** Where the edge stores accepted alerts: the journal backend, or the Redis one with redis_url. */
-  readonly queue: AlertQueue;
-  /** Alerts recovered beyond the queue's bounds, still waiting in the journal file. */
-  readonly backlog: { readonly size: number };
+  /** The journal (its health and size for /ready) and the dead-letter file. */
+  readonly storage: Storage;
+  /**
+   * Where the edge stores accepted alerts (the journal backend, or the Redis one with redis_url: then /ready
+   * reports Redis and the dead letters are the stream every replica shares), and the dead letters' health.
+   */
+  readonly queue: OpenedQueue;
+  /** What this GenHook holds from the queue (reported with redis_url). */
+  readonly held: HeldAlerts;
   /** The dedup cache the journal filled at start (seen keys persist in data_dir); built here when absent. */
   readonly dedup?: DedupCache;
-  /** Whether the dead-letter file can be written (entries that failed are retried until it can). */
-  readonly deadLetterHealth?: () => DeadLetterHealth;
   readonly dispatcher: Dispatcher;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly recent: RecentAlerts;
   /** AWS SNS signing certificates, fetched and cached for `aws_signature = sns`. */
   readonly snsCertificates: SnsCertificateStore;
-  readonly deadLetterPath: string;
   /** True once shutdown began: new webhooks get 503 and /ready fails. */
   readonly isDraining: () => boolean;
   /** When startGenHook began (ms since the epoch), for the admin status. */
   readonly startedAt: number;
-  /** Set with redis_url: webhooks are stored in the queue every replica shares, and /ready reports Redis. */
-  readonly shared?: { readonly backend: RedisBackend; readonly held: HeldAlerts } | undefined;
   /** Set in a `workers` process: /metrics and /ready then speak for the whole worker group. */
   readonly workerIndex?: number | undefined;
 }
 
 export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
-  const { store, journal, dispatcher, metrics, logger, isDraining } = wiring;
-  const { recent, snsCertificates, deadLetterPath, startedAt, shared } = wiring;
+  const { store, dispatcher, metrics, logger, isDraining, recent, snsCertificates, startedAt, held } = wiring;
+  const { journal } = wiring.storage;
+  const deadLetterPath = wiring.storage.deadLetter.path;
+  const { shared } = wiring.queue;
   // dedup_window and dedup_max_entries are restart-only settings: the cache is built once, at start.
   const { settings } = store.config;
   const dedup = wiring.dedup ?? new DedupCache({ windowMs: settings.dedup_window, maxEntries: settings.dedup_max_entries });
@@ -57,13 +56,13 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
     const hasRoom = dispatcher.hasRoom();
     const { config } = store;
     const isRedisUp = shared === undefined || shared.backend.isConnected;
-    const deadLetters = wiring.deadLetterHealth?.() ?? { writable: true, waiting: 0 };
+    const deadLetters = wiring.queue.deadLetters.health;
     return {
       isReady: !isDraining() && journal.isWritable && deadLetters.writable && hasRoom && isRedisUp,
       checks: {
         draining: isDraining(),
         config: { settings: config.settingsFile, webhooks: config.webhooksFile, sources: config.rules.sources().length },
-        journal: { writable: journal.isWritable, pending: journal.size, backlog: wiring.backlog.size, ...(journal.health.error ? { error: journal.health.error } : {}) },
+        journal: { writable: journal.isWritable, pending: journal.size, backlog: wiring.queue.local.backlogSize, ...(journal.health.error ? { error: journal.health.error } : {}) },
         queue: {
           waiting: dispatcher.size,
           inFlight: dispatcher.inFlight,
@@ -75,7 +74,7 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
         deadLetter: { file: deadLetterPath, ...deadLetters },
         breaker: dispatcher.breakerState,
         mode: config.settings.sl1_api_url ? 'sl1' : 'log',
-        ...(shared === undefined ? {} : { redis: { connected: shared.backend.isConnected, held: shared.held.size, url: redactUrl(shared.backend.url) } }),
+        ...(shared === undefined ? {} : { redis: { connected: shared.backend.isConnected, held: held.size, url: redactUrl(shared.backend.url) } }),
         ...describeAuthPause(dispatcher.authState),
       },
     };
@@ -90,7 +89,7 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
     now: Date.now,
     isDraining,
     snsCertificates,
-    queue: wiring.queue,
+    queue: wiring.queue.backend,
     readiness: group === undefined ? localReadiness : () => group.readiness(),
     ...(group === undefined ? {} : { metricsText: () => group.metrics() }),
     health: () => ({ sl1_auth_paused: dispatcher.authState.phase === 'paused' }),
@@ -107,7 +106,7 @@ export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
           metrics,
           recent,
           // With redis_url dead letters go to the stream every replica shares; otherwise to this GenHook's file.
-          deadLetters: shared === undefined ? fileDeadLetters(deadLetterPath, wiring.queue) : redisDeadLetters(shared.backend, shared.backend.keys.deadLetters),
+          deadLetters: shared === undefined ? fileDeadLetters(deadLetterPath, wiring.queue.backend) : redisDeadLetters(shared.backend, shared.backend.keys.deadLetters),
           isDraining,
           startedAt,
         }),

@@ -31,6 +31,19 @@ export function buildDispatcher(config: RuntimeConfig, wiring: DeliveryWiring): 
   return createDispatcher({ ...toDispatcherOptions(config, wiring.logger), sourceLeases: wiring.sourceLeases, ...(wiring.authPause === undefined ? {} : { authPause: wiring.authPause }) }, deliveryHooks(wiring));
 }
 
+/** The queue and delivery gauges /metrics reads at each scrape (capacities follow a reload). */
+export function attachQueueProbes(metrics: Metrics, dispatcher: Dispatcher, journal: { readonly size: number }, config: () => RuntimeConfig): void {
+  metrics.attachProbes({
+    queueDepth: () => new Map(Object.entries(dispatcher.perSource())),
+    queueCapacity: () => config().settings.queue_max_size,
+    queueBytes: () => dispatcher.bytes,
+    queueCapacityBytes: () => config().settings.queue_max_bytes,
+    journalPending: () => journal.size,
+    deliveryConcurrency: () => config().settings.max_worker_threads,
+    sl1AuthPaused: () => dispatcher.authState.phase === 'paused',
+  });
+}
+
 /** SL1 target, credentials, retries, breaker and concurrency follow a reload; queued alerts stay queued. */
 export function applyDeliverySettings(dispatcher: Dispatcher, next: RuntimeConfig, logger: Logger): void {
   try {

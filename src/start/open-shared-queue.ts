@@ -1,5 +1,5 @@
 /**
- * Step 1b, with redis_url: the queue shared by every replica (Redis Streams), its genhook_redis_* metrics,
+ * Part of step 1b (open-queue.ts), with redis_url: the queue shared by every replica (Redis Streams), its genhook_redis_* metrics,
  * leases and shared auth pause. Without redis_url nothing happens here and the local journal is the queue.
  */
 import type { Alert } from '../alert.js';

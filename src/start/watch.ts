@@ -1,6 +1,13 @@
-/** Step 5, watch: reload on a change of settings.ini or webhooks.ini while `watch_config` is on. */
+/**
+ * Step 5, watch: reload on a change of settings.ini or webhooks.ini while `watch_config` is on, and apply each
+ * reload that compiled to the running parts.
+ */
 import { watchConfigFiles, type ConfigFiles, type ConfigStore, type ConfigWatcher } from '../config/index.js';
+import type { Dispatcher } from '../deliver/dispatcher.js';
 import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { RecentAlerts } from '../ops/recent-alerts.js';
+import { applyDeliverySettings } from './build-dispatcher.js';
 
 export interface ConfigWatching {
   /** Starts or stops watching; a no-op when already in that state. */
@@ -25,4 +32,27 @@ export function watchConfig(files: ConfigFiles, store: ConfigStore, logger: Logg
       });
     },
   };
+}
+
+export interface ReloadWiring {
+  readonly dispatcher: Dispatcher;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly recent: RecentAlerts;
+  readonly watching: ConfigWatching;
+  /** True once shutdown began: a reload then does not start watching again. */
+  readonly isDraining: () => boolean;
+}
+
+/** What a reload that compiled changes in the running parts (the store swaps the config itself). */
+export function applyReloads(store: ConfigStore, { dispatcher, metrics, logger, recent, watching, isDraining }: ReloadWiring): void {
+  store.onApply((next, _previous, trigger) => {
+    metrics.prepareSources(next.config.rules.sources());
+    logger.level = next.config.settings.log_level;
+    recent.setLimit(next.config.settings.recent_alerts);
+    applyDeliverySettings(dispatcher, next.config, logger);
+    // SIGHUP and POST /admin/reload are an operator saying "try again"; a file save alone is not.
+    if (trigger === 'sighup' || trigger === 'admin') dispatcher.resumeAuth('operator');
+    if (!isDraining()) watching.set(next.config.settings.watch_config);
+  });
 }

@@ -10,7 +10,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from '../ops/logger.js';
 import { acquireDataDirLock } from '../store/index.js';
 import { serveGroupProbes } from './worker-group.js';
@@ -31,10 +30,6 @@ export function workerIndex(env: NodeJS.ProcessEnv = process.env): number | unde
   if (!cluster.isWorker) return undefined;
   const index = Number(env[WORKER_INDEX_ENV]);
   return Number.isInteger(index) && index >= 0 ? index : undefined;
-}
-
-export function workerDataDir(dataDir: string, index: number | undefined): string {
-  return index === undefined ? dataDir : join(dataDir, `worker-${index}`);
 }
 
 export function checkWorkers(count: number, redisUrl: string | undefined, settingsFile: string): void {
