@@ -45,8 +45,11 @@ interface Answer {
   readonly json: Record<string, any>;
 }
 
-/** Starts a probe every 50 ms (each given up after 2 s) until one answer matches; rejects after 20 s with what was seen. */
-function probeUntil(url: string, matches: (answer: Answer) => boolean): Promise<Answer> {
+/**
+ * Starts a probe every 50 ms (each given up after `probeMs`) until one answer matches; rejects after `totalMs`
+ * with what was seen. Probes overlap, so one handed to a worker that cannot answer does not hold up the rest.
+ */
+function probeUntil(url: string, matches: (answer: Answer) => boolean, { probeMs = 2000, totalMs = 20_000 } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const seen: string[] = [];
     let isDone = false;
@@ -59,16 +62,16 @@ function probeUntil(url: string, matches: (answer: Answer) => boolean): Promise<
       else resolve(answer);
     };
     const probe = (): void => {
-      fresh(url, 2000).then(
+      fresh(url, probeMs).then(
         (answer) => {
-          seen.push(`${answer.status} ${JSON.stringify(answer.json['workers'])}`);
+          seen.push(`${answer.status} ${JSON.stringify(answer.json['workers'] ?? answer.json['error'] ?? answer.text.slice(0, 60))}`);
           if (matches(answer)) finish(answer);
         },
         (error: unknown) => seen.push(String(error)),
       );
     };
     const timer = setInterval(probe, 50);
-    const guard = setTimeout(() => finish(new Error(`no matching answer from ${url} in 20 s; seen: ${seen.slice(-5).join(' | ')}`)), 20_000);
+    const guard = setTimeout(() => finish(new Error(`no matching answer from ${url} in ${totalMs} ms; seen: ${seen.slice(-5).join(' | ')}`)), totalMs);
     probe();
   });
 }
@@ -146,6 +149,49 @@ test('workers = 2: /metrics sums the whole group and /ready names every worker, 
   } finally {
     if (genhook.child.exitCode === null) genhook.child.kill('SIGKILL');
     await sl1.close();
+    await redis.stop();
+  }
+});
+
+test('workers = 2: a frozen worker (SIGSTOP) makes /metrics answer 503 metrics_unavailable, not a partial sum; after SIGCONT it answers 200 again', { skip: redisSkip }, async () => {
+  const redis = await startTestRedis();
+  const { settingsFile, webhooksFile } = await writeConfigDir({ workers: 2, redis_url: redis.url, watch_config: false }, 'app: n::App alert $n$\n');
+  const genhook = await serveChild(settingsFile, webhooksFile);
+  let frozen: number | undefined;
+  try {
+    const workers = await eventually('both workers listening', () => {
+      const pids = pidsLogging(genhook.output(), 'GenHook listening');
+      return pids.size === 2 ? [...pids] : undefined;
+    }).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${genhook.output()}`);
+    });
+    const whole = await probeUntil(`${genhook.url}/metrics`, (answer) => answer.status === 200);
+    assert.equal(parseExposition(whole.text).value('genhook_workers_up'), 2);
+
+    frozen = workers[0] as number;
+    process.kill(frozen, 'SIGSTOP');
+    // A scrape the primary hands to the frozen worker is never answered; one the other worker takes waits for the
+    // primary's gather, which gives up on the frozen worker (prom-client's 5 s) and fails the whole scrape.
+    const refused = await probeUntil(`${genhook.url}/metrics`, (answer) => answer.status !== 200, { probeMs: 15_000, totalMs: 30_000 });
+    assert.equal(refused.status, 503, refused.text);
+    assert.equal(refused.json['error']?.code, 'metrics_unavailable', refused.text);
+    assert.match(String(refused.json['error']?.message), /worker group unavailable/);
+    assert.doesNotMatch(refused.text, /genhook_webhooks_received_total/, 'no partial sum');
+    await eventually('the refused scrape logged', () => /metrics of the worker group unavailable/.test(genhook.output()));
+
+    process.kill(frozen, 'SIGCONT');
+    frozen = undefined;
+    const again = await probeUntil(`${genhook.url}/metrics`, (answer) => answer.status === 200, { probeMs: 15_000, totalMs: 30_000 });
+    const metrics = parseExposition(again.text);
+    assert.equal(metrics.value('genhook_workers'), 2);
+    assert.equal(metrics.value('genhook_workers_up'), 2);
+    assert.equal(metrics.value('genhook_worker_restarts_total'), 0, 'frozen is not dead: nothing was restarted');
+
+    genhook.child.kill('SIGTERM');
+    assert.equal(await genhook.exited, 0);
+  } finally {
+    if (frozen !== undefined) process.kill(frozen, 'SIGCONT');
+    if (genhook.child.exitCode === null) genhook.child.kill('SIGKILL');
     await redis.stop();
   }
 });
