@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { findFreePort, runAsScript, spawnChild, startReadyChild, type BenchChild } from './children.js';
 import type { Sl1Stats } from './fake-sl1-server.js';
-import { repoWebhooksFile, writeSettings } from './genhook-config.js';
+import { repoWebhooksFile, writeSettings, type JournalMode } from './genhook-config.js';
 import { genhookCliPath } from './genhook-child.js';
 import { buildSignedPush, githubPushHeaders, type SignedBody } from './payloads.js';
 
@@ -25,6 +25,8 @@ const SECRET = 'bench-github-secret';
 const WARMUP_REQUESTS = Number(process.env['INSTR_WARMUP'] ?? '4000');
 /** Node flags for the counted GenHook; `--single-threaded-gc` by default: GC helper threads' timing varies the count. */
 const NODE_FLAGS = (process.env['INSTR_NODE_FLAGS'] ?? '--single-threaded-gc').split(' ').filter((flag) => flag !== '');
+/** `INSTR_JOURNAL=off|write`: journal_mode of the counted GenHook (default fsync); off takes the group-commit batch sizes, which follow timing, out of the count. */
+const JOURNAL_MODE = (process.env['INSTR_JOURNAL'] ?? 'fsync') as JournalMode;
 
 /** Sends `count` webhooks, `concurrency` at a time, each with its own delivery id; resolves when all are answered. */
 async function send(port: number, payload: SignedBody, count: number, prefix: string, concurrency = 16): Promise<number> {
@@ -71,7 +73,7 @@ async function countOnce(label: string, cli: string, requests: number, mode: 'lo
   const tmp = mkdtempSync(join(os.tmpdir(), 'genhook-instr-'));
   const port = await findFreePort();
   const settings = writeSettings(tmp, {
-    port, secret: SECRET, dataDir: join(tmp, 'data'), queueMaxSize: 200_000, dedup: 'id',
+    port, secret: SECRET, dataDir: join(tmp, 'data'), queueMaxSize: 200_000, dedup: 'id', journalMode: JOURNAL_MODE,
     ...(mode === 'sl1' ? { sl1Url: `http://127.0.0.1:${sl1.port}/api/alert` } : {}),
   });
   const cgDir = join(tmp, 'cg');
