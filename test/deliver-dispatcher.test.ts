@@ -362,6 +362,48 @@ test('dispatcher - log mode: no SL1 call, one log line per alert, onLogged relea
   });
 });
 
+test('dispatcher - log mode: the alert leaves its room once offer() has returned, after a hook that returns a promise settles, and a failing hook is logged', async () => {
+  const { logger, lines } = memoryLogger();
+  let finishHook: () => void = () => undefined;
+  let hookMode: 'sync' | 'promise' | 'throw' | 'reject' = 'sync';
+  const roomFreed: number[] = [];
+  const h = harness(undefined, { logger, queueMaxSize: 1 }, {
+    onLogged: () => {
+      if (hookMode === 'promise') return new Promise<void>((resolve) => (finishHook = resolve));
+      if (hookMode === 'throw') throw new Error('hook broke');
+      if (hookMode === 'reject') return Promise.reject(new Error('hook rejected'));
+      return undefined;
+    },
+  });
+  h.dispatcher.onRoom(() => roomFreed.push(h.dispatcher.size));
+  await closing(h.dispatcher, async () => {
+    assert.equal(h.dispatcher.offer(makeTestAlert({ id: 'l1' })), true);
+    assert.equal(roomFreed.length, 0, 'no room listener runs inside offer()');
+    assert.equal(h.dispatcher.hasRoom(), false, 'held until the offer has returned');
+    await flushMicrotasks();
+    assert.deepEqual(roomFreed, [0]);
+    assert.equal(h.dispatcher.hasRoom(), true);
+
+    hookMode = 'promise';
+    assert.equal(h.dispatcher.offer(makeTestAlert({ id: 'l2' })), true);
+    await flushMicrotasks();
+    assert.equal(h.dispatcher.hasRoom(), false, 'held while the hook has not settled');
+    finishHook();
+    await flushMicrotasks();
+    assert.equal(h.dispatcher.hasRoom(), true);
+
+    for (const mode of ['throw', 'reject'] as const) {
+      hookMode = mode;
+      assert.equal(h.dispatcher.offer(makeTestAlert({ id: `l-${mode}` })), true);
+      await flushMicrotasks();
+      assert.equal(h.dispatcher.hasRoom(), true, `released after a hook that failed (${mode})`);
+    }
+    const failures = lines.filter((l) => l.msg === 'dispatcher hook onLogged failed');
+    assert.deepEqual(failures.map((l) => (l.err as { message: string }).message), ['hook broke', 'hook rejected']);
+    assert.equal(lines.filter((l) => l.msg === 'alert (log mode, not delivered)').length, 4, 'one line per alert');
+  });
+});
+
 test('dispatcher - close() with a request hanging: resolves, nothing dead-lettered', () =>
   withFakeSl1(async (fake) => {
     fake.hang();

@@ -188,3 +188,52 @@ test('journal backend - a waiting alert is held without its request body (offere
     await backend.close();
   }
 });
+
+test('HeldAlerts - an end whose recording fails is tried three times in all, and only once while stopping', async () => {
+  const { dir, deadLetter } = await openDir();
+  const { journal } = await openJournal({ dir });
+  const inner = createJournalBackend({ journal, deadLetter, recovered: [], maxSize: 100, dedupWindowMs: 60_000 });
+  let failuresLeft = 0;
+  let tries = 0;
+  const backend: typeof inner = Object.assign(Object.create(inner) as typeof inner, {
+    complete: (item: Parameters<typeof inner.complete>[0]) => {
+      tries++;
+      if (failuresLeft > 0) {
+        failuresLeft--;
+        return Promise.reject(new Error('queue unreachable'));
+      }
+      return inner.complete(item);
+    },
+  });
+  const warnings: string[] = [];
+  const held = new HeldAlerts(backend, { warn: (_details, message) => warnings.push(message) });
+  try {
+    await inner.offer(['r1', 'r2', 'r3', 'r4'].map((id) => ({ alert: alert(id) })));
+    const [r1, r2, r3, r4] = await inner.reserve(4, 50);
+    assert.ok(r1 && r2 && r3 && r4);
+    for (const item of [r1, r2, r3, r4]) held.hold(item);
+
+    assert.equal(await held.complete(r1.alert), true, 'recorded at the first try');
+    assert.equal(tries, 1);
+
+    tries = 0;
+    failuresLeft = 2;
+    assert.equal(await held.complete(r2.alert), true, 'recorded at the third try');
+    assert.equal(tries, 3);
+
+    tries = 0;
+    failuresLeft = 5;
+    assert.equal(await held.complete(r3.alert), false, 'given up after three tries');
+    assert.equal(tries, 3);
+    assert.equal(warnings.length, 1, 'one warning for the end that could not be recorded');
+
+    tries = 0;
+    failuresLeft = 5;
+    held.stopRetrying();
+    assert.equal(await held.complete(r4.alert), false);
+    assert.equal(tries, 1, 'no retries while shutting down');
+    assert.equal((await inner.stats()).pending, 2, 'the unrecorded ends stay in the queue, to be delivered again');
+  } finally {
+    await inner.close();
+  }
+});

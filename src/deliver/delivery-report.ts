@@ -50,18 +50,42 @@ export class DeliveryReport {
 
   /** Log mode (no sl1_api_url): the alert becomes one log line and is released. */
   async logged(entry: Entry): Promise<void> {
+    await this.loggedNow(entry);
+  }
+
+  /** As logged(), in this tick: undefined when the hook returned nothing to wait for (the usual case), else what to wait for. */
+  loggedNow(entry: Entry): Promise<void> | undefined {
     const { message, fields } = entry.alert;
     entry.log.info({ delivered: false, message, fields }, 'alert (log mode, not delivered)');
-    await this.call('onLogged', { alert: entry.alert });
+    return this.callNow('onLogged', { alert: entry.alert });
   }
 
   async call<K extends keyof DispatcherHooks>(name: K, event: HookEvent<K>): Promise<void> {
-    const hook = this.#hooks[name] as ((e: HookEvent<K>) => void | Promise<void>) | undefined;
-    if (hook === undefined) return;
+    await this.callNow(name, event);
+  }
+
+  /** Calls the hook in this tick; returns a promise only when the hook returned one (its failure is logged too). */
+  callNow<K extends keyof DispatcherHooks>(name: K, event: HookEvent<K>): Promise<void> | undefined {
+    const hook = this.#hooks[name] as ((e: HookEvent<K>) => unknown) | undefined;
+    if (hook === undefined) return undefined;
     try {
-      await hook.call(this.#hooks, event);
+      const result = hook.call(this.#hooks, event);
+      if (!isThenable(result)) return undefined;
+      return Promise.resolve(result).then(
+        () => undefined,
+        (err: unknown) => this.#hookFailed(name, err),
+      );
     } catch (err) {
-      this.#logger().error({ err, hook: name }, `dispatcher hook ${name} failed`);
+      this.#hookFailed(name, err);
+      return undefined;
     }
   }
+
+  #hookFailed(name: keyof DispatcherHooks, err: unknown): void {
+    this.#logger().error({ err, hook: name }, `dispatcher hook ${name} failed`);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -182,7 +182,26 @@ class AlertDispatcher implements Dispatcher {
       entry.attempts = priorProgress.attempts;
       entry.notBefore = priorProgress.notBefore;
     }
-    this.#track(entry, this.#deliver(entry));
+    let first: NextStep;
+    try {
+      first = this.#plan(entry, undefined, this.#options.now());
+    } catch (err) {
+      this.#track(entry, this.#failed(entry, err));
+      return;
+    }
+    if (first.kind === 'log') this.#logNow(entry);
+    else this.#track(entry, this.#deliver(entry, first));
+  }
+
+  /**
+   * Log mode: the policy's first step is also the last, so it is taken here, without the delivery loop's
+   * promises (the one logged line, the hooks). The alert is released a microtask later, not inside offer():
+   * room listeners (the feeder) would otherwise run while the feeder is still handing its alerts over.
+   */
+  #logNow(entry: Entry): void {
+    const ending = this.#report.loggedNow(entry);
+    if (ending === undefined) queueMicrotask(() => this.#room.released(entry.alert));
+    else this.#track(entry, ending);
   }
 
   #track(entry: Entry, delivering: Promise<void>): void {
@@ -196,12 +215,14 @@ class AlertDispatcher implements Dispatcher {
   }
 
   /** The rest of one alert's delivery: each step as the policy plans it, until the alert is finished or the dispatcher closes. */
-  async #deliver(entry: Entry): Promise<void> {
+  async #deliver(entry: Entry, first: NextStep): Promise<void> {
     let last: TripResult | undefined;
+    let planned: NextStep | undefined = first;
     try {
       for (;;) {
         const now = this.#options.now();
-        const step = this.#plan(entry, last, now);
+        const step = planned ?? this.#plan(entry, last, now);
+        planned = undefined;
         last = undefined;
         switch (step.kind) {
           case 'send':
