@@ -1,6 +1,7 @@
 /** `genhook test [--update] [dir]`: prints one line per fixture and a summary; exit 1 on any difference. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { EXIT } from '../errors/index.js';
+import { writeFileAtomic } from '../store/index.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import { listFixtures } from './fixtures.js';
 import { withoutAdmission } from '../intake/index.js';
@@ -40,7 +41,7 @@ export async function goldenTestCommand(config: RuntimeConfig, dir: string, isUp
       const text = formatExpected(run.bodies);
       const previous = await readFile(fixture.expectedFile, 'utf8').catch(() => undefined);
       if (previous !== text) {
-        await writeFile(fixture.expectedFile, text);
+        await writeFileAtomic(fixture.expectedFile, text);
         counts.updated++;
         output.out(`wrote ${id}.expected.json (${run.bodies.length} SL1 request${run.bodies.length === 1 ? '' : 's'})\n${detailText}`);
       } else {

@@ -4,9 +4,10 @@
  * one writer (genhook.lock), so two live processes never share a name.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../store/index.js';
 
 export const CONSUMER_FILE = 'redis-consumer';
 
@@ -15,6 +16,7 @@ export async function consumerNameFor(dataDir: string): Promise<string> {
   const existing = (await readFile(path, 'utf8').catch(() => '')).trim();
   if (/^[\w.:-]{1,200}$/.test(existing)) return existing;
   const name = `${hostname().replace(/[^\w.-]/g, '_').slice(0, 60)}:${randomBytes(4).toString('hex')}`;
-  await writeFile(path, `${name}\n`);
+  // Atomic: a crash mid-write must not leave a half name, which the next start would replace by a new one.
+  await writeFileAtomic(path, `${name}\n`);
   return name;
 }

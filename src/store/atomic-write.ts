@@ -1,7 +1,8 @@
 /**
  * The one way GenHook replaces a file so that a reader (GenHook after a crash, an editor, `genhook check`) sees
  * either the old bytes or the new ones, never half: write a temp file beside it, fsync it, rename it over,
- * fsync the folder. Used by the admin editor (webhooks.ini), dead-letter replay and journal compaction.
+ * fsync the folder. Used by the admin editor (webhooks.ini), dead-letter replay, journal compaction, the Redis
+ * consumer name in data_dir and `genhook test --update`.
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
