@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Alert } from '../src/alert.js';
 import { DedupCache } from '../src/admit/index.js';
 import { openJournal } from '../src/enqueue/journal.js';
+import { SeenRecords } from '../src/enqueue/seen-places.js';
 
 function makeAlert(n: number): Alert {
   return {
@@ -143,5 +144,27 @@ describe('journal compaction', () => {
     await reopened.journal.close();
     assert.deepEqual(read, ['id:0', 'id:1', 'id:2', 'id:3', 'id:4', 'id:5', 'id:6']);
     assert.equal(reopened.pending.length, 7);
+  });
+
+  test('SeenRecords.prune() - without compactions the places stay bounded: forgotten keys dropped, the last batch kept', () => {
+    const remembered = new Set<string>();
+    const records = new SeenRecords((key) => remembered.has(key));
+    const line = new Uint8Array(90);
+    const batch = (from: number, count: number) => Array.from({ length: count }, (_, i) => ({ op: 'seen', id: `k:${from + i}`, line }));
+    // 210,000 records in 210 batches; the cache remembers only every hundredth key.
+    for (let b = 0; b < 210; b++) {
+      records.noteBatch(batch(b * 1000, 1000), b * 1000 * 90);
+      for (let i = 0; i < 1000; i += 100) remembered.add(`k:${b * 1000 + i}`);
+    }
+    // The last batch is not acknowledged yet (its keys reach the cache only then): it stays whatever the cache says.
+    records.noteBatch(batch(210_000, 1000), 210_000 * 90);
+    records.prune();
+    const { places } = records;
+    assert.equal(places.count, 2100 + 1000);
+    assert.equal(places.keyAt(0), 'k:0');
+    assert.equal(places.offsetAt(1), 100 * 90);
+    assert.equal(places.keyAt(2100), 'k:210000');
+    records.prune(); // under the bound now: nothing changes
+    assert.equal(places.count, 3100);
   });
 });

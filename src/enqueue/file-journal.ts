@@ -251,6 +251,7 @@ export class FileJournal implements Journal {
       if (compaction.settled) await this.#finishCompaction(compaction);
       return;
     }
+    this.#seen?.prune();
     if (this.#state !== 'open' || this.#isDisplaced || this.#file.bytes < this.#nextCompactionAt) return;
     if (this.#live.bytes * 2 >= this.#file.bytes) return;
     // At a batch boundary, so the live set and the seen records noted are exactly what the written file holds;
