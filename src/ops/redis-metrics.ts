@@ -9,7 +9,12 @@ export interface RedisProbes {
   readonly held: () => number;
 }
 
-export function createRedisMetrics(registry: Registry, probes: RedisProbes) {
+/**
+ * Built before the shared queue (its observer counts into them); the gauges read `probes` at scrape time once
+ * {@link attachProbes} hands them over (the backend they read does not exist before).
+ */
+export function createRedisMetrics(registry: Registry) {
+  let probes: RedisProbes | undefined;
   const registers = [registry];
   const metrics = {
     commandSeconds: new Histogram({
@@ -41,7 +46,7 @@ export function createRedisMetrics(registry: Registry, probes: RedisProbes) {
       aggregator: 'min',
       registers,
       collect(this: Gauge) {
-        this.set(probes.isConnected() ? 1 : 0);
+        this.set(probes?.isConnected() === true ? 1 : 0);
       },
     }),
     pending: new Gauge({
@@ -52,7 +57,7 @@ export function createRedisMetrics(registry: Registry, probes: RedisProbes) {
       registers,
       async collect(this: Gauge) {
         // A scrape while Redis is down must still answer: the last value stays.
-        if (probes.isConnected()) this.set(await probes.pending().catch(() => Number.NaN));
+        if (probes?.isConnected() === true) this.set(await probes.pending().catch(() => Number.NaN));
       },
     }),
     held: new Gauge({
@@ -60,7 +65,7 @@ export function createRedisMetrics(registry: Registry, probes: RedisProbes) {
       help: 'Alerts of the shared queue this replica holds (waiting for a slot, in flight or waiting to retry)',
       registers,
       collect(this: Gauge) {
-        this.set(probes.held());
+        this.set(probes?.held() ?? 0);
       },
     }),
   };
@@ -69,7 +74,12 @@ export function createRedisMetrics(registry: Registry, probes: RedisProbes) {
   metrics.redelivered.inc(0);
   metrics.lost.inc(0);
   metrics.consumersRemoved.inc(0);
-  return metrics;
+  return {
+    ...metrics,
+    attachProbes(next: RedisProbes): void {
+      probes = next;
+    },
+  };
 }
 
 export type RedisMetrics = ReturnType<typeof createRedisMetrics>;

@@ -24,7 +24,7 @@ export interface SharedQueueRuntime {
 
 export async function openShared(url: string, config: RuntimeConfig, dataDir: string, metrics: Metrics, logger: Logger): Promise<SharedQueueRuntime> {
   const { settings } = config;
-  let redisMetrics: RedisMetrics | undefined;
+  const redisMetrics = createRedisMetrics(metrics.registry);
   const backend = await openSharedQueue({
     url,
     prefix: settings.redis_prefix,
@@ -34,29 +34,28 @@ export async function openShared(url: string, config: RuntimeConfig, dataDir: st
     dedupWindowMs: settings.dedup_window,
     observer: {
       onCommand: (command, seconds, isOk) => {
-        redisMetrics?.commandSeconds.observe({ command }, seconds);
-        if (!isOk) redisMetrics?.errors.inc({ command });
+        redisMetrics.commandSeconds.observe({ command }, seconds);
+        if (!isOk) redisMetrics.errors.inc({ command });
       },
-      onClaimed: (count) => redisMetrics?.claimed.inc(count),
+      onClaimed: (count) => redisMetrics.claimed.inc(count),
       onConsumersRemoved: (names) => {
-        redisMetrics?.consumersRemoved.inc(names.length);
+        redisMetrics.consumersRemoved.inc(names.length);
         logger.info({ consumers: names }, 'removed from the Redis consumer group: replicas idle 10 x redis_claim_idle that held nothing (gone for good)');
       },
     },
   });
-  redisMetrics = createRedisMetrics(metrics.registry, {
+  redisMetrics.attachProbes({
     isConnected: () => backend.isConnected,
     pending: async () => (await backend.stats()).pending,
     held: () => backend.heldCount,
   });
-  const metricsNow = redisMetrics;
   const leases = new RedisLeases({
     redis: backend.redis,
     keys: backend.keys,
     // The longest one attempt may take, plus a margin: a lease of a replica that died frees itself after this.
     ttlMs: () => Math.min(settings.processing_timeout, settings.sl1_timeout) + 5000,
     logger,
-    onWait: (source) => metricsNow.leaseWaits.inc({ source }),
+    onWait: (source) => redisMetrics.leaseWaits.inc({ source }),
   });
   const authPause = await createSharedAuthPauseStore({
     redis: backend.redis,
