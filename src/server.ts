@@ -1,7 +1,8 @@
 /**
- * The composition root: the only module that imports across stages. `startGenHook` runs the start steps
- * (src/start/) in pipeline order, one call each: read the config, open storage, open the queue, build the
- * dispatcher and what feeds it, build the app, listen, watch; `shutdown` undoes them in reverse.
+ * The composition root: with the start steps it runs (src/start/), the only code that builds the stages and
+ * wires them to each other; in src/ only cli.ts imports it. `startGenHook` runs the steps in pipeline order,
+ * one call each: read the config, open storage, open the queue, build the dispatcher and what feeds it, build
+ * the app, listen, watch; `shutdown` undoes them in reverse.
  */
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import { DedupCache } from './admit/index.js';

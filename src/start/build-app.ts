@@ -2,7 +2,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createAdminOperations, fileDeadLetters, mountAdminRoutes, redisDeadLetters } from '../admin/index.js';
-import { DedupCache } from '../admit/index.js';
+import type { DedupCache } from '../admit/index.js';
 import type { ConfigStore } from '../config/index.js';
 import type { AuthPauseState } from '../deliver/auth-pause.js';
 import type { Dispatcher } from '../deliver/dispatcher.js';
@@ -28,8 +28,8 @@ export interface AppWiring {
   readonly queue: OpenedQueue;
   /** What this GenHook holds from the queue (reported with redis_url). */
   readonly held: HeldAlerts;
-  /** The dedup cache the journal filled at start (seen keys persist in data_dir); built here when absent. */
-  readonly dedup?: DedupCache;
+  /** The dedup cache the journal filled at start (seen keys persist in data_dir). */
+  readonly dedup: DedupCache;
   readonly dispatcher: Dispatcher;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -45,13 +45,10 @@ export interface AppWiring {
 }
 
 export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
-  const { store, dispatcher, metrics, logger, isDraining, recent, snsCertificates, startedAt, held } = wiring;
+  const { store, dedup, dispatcher, metrics, logger, isDraining, recent, snsCertificates, startedAt, held } = wiring;
   const { journal } = wiring.storage;
   const deadLetterPath = wiring.storage.deadLetter.path;
   const { shared } = wiring.queue;
-  // dedup_window and dedup_max_entries are restart-only settings: the cache is built once, at start.
-  const { settings } = store.config;
-  const dedup = wiring.dedup ?? new DedupCache({ windowMs: settings.dedup_window, maxEntries: settings.dedup_max_entries });
   const localReadiness = (): ReadinessReport => {
     const hasRoom = dispatcher.hasRoom();
     const { config } = store;
