@@ -100,6 +100,26 @@ test('answers - an unreadable content type is 415, an oversized body 413, an unk
   assert.equal(nowhere.json['error']['code'], 'not_found');
 });
 
+test('answers - every answer of the webhook route carries the X-Request-Id it was sent (202, 200 duplicate and ignored, 400, 404, 413, 415)', async () => {
+  const body = { action: 'opened', pull_request: { title: 'T', user: { login: 'u' } }, repository: { name: 'r' } };
+  const github = (id: string) => ({ 'x-github-event': 'pull_request', 'x-github-delivery': 'edge-rid', 'x-request-id': id });
+  const answers = [
+    ['202', await server.post('/webhook', body, github('rid-202'))],
+    ['200 duplicate', await server.post('/webhook', body, github('rid-200-duplicate'))],
+    ['200 ignored', await server.post('/webhook/github', { zen: 'hi' }, { 'x-github-event': 'star', 'x-request-id': 'rid-200-ignored' })],
+    ['400', await server.post('/webhook/acme', '{"status": tru', { 'x-request-id': 'rid-400' })],
+    ['404', await server.post('/webhook/nosuch', { a: 1 }, { 'x-request-id': 'rid-404' })],
+    ['413', await server.post('/webhook/acme', JSON.stringify({ status: 'x'.repeat(10_000) }), { 'x-request-id': 'rid-413' })],
+    ['415', await server.post('/webhook/acme', new Uint8Array([1, 2]), { 'content-type': 'image/png', 'x-request-id': 'rid-415' })],
+  ] as const;
+  for (const [name, response] of answers) {
+    assert.equal(String(response.status), name.split(' ')[0], `${name}: ${response.text}`);
+    assert.equal(response.headers.get('x-request-id'), `rid-${name.replace(' ', '-')}`, name);
+  }
+  assert.equal(answers[1][1].json['status'], 'duplicate');
+  assert.equal(answers[2][1].json['status'], 'ignored');
+});
+
 test('GET /health and /ready - probes answer JSON', async () => {
   const health = await send(`${server.url}/health`, '', {}, 'GET');
   assert.deepEqual(health.json, { status: 'ok', sl1_auth_paused: false });

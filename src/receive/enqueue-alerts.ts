@@ -15,6 +15,7 @@ import {
   refuseUnstored, SHARED_QUEUE_FULL,
 } from './enqueue-answers.js';
 import type { Claim } from './delivery-claims.js';
+import { tagAnswer } from './request-id.js';
 import type { RouteDeps } from './webhook-deps.js';
 
 export async function enqueueAlerts(
@@ -29,6 +30,7 @@ export async function enqueueAlerts(
   const { metrics } = deps;
   const claimed = await claimDeliveries(planned, deps);
   if ('failure' in claimed) {
+    tagAnswer(c, requestId);
     log.warn({ source, code: claimed.failure.code }, 'webhook refused: a concurrent delivery of the same id could not be stored');
     return refuseUnstored(c, source, claimed.failure, metrics);
   }
@@ -37,6 +39,7 @@ export async function enqueueAlerts(
   for (const item of skipped) noteSkipped(item, source, metrics, log);
   if (alerts.length === 0) {
     claim.stored();
+    tagAnswer(c, requestId);
     return answerNothingQueued(c, source, skipped);
   }
   return store(c, source, alerts, skipped, claim, deps, log, requestId);
@@ -61,6 +64,7 @@ async function store(
     if (rateLimit !== undefined && queue.chargeRate !== undefined) {
       const rate = await queue.chargeRate(source, rateLimit);
       if (!rate.ok) {
+        tagAnswer(c, requestId);
         log.info({ source }, 'webhook refused: over its rate limit across replicas');
         const message = `source ${source} is over its rate limit (${source}_rate_limit, across all replicas); retry later`;
         return refuseUnstored(c, source, { code: 'rate_limited', message, headers: { 'retry-after': String(rate.retryAfterSeconds) } }, metrics, claim);
@@ -68,10 +72,12 @@ async function store(
     }
     result = await queue.offer(alerts.map((planned) => ({ alert: planned.alert, dedupKeys: planned.dedupKeys })));
   } catch (error) {
+    tagAnswer(c, requestId);
     log.error({ source, err: error }, isShared ? 'webhook refused: Redis could not store it; nothing was accepted' : 'webhook refused: the journal could not be written; nothing was accepted');
     return refuseUnstored(c, source, isShared ? REDIS_UNAVAILABLE : JOURNAL_UNAVAILABLE, metrics, claim);
   }
   if (result.kind === 'full') {
+    tagAnswer(c, requestId);
     const limit = result.limit ?? 'count';
     metrics.queueFull.inc({ source, limit });
     const setting = limit === 'bytes' ? 'queue_max_bytes' : 'queue_max_size';
@@ -97,5 +103,7 @@ async function store(
     queued.push(planned);
     noteQueued(planned, source, deps, log);
   }
-  return queued.length === 0 ? answerNothingQueued(c, source, skipped) : answerQueued(c, source, queued, skipped, requestId);
+  if (queued.length > 0) return answerQueued(c, source, queued, skipped, requestId);
+  tagAnswer(c, requestId);
+  return answerNothingQueued(c, source, skipped);
 }

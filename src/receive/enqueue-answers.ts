@@ -9,6 +9,7 @@ import type { PlannedAlert, SkippedItem } from '../intake/index.js';
 import type { LazyLogger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Claim, ClaimFailure } from './delivery-claims.js';
+import { tagAnswer } from './request-id.js';
 import { sendError } from './respond.js';
 import type { RouteDeps } from './webhook-deps.js';
 
@@ -70,6 +71,7 @@ export function answerQueued(c: Context, source: string, queued: readonly Planne
     const body = JSON.stringify({ id: alert.id, source, event: alert.event ?? null, status: 'queued', ...(skipped.length > 0 ? { skipped } : {}) });
     return new Response(body, { status: 202, headers: { 'content-type': 'application/json', 'x-request-id': requestId } });
   }
+  tagAnswer(c, requestId);
   return c.json(
     {
       status: 'queued',

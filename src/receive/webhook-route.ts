@@ -15,7 +15,7 @@ import { answerHandshake } from './handshake-answer.js';
 import { describeRoute, ROUTE_DOCS } from './openapi.js';
 import { BodyAbortedError, BodyTooLargeError, readBody } from './read-body.js';
 import { flatHeaders, headerValue, knownSource, senderFacts } from './request-facts.js';
-import { requestIdFrom } from './request-id.js';
+import { requestIdFrom, tagAnswer } from './request-id.js';
 import { sendError } from './respond.js';
 import type { CertificateLoad } from './sns-certificates.js';
 import type { Env, RouteDeps, WebhookDeps } from './webhook-deps.js';
@@ -35,12 +35,23 @@ export function mountWebhookRoutes(app: Hono<Env>, deps: WebhookDeps): void {
 async function receiveWebhook(c: Context<Env>, deps: RouteDeps): Promise<Response> {
   const incoming = c.env.incoming;
   const requestId = requestIdFrom(headerValue(incoming, 'x-request-id'));
-  c.header('x-request-id', requestId);
+  try {
+    return await decideAndAnswer(c, deps, requestId);
+  } catch (error) {
+    // Answered by the app's error handler, through the context.
+    tagAnswer(c, requestId);
+    throw error;
+  }
+}
+
+async function decideAndAnswer(c: Context<Env>, deps: RouteDeps, requestId: string): Promise<Response> {
+  const incoming = c.env.incoming;
   const sourceParam = c.req.param('source');
   // On every line about this request (made only when one is written): who sent it, which delivery it was.
   const log = lazyChild(deps.logger, { reqId: requestId, ...senderFacts(incoming) });
 
   if (deps.isDraining()) {
+    tagAnswer(c, requestId);
     c.header('connection', 'close');
     return sendError(c, 'shutting_down', 'GenHook is shutting down; retry shortly', { headers: { 'retry-after': '5' } });
   }
@@ -54,6 +65,7 @@ async function receiveWebhook(c: Context<Env>, deps: RouteDeps): Promise<Respons
       const source = knownSource(config, sourceParam);
       deps.metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: error.code });
       log.warn({ source, code: error.code, limit: config.settings.max_body_size }, 'webhook refused: body too large or incomplete');
+      tagAnswer(c, requestId);
       c.header('connection', 'close');
       return sendError(c, error.code, error.message);
     }
@@ -98,6 +110,8 @@ function certificateUnavailable(source: string, reason: string): Rejection {
 }
 
 async function answer(c: Context<Env>, decision: IntakeDecision, deps: RouteDeps, log: LazyLogger, config: RuntimeConfig, requestId: string): Promise<Response> {
+  // The enqueue edge tags its answers itself (its common 202 carries the id in plain headers).
+  if (decision.kind !== 'accept') tagAnswer(c, requestId);
   switch (decision.kind) {
     case 'reject':
       return refuse(c, decision, deps, log, config);
