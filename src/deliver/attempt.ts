@@ -102,7 +102,9 @@ export class Sl1Attempt {
     entry.attempts++;
     entry.firstAttemptAt ??= at;
     entry.lastAttemptAt = at;
-    await report.call('onAttempt', { alert: entry.alert, attempt: entry.attempts });
+    // Awaited only when the hook returned a promise: the wiring's hooks are synchronous (no tick per request).
+    const attempted = report.callNow('onAttempt', { alert: entry.alert, attempt: entry.attempts });
+    if (attempted !== undefined) await attempted;
     const started = performance.now();
     let outcome: Outcome;
     let response: Sl1Response | undefined;
@@ -119,7 +121,8 @@ export class Sl1Attempt {
     }
     const durationMs = response?.durationMs ?? performance.now() - started;
     settleAuth(this.#context.gate.auth, ticket, authResultOf(outcome, response), options.now(), options.authRetryIntervalMs);
-    await report.call('onSl1Response', { status: response?.status ?? 0, durationMs });
+    const reported = report.callNow('onSl1Response', { status: response?.status ?? 0, durationMs });
+    if (reported !== undefined) await reported;
     logOutcome(entry, outcome, { durationMs, isProbe, location: response?.headers['location'], sl1Id: response?.sl1Id, retryMaxAttempts: options.retryMaxAttempts });
     if (outcome.kind === 'delivered' && response !== undefined) return response;
     throw new DeliveryFailure(outcome as FailedOutcome, isProbe);

@@ -19,8 +19,9 @@ export class DeliveryReport {
     this.#now = now;
   }
 
-  async delivered(entry: Entry, step: Extract<NextStep, { kind: 'delivered' }>): Promise<void> {
-    await this.call('onDelivered', {
+  /** In this tick, as loggedNow(): a promise only when the hook returned one. */
+  deliveredNow(entry: Entry, step: Extract<NextStep, { kind: 'delivered' }>): Promise<void> | undefined {
+    return this.callNow('onDelivered', {
       alert: entry.alert, attempts: entry.attempts, status: step.status, durationMs: step.durationMs,
       firstAttemptAt: entry.firstAttemptAt ?? this.#now(),
     });

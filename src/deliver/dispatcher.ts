@@ -237,8 +237,11 @@ class AlertDispatcher implements Dispatcher {
             entry.notBefore = step.at;
             await this.#report.retrying(entry, step);
             break;
-          case 'delivered':
-            return await this.#report.delivered(entry, step);
+          case 'delivered': {
+            const ending = this.#report.deliveredNow(entry, step);
+            if (ending !== undefined) await ending;
+            return;
+          }
           case 'log':
             return await this.#report.logged(entry);
           case 'dead_letter':
