@@ -21,7 +21,7 @@ export interface Claim {
 }
 
 export class DeliveryClaims {
-  readonly #owners = new Map<string, Promise<ClaimOutcome>>();
+  readonly #owners = new Map<string, KeyClaim>();
 
   /** Requests holding keys right now (a gauge for tests and /ready). */
   get size(): number {
@@ -33,21 +33,48 @@ export class DeliveryClaims {
    * for instead; the caller awaits it and decides again (the other request may have stored or failed).
    */
   claim(keys: readonly string[]): { readonly claim: Claim } | { readonly wait: Promise<ClaimOutcome[]> } {
-    const held = keys.flatMap((key) => {
+    let held: Promise<ClaimOutcome>[] | undefined;
+    for (const key of keys) {
       const owner = this.#owners.get(key);
-      return owner ? [owner] : [];
-    });
-    if (held.length > 0) return { wait: Promise.all(held) };
-    let settle!: (outcome: ClaimOutcome) => void;
-    const outcome = new Promise<ClaimOutcome>((resolve) => (settle = resolve));
-    for (const key of keys) this.#owners.set(key, outcome);
-    let isSettled = false;
-    const finish = (result: ClaimOutcome): void => {
-      if (isSettled) return;
-      isSettled = true;
-      for (const key of keys) if (this.#owners.get(key) === outcome) this.#owners.delete(key);
-      settle(result);
-    };
-    return { claim: { stored: () => finish({ stored: true }), failed: (failure) => finish({ stored: false, failure }) } };
+      if (owner !== undefined) (held ??= []).push(owner.outcome());
+    }
+    if (held !== undefined) return { wait: Promise.all(held) };
+    const claim = new KeyClaim(keys, this.#owners);
+    for (const key of keys) this.#owners.set(key, claim);
+    return { claim };
+  }
+}
+
+/** One request's keys. Its outcome is a promise only once another request waits for it (rarely): none per request otherwise. */
+class KeyClaim implements Claim {
+  readonly #keys: readonly string[];
+  readonly #owners: Map<string, KeyClaim>;
+  #outcome: Promise<ClaimOutcome> | undefined;
+  #settle: ((outcome: ClaimOutcome) => void) | undefined;
+  #isSettled = false;
+
+  constructor(keys: readonly string[], owners: Map<string, KeyClaim>) {
+    this.#keys = keys;
+    this.#owners = owners;
+  }
+
+  /** What a waiting request awaits; asked only while the claim is unsettled (it is in the owners' map). */
+  outcome(): Promise<ClaimOutcome> {
+    return (this.#outcome ??= new Promise<ClaimOutcome>((resolve) => (this.#settle = resolve)));
+  }
+
+  stored(): void {
+    this.#finish({ stored: true });
+  }
+
+  failed(failure: ClaimFailure): void {
+    this.#finish({ stored: false, failure });
+  }
+
+  #finish(result: ClaimOutcome): void {
+    if (this.#isSettled) return;
+    this.#isSettled = true;
+    for (const key of this.#keys) if (this.#owners.get(key) === this) this.#owners.delete(key);
+    this.#settle?.(result);
   }
 }

@@ -28,7 +28,8 @@ export async function enqueueAlerts(
   requestId: string,
 ): Promise<Response> {
   const { metrics } = deps;
-  const claimed = await claimDeliveries(planned, deps);
+  const claiming = claimDeliveries(planned, deps);
+  const claimed = claiming instanceof Promise ? await claiming : claiming;
   if ('failure' in claimed) {
     tagAnswer(c, requestId);
     log.warn({ source, code: claimed.failure.code }, 'webhook refused: a concurrent delivery of the same id could not be stored');
