@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Alert } from '../src/alert.js';
 import type { QueueBackend } from '../src/queue/backend.js';
+import { DedupCache } from '../src/admit/dedup.js';
 import { createJournalBackend } from '../src/queue/journal-backend.js';
 import { createRedisBackend } from '../src/queue/redis-backend.js';
 import { createDeadLetterFile, readDeadLetters, toDeadLetterEntry, type DeadLetterEntry } from '../src/dead-letter/index.js';
@@ -53,7 +54,7 @@ const drivers: Driver[] = [
           // One process per data_dir: opening again is a restart, so the previous one is closed first.
           await current?.close();
           const { journal, pending } = await openJournal({ dir });
-          current = createJournalBackend({ journal, deadLetter: createDeadLetterFile({ path: deadLetterPath }), recovered: pending, maxSize: MAX_SIZE, dedupWindowMs: 60_000 });
+          current = createJournalBackend({ journal, deadLetter: createDeadLetterFile({ path: deadLetterPath }), recovered: pending, maxSize: MAX_SIZE, seen: new DedupCache({ windowMs: 60_000, maxEntries: 10_000 }) });
           return current;
         },
         deadLetters: async () => (await readDeadLetters(deadLetterPath)).entries,

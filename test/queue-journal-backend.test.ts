@@ -14,6 +14,7 @@ import { createDeadLetterFile, readDeadLetters, toDeadLetterEntry } from '../src
 import { openJournal } from '../src/enqueue/index.js';
 import { QueueFeeder } from '../src/queue/feeder.js';
 import { HeldAlerts } from '../src/queue/held-alerts.js';
+import { DedupCache } from '../src/admit/dedup.js';
 import { createJournalBackend } from '../src/queue/journal-backend.js';
 import { eventually } from './support/eventually.js';
 import { makeTestAlert } from './support/fake-sl1.js';
@@ -26,11 +27,16 @@ async function openDir() {
   return { dir, deadLetter: createDeadLetterFile({ path: join(dir, 'dead-letter.jsonl') }) };
 }
 
+/** The edge's dedup cache, as the server gives the backend. */
+function seenKeys(): DedupCache {
+  return new DedupCache({ windowMs: 60_000, maxEntries: 10_000 });
+}
+
 test('journal backend - .offer() answers full by bytes past maxBytes, but an empty queue takes one alert however big', async () => {
   const { dir, deadLetter } = await openDir();
   const { journal } = await openJournal({ dir });
   const big = alert('big', 5000);
-  const backend = createJournalBackend({ journal, deadLetter, recovered: [], maxSize: 100, maxBytes: () => 2000, dedupWindowMs: 60_000 });
+  const backend = createJournalBackend({ journal, deadLetter, recovered: [], maxSize: 100, maxBytes: () => 2000, seen: seenKeys() });
   try {
     assert.equal((await backend.offer([{ alert: big }])).kind, 'stored', 'an empty queue takes it');
     assert.deepEqual(await backend.offer([{ alert: alert('small') }]), { kind: 'full', limit: 'bytes' });
@@ -55,7 +61,7 @@ test('journal backend - the recovered backlog is read back from the file only wh
   assert.equal(pending.length, 2);
   assert.equal(backlog.length, 4);
   const maxBytes = oneBytes * 3;
-  const backend = createJournalBackend({ journal, deadLetter, recovered: pending, backlog, maxSize: 100, maxBytes: () => maxBytes, dedupWindowMs: 60_000 });
+  const backend = createJournalBackend({ journal, deadLetter, recovered: pending, backlog, maxSize: 100, maxBytes: () => maxBytes, seen: seenKeys() });
   try {
     assert.deepEqual((await backend.recover()).map((item) => item.alert.id), ['b0', 'b1']);
     assert.equal(backend.backlogSize, 4);
@@ -77,13 +83,13 @@ test('journal backend - the recovered backlog is read back from the file only wh
 test('journal backend - seen keys go into the journal with the alerts: after a restart the delivery is still a duplicate', async () => {
   const { dir, deadLetter } = await openDir();
   const opened = await openJournal({ dir });
-  const backend = createJournalBackend({ journal: opened.journal, deadLetter, recovered: opened.pending, maxSize: 10, dedupWindowMs: 60_000 });
+  const backend = createJournalBackend({ journal: opened.journal, deadLetter, recovered: opened.pending, maxSize: 10, seen: seenKeys() });
   await backend.offer([{ alert: alert('a'), dedupKeys: ['gh:1'] }]);
   await backend.close();
   const seen = new Map<string, number>();
   const reopened = await openJournal({ dir, onSeen: (key, at) => seen.set(key, at) });
   const again = createJournalBackend({
-    journal: reopened.journal, deadLetter: createDeadLetterFile({ path: join(dir, 'dead-letter.jsonl') }), recovered: reopened.pending, maxSize: 10, dedupWindowMs: 60_000,
+    journal: reopened.journal, deadLetter: createDeadLetterFile({ path: join(dir, 'dead-letter.jsonl') }), recovered: reopened.pending, maxSize: 10,
     seen: { has: (key) => seen.has(key), record: (key, at) => seen.set(key, at) },
   });
   try {
@@ -97,7 +103,7 @@ test('journal backend - seen keys go into the journal with the alerts: after a r
 test('QueueFeeder - what local delivery refuses for want of room is kept, in order, and offered again by roomFreed()', async () => {
   const { dir, deadLetter } = await openDir();
   const { journal } = await openJournal({ dir });
-  const backend = createJournalBackend({ journal, deadLetter, recovered: [], maxSize: 100, dedupWindowMs: 60_000 });
+  const backend = createJournalBackend({ journal, deadLetter, recovered: [], maxSize: 100, seen: seenKeys() });
   const taken: string[] = [];
   let room = 1;
   const held = new HeldAlerts(backend, quiet);
@@ -132,7 +138,7 @@ test('QueueFeeder - what local delivery refuses for want of room is kept, in ord
 test('HeldAlerts - an end is recorded in the backend once, tells the feeder room freed, and is not recorded for an alert another replica took', async () => {
   const { dir, deadLetter } = await openDir();
   const { journal } = await openJournal({ dir });
-  const backend = createJournalBackend({ journal, deadLetter, recovered: [], maxSize: 100, dedupWindowMs: 60_000 });
+  const backend = createJournalBackend({ journal, deadLetter, recovered: [], maxSize: 100, seen: seenKeys() });
   const held = new HeldAlerts(backend, quiet);
   let released = 0;
   held.onReleased(() => released++);
@@ -170,7 +176,7 @@ test('journal backend - a waiting alert is held without its request body (offere
   const { journal, pending, backlog } = await openJournal({ dir, pendingMax: { count: 1, bytes: Number.MAX_SAFE_INTEGER } });
   assert.deepEqual([pending.length, backlog.length], [1, 1]);
   const oneBytes = alertBytes(withBody('r0'));
-  const backend = createJournalBackend({ journal, deadLetter, recovered: pending, backlog, maxSize: 100, maxBytes: () => oneBytes * 3, dedupWindowMs: 60_000 });
+  const backend = createJournalBackend({ journal, deadLetter, recovered: pending, backlog, maxSize: 100, maxBytes: () => oneBytes * 3, seen: seenKeys() });
   try {
     const [recovered] = await backend.recover();
     assert.ok(recovered);
@@ -192,7 +198,7 @@ test('journal backend - a waiting alert is held without its request body (offere
 test('HeldAlerts - an end whose recording fails is tried three times in all, and only once while stopping', async () => {
   const { dir, deadLetter } = await openDir();
   const { journal } = await openJournal({ dir });
-  const inner = createJournalBackend({ journal, deadLetter, recovered: [], maxSize: 100, dedupWindowMs: 60_000 });
+  const inner = createJournalBackend({ journal, deadLetter, recovered: [], maxSize: 100, seen: seenKeys() });
   let failuresLeft = 0;
   let tries = 0;
   const backend: typeof inner = Object.assign(Object.create(inner) as typeof inner, {

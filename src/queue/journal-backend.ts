@@ -15,10 +15,13 @@ import { alertBytes, type Alert } from '../alert.js';
 import type { DeadLetterEntry } from '../dead-letter/index.js';
 import type { BacklogEntry, Journal } from '../enqueue/index.js';
 import type { OfferItem, OfferResult, QueueBackend, QueuedAlert, QueueStats } from './backend.js';
-import { windowedSeenKeys, type SeenKeys } from './seen-keys.js';
 import { sleepUntilWoken } from './wake.js';
 
-export type { SeenKeys } from './seen-keys.js';
+/** Where delivery keys seen are remembered: the edge's dedup cache (DedupCache), which the journal persists. */
+export interface SeenKeys {
+  has(key: string, now: number): boolean;
+  record(key: string, at: number): void;
+}
 
 export interface JournalBackendOptions {
   readonly journal: Pick<Journal, 'append' | 'read' | 'complete' | 'close'>;
@@ -32,10 +35,8 @@ export interface JournalBackendOptions {
   readonly maxSize: number | (() => number);
   /** Bytes of alerts stored at most (queue_max_bytes, see alertBytes). @default no bound */
   readonly maxBytes?: () => number;
-  /** How long a dedup key is remembered (when `seen` is not given). */
-  readonly dedupWindowMs: number;
-  /** @default a map of its own */
-  readonly seen?: SeenKeys;
+  /** Delivery keys already stored: an offer whose key is here is a duplicate; a stored one's keys are recorded. */
+  readonly seen: SeenKeys;
   readonly now?: () => number;
   readonly logger?: { warn(details: object, message: string): void };
 }
@@ -80,7 +81,7 @@ class JournalBackend implements QueueBackend {
   constructor({ recovered, backlog = [], ...options }: JournalBackendOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#seen = options.seen ?? windowedSeenKeys(options.dedupWindowMs);
+    this.#seen = options.seen;
     this.#recovered = recovered.map((alert) => this.#kept(alert));
     this.#backlog = backlog;
     for (const entry of this.#backlog) this.#addLive(entry.id, entry.bytes, false);

@@ -48,7 +48,6 @@ export async function openQueue(storage: Storage, { config, dataDir, dedup, metr
     backlog: shared === undefined ? backlog : [],
     maxSize: () => config().settings.queue_max_size,
     maxBytes: () => config().settings.queue_max_bytes,
-    dedupWindowMs: settings.dedup_window,
     seen: dedup,
     logger,
   });
