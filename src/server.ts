@@ -39,7 +39,7 @@ export interface GenHook {
   readonly dispatcher: Dispatcher;
   readonly logger: Logger;
   /** The Hono app (its route table is what /openapi.json describes). */
-  readonly app: ReturnType<typeof buildApp>;
+  readonly app: ReturnType<typeof buildApp>['app'];
   /** Re-reads settings.ini and webhooks.ini; an invalid configuration is refused and the running one stays. */
   reload(trigger?: ReloadTrigger): Promise<ReloadResult>;
   /** SIGTERM: answer 503 to new webhooks, drain for up to `graceMs`, close. True when everything drained. */
@@ -76,8 +76,8 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
   let isDraining = false;
   const isDrainingNow = (): boolean => isDraining;
   const snsCertificates = new SnsCertificateStore(options.snsCertificateDispatcher ? { dispatcher: options.snsCertificateDispatcher } : {});
-  const app = buildApp({ store, storage, queue, held, dedup, dispatcher, metrics, logger, recent, snsCertificates, isDraining: isDrainingNow, startedAt, workerIndex: options.workerIndex });
-  const listener = await listen(app.fetch, config);
+  const http = buildApp({ store, storage, queue, held, dedup, dispatcher, metrics, logger, recent, snsCertificates, isDraining: isDrainingNow, startedAt, workerIndex: options.workerIndex });
+  const listener = await listen(http, config);
   logger.info({ url: listener.url, sources: config.rules.sources(), mode: settings.sl1_api_url ? 'sl1' : 'log' }, 'GenHook listening');
   // Only once listening: a start that fails (port in use, bad certificate) leaves nothing running that keeps the process alive.
   await feeder.start();
@@ -93,7 +93,7 @@ export async function startGenHook(options: GenHookOptions): Promise<GenHook> {
     metrics,
     dispatcher,
     logger,
-    app,
+    app: http.app,
     reload: (trigger = 'admin') => store.reload(trigger),
     shutdown(graceMs = store.config.settings.shutdown_grace_period) {
       isDraining = true;

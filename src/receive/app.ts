@@ -1,15 +1,16 @@
 /**
- * The Hono application: webhook intake, probes and metrics. Handlers sit next to their paths; the stages
- * they call live in their own folders.
+ * The Hono application: probes, metrics, the management API, console and docs; and the webhook routes, which
+ * the node:http edge (webhook-edge.ts) serves in front of it for every plain URL. Handlers sit next to their
+ * paths; the stages they call live in their own folders.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
-import type { Metrics } from '../ops/metrics.js';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { mountConsoleRoutes } from './console-route.js';
 import { describeRoute, mountApiDocs, ROUTE_DOCS } from './openapi.js';
-import { sendError } from './respond.js';
-import type { WebhookDeps } from './webhook-deps.js';
-import { mountWebhookRoutes } from './webhook-route.js';
+import { INTERNAL_ERROR, logInternalError, sendError } from './respond.js';
+import type { Env, WebhookDeps } from './webhook-deps.js';
+import { createWebhookEdge, observeRequest, type WebhookEdge, type WebhookRoute } from './webhook-edge.js';
 
 export interface ReadinessReport {
   readonly isReady: boolean;
@@ -27,17 +28,25 @@ export interface AppDeps extends WebhookDeps {
   readonly mount?: (app: Hono<{ Bindings: HttpBindings }>) => void;
 }
 
-export function createApp(deps: AppDeps): Hono<{ Bindings: HttpBindings }> {
-  const app = new Hono<{ Bindings: HttpBindings }>();
+/** What the listener serves: the webhook edge first, then the Hono app (whose route table /openapi.json describes). */
+export interface HttpEdge {
+  readonly app: Hono<Env>;
+  readonly webhooks: WebhookEdge;
+}
+
+export function createApp(deps: AppDeps): HttpEdge {
+  const app = new Hono<Env>();
   const { metrics, logger } = deps;
+  const webhooks = createWebhookEdge(deps);
 
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
-    observeRequest(metrics, c.req.routePath, c.res.status, started);
+    // A webhook routed here was answered, and observed, by the webhook edge.
+    if (c.res !== RESPONSE_ALREADY_SENT) observeRequest(metrics, c.req.routePath, c.res.status, started);
   });
 
-  mountWebhookRoutes(app, deps);
+  mountWebhookRoutes(app, webhooks);
 
   app.get('/health', describeRoute(ROUTE_DOCS.health), (c) => c.json({ status: 'ok', ...deps.health?.() }));
 
@@ -71,15 +80,24 @@ export function createApp(deps: AppDeps): Hono<{ Bindings: HttpBindings }> {
   );
 
   app.onError((error, c) => {
-    logger.error({ err: error, path: new URL(c.req.url).pathname }, 'request failed inside GenHook');
-    return sendError(c, 'internal_error', 'GenHook failed to handle this request; it is logged');
+    logInternalError(logger, error, new URL(c.req.url).pathname);
+    return sendError(c, INTERNAL_ERROR.code, INTERNAL_ERROR.message);
   });
 
-  return app;
+  return { app, webhooks };
 }
 
-function observeRequest(metrics: Metrics, routePath: string, status: number, started: number): void {
-  // routePath is the pattern (`/webhook/:source`), never the raw URL, so the label set stays bounded.
-  const route = routePath === '/*' || routePath === '*' ? 'unmatched' : routePath;
-  metrics.requestDuration.observe({ route, status_class: `${Math.floor(status / 100)}xx` }, (performance.now() - started) / 1000);
+/**
+ * The webhook routes as Hono knows them: described for /openapi.json, and serving the URLs the edge leaves to
+ * Hono (percent escapes, dot segments, an unusual Host) with the edge's own handler, on the node response.
+ */
+function mountWebhookRoutes(app: Hono<Env>, webhooks: WebhookEdge): void {
+  const serve = (route: WebhookRoute) => async (c: Context<Env>) => {
+    await webhooks.serve(c.env.incoming, c.env.outgoing, route, c.req.param('source'), new URL(c.req.url).pathname);
+    return RESPONSE_ALREADY_SENT;
+  };
+  app.post('/webhook', describeRoute(ROUTE_DOCS.webhook), serve('/webhook'));
+  app.post('/webhook/:source', describeRoute(ROUTE_DOCS.webhookForSource), serve('/webhook/:source'));
+  app.options('/webhook', describeRoute(ROUTE_DOCS.handshake), serve('/webhook'));
+  app.options('/webhook/:source', describeRoute(ROUTE_DOCS.handshakeForSource), serve('/webhook/:source'));
 }

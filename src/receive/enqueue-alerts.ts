@@ -5,7 +5,6 @@
  * shares — and only once it stored them answer 202. Delivery takes them from the queue (queue/feeder.ts).
  * Once this answers 202, the alert reaches SL1 or the dead letters, even across a crash.
  */
-import type { Context } from 'hono';
 import type { PlannedAlert, SkippedItem } from '../intake/index.js';
 import type { LazyLogger } from '../ops/logger.js';
 import type { OfferResult } from '../queue/backend.js';
@@ -15,47 +14,41 @@ import {
   refuseUnstored, SHARED_QUEUE_FULL,
 } from './enqueue-answers.js';
 import type { Claim } from './delivery-claims.js';
-import { tagAnswer } from './request-id.js';
+import type { WebhookAnswer } from './webhook-answer.js';
 import type { RouteDeps } from './webhook-deps.js';
 
 export async function enqueueAlerts(
-  c: Context,
   source: string,
   planned: readonly PlannedAlert[],
   skippedAtDoor: readonly SkippedItem[],
   deps: RouteDeps,
   log: LazyLogger,
-  requestId: string,
-): Promise<Response> {
+): Promise<WebhookAnswer> {
   const { metrics } = deps;
   const claiming = claimDeliveries(planned, deps);
   const claimed = claiming instanceof Promise ? await claiming : claiming;
   if ('failure' in claimed) {
-    tagAnswer(c, requestId);
     log.warn({ source, code: claimed.failure.code }, 'webhook refused: a concurrent delivery of the same id could not be stored');
-    return refuseUnstored(c, source, claimed.failure, metrics);
+    return refuseUnstored(source, claimed.failure, metrics);
   }
   const { alerts, claim } = claimed;
   const skipped = [...skippedAtDoor, ...claimed.duplicates];
   for (const item of skipped) noteSkipped(item, source, metrics, log);
   if (alerts.length === 0) {
     claim.stored();
-    tagAnswer(c, requestId);
-    return answerNothingQueued(c, source, skipped);
+    return answerNothingQueued(source, skipped);
   }
-  return store(c, source, alerts, skipped, claim, deps, log, requestId);
+  return store(source, alerts, skipped, claim, deps, log);
 }
 
 async function store(
-  c: Context,
   source: string,
   alerts: readonly PlannedAlert[],
   skippedBefore: readonly SkippedItem[],
   claim: Claim,
   deps: RouteDeps,
   log: LazyLogger,
-  requestId: string,
-): Promise<Response> {
+): Promise<WebhookAnswer> {
   const { metrics, queue } = deps;
   const isShared = queue.kind === 'redis';
   let result: OfferResult;
@@ -65,26 +58,23 @@ async function store(
     if (rateLimit !== undefined && queue.chargeRate !== undefined) {
       const rate = await queue.chargeRate(source, rateLimit);
       if (!rate.ok) {
-        tagAnswer(c, requestId);
-        log.info({ source }, 'webhook refused: over its rate limit across replicas');
+            log.info({ source }, 'webhook refused: over its rate limit across replicas');
         const message = `source ${source} is over its rate limit (${source}_rate_limit, across all replicas); retry later`;
-        return refuseUnstored(c, source, { code: 'rate_limited', message, headers: { 'retry-after': String(rate.retryAfterSeconds) } }, metrics, claim);
+        return refuseUnstored(source, { code: 'rate_limited', message, headers: { 'retry-after': String(rate.retryAfterSeconds) } }, metrics, claim);
       }
     }
     result = await queue.offer(alerts.map((planned) => ({ alert: planned.alert, dedupKeys: planned.dedupKeys })));
   } catch (error) {
-    tagAnswer(c, requestId);
     log.error({ source, err: error }, isShared ? 'webhook refused: Redis could not store it; nothing was accepted' : 'webhook refused: the journal could not be written; nothing was accepted');
-    return refuseUnstored(c, source, isShared ? REDIS_UNAVAILABLE : JOURNAL_UNAVAILABLE, metrics, claim);
+    return refuseUnstored(source, isShared ? REDIS_UNAVAILABLE : JOURNAL_UNAVAILABLE, metrics, claim);
   }
   if (result.kind === 'full') {
-    tagAnswer(c, requestId);
     const limit = result.limit ?? 'count';
     metrics.queueFull.inc({ source, limit });
     const setting = limit === 'bytes' ? 'queue_max_bytes' : 'queue_max_size';
     const { dispatcher } = deps;
     log.warn({ source, limit: setting, shared: isShared, waiting: dispatcher.size, inFlight: dispatcher.inFlight, heldBytes: dispatcher.bytes }, `webhook refused: queue full (${setting}${isShared ? ' across all replicas' : ''})`);
-    return refuseUnstored(c, source, isShared ? SHARED_QUEUE_FULL : limit === 'bytes' ? QUEUE_BYTES_FULL : QUEUE_FULL, metrics, claim);
+    return refuseUnstored(source, isShared ? SHARED_QUEUE_FULL : limit === 'bytes' ? QUEUE_BYTES_FULL : QUEUE_FULL, metrics, claim);
   }
   // Durable now: from here a redelivery of these ids is a duplicate here too, and requests waiting on them can say so.
   const at = deps.now();
@@ -104,7 +94,6 @@ async function store(
     queued.push(planned);
     noteQueued(planned, source, deps, log);
   }
-  if (queued.length > 0) return answerQueued(c, source, queued, skipped, requestId);
-  tagAnswer(c, requestId);
-  return answerNothingQueued(c, source, skipped);
+  if (queued.length > 0) return answerQueued(source, queued, skipped);
+  return answerNothingQueued(source, skipped);
 }

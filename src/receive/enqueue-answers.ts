@@ -3,14 +3,12 @@
  * the queue shared through Redis): the 503s for something not stored, the per-alert "queued"/skipped
  * bookkeeping, and the 200/202 bodies.
  */
-import type { Context } from 'hono';
 import type { HttpErrorCode } from '../errors/index.js';
 import type { PlannedAlert, SkippedItem } from '../intake/index.js';
 import type { LazyLogger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Claim, ClaimFailure } from './delivery-claims.js';
-import { tagAnswer } from './request-id.js';
-import { sendError } from './respond.js';
+import { errorAnswer, jsonAnswer, type WebhookAnswer } from './webhook-answer.js';
 import type { RouteDeps } from './webhook-deps.js';
 
 const busy = (code: HttpErrorCode, message: string, retryAfterSeconds: number): ClaimFailure => ({
@@ -26,10 +24,10 @@ export const JOURNAL_UNAVAILABLE = busy('journal_unavailable', 'GenHook could no
 export const REDIS_UNAVAILABLE = busy('redis_unavailable', 'GenHook could not store the webhook in Redis; retry later', 5);
 
 /** A refusal for something not stored (nothing was accepted); the claim's waiters get the same answer. */
-export function refuseUnstored(c: Context, source: string, failure: ClaimFailure, metrics: Metrics, claim?: Claim): Response {
+export function refuseUnstored(source: string, failure: ClaimFailure, metrics: Metrics, claim?: Claim): WebhookAnswer {
   claim?.failed(failure);
   metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: failure.code });
-  return sendError(c, failure.code, failure.message, failure.headers ? { headers: failure.headers } : {});
+  return errorAnswer(failure.code, failure.message, failure.headers ? { headers: failure.headers } : {});
 }
 
 export function noteSkipped(item: SkippedItem, source: string, metrics: Metrics, log: LazyLogger): void {
@@ -55,30 +53,23 @@ export function noteQueued(planned: PlannedAlert, source: string, deps: RouteDep
 }
 
 /** 200: nothing new was stored; `duplicate` when every item was one, else `ignored`, with the first reason. */
-export function answerNothingQueued(c: Context, source: string, skipped: readonly SkippedItem[]): Response {
+export function answerNothingQueued(source: string, skipped: readonly SkippedItem[]): WebhookAnswer {
   const first = skipped[0];
   const status = skipped.every((item) => item.outcome === 'duplicate') && skipped.length > 0 ? 'duplicate' : 'ignored';
-  return c.json({ status, source, ...(first ? { event: first.event ?? null, reason: first.reason } : {}), ...(skipped.length > 1 ? { skipped } : {}) }, 200);
+  return jsonAnswer(200, { status, source, ...(first ? { event: first.event ?? null, reason: first.reason } : {}), ...(skipped.length > 1 ? { skipped } : {}) });
 }
 
 /** 202: the alerts are stored; they reach SL1 or the dead letters from here, even across a crash. */
-export function answerQueued(c: Context, source: string, queued: readonly PlannedAlert[], skipped: readonly SkippedItem[], requestId: string): Response {
+export function answerQueued(source: string, queued: readonly PlannedAlert[], skipped: readonly SkippedItem[]): WebhookAnswer {
   const [first] = queued;
   if (queued.length === 1 && first) {
     const { alert } = first;
-    // The common answer, built as a plain Response with plain headers: @hono/node-server writes it without a
-    // Headers object (c.json would merge the prepared Headers, which costs more than the rest of the answer).
-    const body = JSON.stringify({ id: alert.id, source, event: alert.event ?? null, status: 'queued', ...(skipped.length > 0 ? { skipped } : {}) });
-    return new Response(body, { status: 202, headers: { 'content-type': 'application/json', 'x-request-id': requestId } });
+    return jsonAnswer(202, { id: alert.id, source, event: alert.event ?? null, status: 'queued', ...(skipped.length > 0 ? { skipped } : {}) });
   }
-  tagAnswer(c, requestId);
-  return c.json(
-    {
-      status: 'queued',
-      source,
-      alerts: queued.map(({ alert }) => ({ id: alert.id, event: alert.event ?? null })),
-      ...(skipped.length > 0 ? { skipped } : {}),
-    },
-    202,
-  );
+  return jsonAnswer(202, {
+    status: 'queued',
+    source,
+    alerts: queued.map(({ alert }) => ({ id: alert.id, event: alert.event ?? null })),
+    ...(skipped.length > 0 ? { skipped } : {}),
+  });
 }

@@ -1,28 +1,25 @@
 /** A provider's handshake (URL verification, CloudEvents probe, SNS subscription) answered as intake decided; no alert. */
-import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { IntakeDecision } from '../intake/index.js';
 import type { LazyLogger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { knownSource } from './request-facts.js';
-import { sendError } from './respond.js';
 import { checkSubscribeUrl, confirmSnsSubscription } from './sns-confirm.js';
+import { errorAnswer, jsonAnswer, type WebhookAnswer } from './webhook-answer.js';
 
 type Handshake = Extract<IntakeDecision, { kind: 'handshake' }>;
 
-export function answerHandshake(c: Context, decision: Handshake, metrics: Metrics, log: LazyLogger, config: RuntimeConfig): Response {
+export function answerHandshake(decision: Handshake, metrics: Metrics, log: LazyLogger, config: RuntimeConfig): WebhookAnswer {
   const source = knownSource(config, decision.source);
   metrics.webhooksReceived.inc({ source, event: '', outcome: 'handshake', reason: decision.answer.kind });
   log.info({ source, handshake: decision.answer.kind, ...decision.answer.log }, 'handshake answered; no alert');
   if (decision.answer.kind === 'sns.subscription_confirmation') followSnsConfirmation(decision.answer.log ?? {}, config, log);
   const { answer } = decision;
-  if ('refusal' in answer) return sendError(c, 'invalid_handshake', answer.refusal);
-  for (const [name, value] of Object.entries(answer.headers ?? {})) c.header(name, value);
-  const { body } = answer;
-  if (body === undefined) return c.body(null, answer.status as ContentfulStatusCode);
-  if (typeof body === 'string') return c.text(body, answer.status as ContentfulStatusCode);
-  return c.json(body as object, answer.status as ContentfulStatusCode);
+  if ('refusal' in answer) return errorAnswer('invalid_handshake', answer.refusal);
+  const { body, status, headers = {} } = answer;
+  if (body === undefined) return { status, body: undefined, headers };
+  if (typeof body === 'string') return { status, body: { text: body }, headers };
+  return jsonAnswer(status, body, headers);
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
- * `POST /webhook[/:source]` and the CloudEvents `OPTIONS` probe: read the body within the limit, let the
- * pure intake decide, then answer: a refusal, a handshake (handshake-answer.ts), or the enqueue edge
- * (enqueue-alerts.ts), which journals (fsync) before answering 2xx and hands the alerts to the dispatcher.
+ * The webhook route's handler: read the body within the limit, let the pure intake decide, then answer: a
+ * refusal, a handshake (handshake-answer.ts), or the enqueue edge (enqueue-alerts.ts), which journals (fsync)
+ * before answering 2xx and hands the alerts to the dispatcher. It reads node's IncomingMessage and returns the
+ * answer as a value; the node:http edge (webhook-edge.ts) writes it.
  */
 import { dirname, resolve } from 'node:path';
-import type { Context, Hono } from 'hono';
+import type { IncomingMessage } from 'node:http';
 import type { RuntimeConfig } from '../config/runtime.js';
 import { decideIntake, reject, type IntakeDecision, type Rejection } from '../intake/index.js';
 import { lazyChild, type LazyLogger } from '../ops/logger.js';
@@ -12,48 +13,26 @@ import { oncePerInterval } from '../ops/once-per-interval.js';
 import { DeliveryClaims } from './delivery-claims.js';
 import { enqueueAlerts } from './enqueue-alerts.js';
 import { answerHandshake } from './handshake-answer.js';
-import { describeRoute, ROUTE_DOCS } from './openapi.js';
 import { BodyAbortedError, BodyTooLargeError, readBody } from './read-body.js';
-import { flatHeaders, headerValue, knownSource, senderFacts } from './request-facts.js';
-import { requestIdFrom, tagAnswer } from './request-id.js';
-import { sendError } from './respond.js';
+import { flatHeaders, knownSource, senderFacts } from './request-facts.js';
 import type { CertificateLoad } from './sns-certificates.js';
-import type { Env, RouteDeps, WebhookDeps } from './webhook-deps.js';
+import { errorAnswer, type WebhookAnswer } from './webhook-answer.js';
+import type { RouteDeps, WebhookDeps } from './webhook-deps.js';
 
 /** A line that renders with holes is logged at info at most this often (the metric counts every one). */
 export const HOLE_LOG_INTERVAL_MS = 60_000;
 
-export function mountWebhookRoutes(app: Hono<Env>, deps: WebhookDeps): void {
-  const routeDeps: RouteDeps = { ...deps, holeLog: oncePerInterval(HOLE_LOG_INTERVAL_MS), claims: new DeliveryClaims() };
-  const handle = (c: Context<Env>) => receiveWebhook(c, routeDeps);
-  app.post('/webhook', describeRoute(ROUTE_DOCS.webhook), handle);
-  app.post('/webhook/:source', describeRoute(ROUTE_DOCS.webhookForSource), handle);
-  app.options('/webhook', describeRoute(ROUTE_DOCS.handshake), handle);
-  app.options('/webhook/:source', describeRoute(ROUTE_DOCS.handshakeForSource), handle);
+/** What the route's requests share: the deps plus the hole-log limiter and the delivery claims. */
+export function routeDeps(deps: WebhookDeps): RouteDeps {
+  return { ...deps, holeLog: oncePerInterval(HOLE_LOG_INTERVAL_MS), claims: new DeliveryClaims() };
 }
 
-async function receiveWebhook(c: Context<Env>, deps: RouteDeps): Promise<Response> {
-  const incoming = c.env.incoming;
-  const requestId = requestIdFrom(headerValue(incoming, 'x-request-id'));
-  try {
-    return await decideAndAnswer(c, deps, requestId);
-  } catch (error) {
-    // Answered by the app's error handler, through the context.
-    tagAnswer(c, requestId);
-    throw error;
-  }
-}
-
-async function decideAndAnswer(c: Context<Env>, deps: RouteDeps, requestId: string): Promise<Response> {
-  const incoming = c.env.incoming;
-  const sourceParam = c.req.param('source');
+export async function receiveWebhook(incoming: IncomingMessage, sourceParam: string | undefined, deps: RouteDeps, requestId: string): Promise<WebhookAnswer> {
   // On every line about this request (made only when one is written): who sent it, which delivery it was.
   const log = lazyChild(deps.logger, { reqId: requestId, ...senderFacts(incoming) });
 
   if (deps.isDraining()) {
-    tagAnswer(c, requestId);
-    c.header('connection', 'close');
-    return sendError(c, 'shutting_down', 'GenHook is shutting down; retry shortly', { headers: { 'retry-after': '5' } });
+    return errorAnswer('shutting_down', 'GenHook is shutting down; retry shortly', { headers: { 'retry-after': '5', connection: 'close' } });
   }
 
   const config = deps.config();
@@ -65,15 +44,13 @@ async function decideAndAnswer(c: Context<Env>, deps: RouteDeps, requestId: stri
       const source = knownSource(config, sourceParam);
       deps.metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: error.code });
       log.warn({ source, code: error.code, limit: config.settings.max_body_size }, 'webhook refused: body too large or incomplete');
-      tagAnswer(c, requestId);
-      c.header('connection', 'close');
-      return sendError(c, error.code, error.message);
+      return errorAnswer(error.code, error.message, { headers: { connection: 'close' } });
     }
     throw error;
   }
 
   const request = {
-    method: c.req.method,
+    method: incoming.method ?? '',
     sourceParam,
     headers: flatHeaders(incoming),
     rawBody,
@@ -90,7 +67,7 @@ async function decideAndAnswer(c: Context<Env>, deps: RouteDeps, requestId: stri
     // Not in the store even now (evicted at once, or too many fetches in flight): refuse, do not loop.
     if (decision.kind === 'certificate_needed') decision = certificateUnavailable(decision.source, loaded.ok ? 'the certificate cache is full' : loaded.reason);
   }
-  return answer(c, decision, deps, log, config, requestId);
+  return answer(decision, deps, log, config);
 }
 
 /** Loads the certificate into the store, logging and counting the outcome. */
@@ -109,27 +86,25 @@ function certificateUnavailable(source: string, reason: string): Rejection {
   return reject('certificate_unavailable', message, source, { details: { header: 'SigningCertURL' } });
 }
 
-async function answer(c: Context<Env>, decision: IntakeDecision, deps: RouteDeps, log: LazyLogger, config: RuntimeConfig, requestId: string): Promise<Response> {
-  // The enqueue edge tags its answers itself (its common 202 carries the id in plain headers).
-  if (decision.kind !== 'accept') tagAnswer(c, requestId);
+function answer(decision: IntakeDecision, deps: RouteDeps, log: LazyLogger, config: RuntimeConfig): WebhookAnswer | Promise<WebhookAnswer> {
   switch (decision.kind) {
     case 'reject':
-      return refuse(c, decision, deps, log, config);
+      return refuse(decision, deps, log, config);
     case 'handshake':
-      return answerHandshake(c, decision, deps.metrics, log, config);
+      return answerHandshake(decision, deps.metrics, log, config);
     case 'accept':
-      return enqueueAlerts(c, decision.source, decision.alerts, decision.skipped, deps, log, requestId);
+      return enqueueAlerts(decision.source, decision.alerts, decision.skipped, deps, log);
     case 'certificate_needed':
-      return refuse(c, certificateUnavailable(decision.source, 'not loaded'), deps, log, config);
+      return refuse(certificateUnavailable(decision.source, 'not loaded'), deps, log, config);
   }
 }
 
-function refuse(c: Context<Env>, rejection: Rejection, deps: WebhookDeps, log: LazyLogger, config: RuntimeConfig): Response {
+function refuse(rejection: Rejection, deps: WebhookDeps, log: LazyLogger, config: RuntimeConfig): WebhookAnswer {
   const source = knownSource(config, rejection.source);
   deps.metrics.webhooksReceived.inc({ source, event: '', outcome: 'rejected', reason: rejection.code });
   const level = rejection.status === 401 || rejection.status === 403 ? 'warn' : 'info';
   log[level]({ source: rejection.source, status: rejection.status, code: rejection.code, reason: rejection.message }, 'webhook refused');
-  return sendError(c, rejection.code, rejection.message, {
+  return errorAnswer(rejection.code, rejection.message, {
     ...(rejection.headers ? { headers: rejection.headers } : {}),
     ...(rejection.details ? { details: rejection.details } : {}),
   });

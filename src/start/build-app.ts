@@ -1,6 +1,4 @@
-/** Step 3, build the app: the Hono edge over the running config, the storage and queue, the dispatcher and the admission state. */
-import type { HttpBindings } from '@hono/node-server';
-import type { Hono } from 'hono';
+/** Step 3, build the app: the HTTP edge (webhook edge + Hono app) over the running config, the storage and queue, the dispatcher and the admission state. */
 import { createAdminOperations, fileDeadLetters, mountAdminRoutes, redisDeadLetters } from '../admin/index.js';
 import type { DedupCache } from '../admit/index.js';
 import type { ConfigStore } from '../config/index.js';
@@ -9,7 +7,7 @@ import type { Dispatcher } from '../deliver/dispatcher.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { RecentAlerts } from '../ops/recent-alerts.js';
-import { createApp, type ReadinessReport } from '../receive/app.js';
+import { createApp, type HttpEdge, type ReadinessReport } from '../receive/app.js';
 import type { SnsCertificateStore } from '../receive/sns-certificates.js';
 import type { HeldAlerts } from '../queue/held-alerts.js';
 import { redactUrl } from '../queue/shared-queue.js';
@@ -44,7 +42,7 @@ export interface AppWiring {
   readonly workerIndex?: number | undefined;
 }
 
-export function buildApp(wiring: AppWiring): Hono<{ Bindings: HttpBindings }> {
+export function buildApp(wiring: AppWiring): HttpEdge {
   const { store, dedup, dispatcher, metrics, logger, isDraining, recent, snsCertificates, startedAt, held } = wiring;
   const { journal } = wiring.storage;
   const deadLetterPath = wiring.storage.deadLetter.path;

@@ -1,8 +1,14 @@
-/** Step 4, listen: HTTP or HTTPS on server_host:server_port, with slow-request bounds. */
+/**
+ * Step 4, listen: HTTP or HTTPS on server_host:server_port, with slow-request bounds. Each request goes to the
+ * webhook edge first and, when it is not a webhook in its plain form, to the Hono app through @hono/node-server's
+ * listener (what its `serve` would build, with the same options).
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { readTlsFiles, type RuntimeConfig } from '../config/index.js';
+import type { HttpEdge } from '../receive/app.js';
 
 /** Listening failed for a reason the operator fixes in the settings (port in use, no permission). */
 export class ListenError extends Error {
@@ -17,22 +23,28 @@ export class ListenError extends Error {
 const REQUEST_TIMEOUTS = { requestTimeout: 30_000, headersTimeout: 15_000 } as const;
 
 export interface Listener {
-  readonly server: ServerType;
+  readonly server: Server;
   readonly port: number;
   /** Where a client on this host reaches it (`0.0.0.0` is shown as 127.0.0.1). */
   readonly url: string;
   close(): Promise<void>;
 }
 
-export async function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: RuntimeConfig): Promise<Listener> {
+export async function listen(edge: HttpEdge, config: RuntimeConfig): Promise<Listener> {
   const { settings } = config;
   const tls = await readTlsFiles(config);
-  const transport = tls !== undefined
-    ? { createServer: createHttpsServer, serverOptions: { ...REQUEST_TIMEOUTS, cert: tls.cert, key: tls.key } }
-    : { serverOptions: REQUEST_TIMEOUTS };
-  const server = await new Promise<ServerType>((resolvePromise, reject) => {
-    const started = serve({ fetch, port: settings.server_port, hostname: settings.server_host, ...transport }, () => resolvePromise(started));
-    started.once('error', (error: NodeJS.ErrnoException) => reject(explainListenError(error, settings.server_host, settings.server_port)));
+  // The host name stands in for a missing Host header, as `serve({ hostname })` sets it.
+  const served = getRequestListener(edge.app.fetch, { hostname: settings.server_host });
+  const { webhooks } = edge;
+  const onRequest = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
+    if (!webhooks.take(incoming, outgoing)) void served(incoming, outgoing);
+  };
+  const server: Server = tls !== undefined
+    ? createHttpsServer({ ...REQUEST_TIMEOUTS, cert: tls.cert, key: tls.key }, onRequest)
+    : createHttpServer(REQUEST_TIMEOUTS, onRequest);
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(explainListenError(error, settings.server_host, settings.server_port)));
+    server.listen(settings.server_port, settings.server_host, () => resolvePromise());
   });
   const port = (server.address() as AddressInfo).port;
   const scheme = settings.ssl_enabled ? 'https' : 'http';
@@ -40,10 +52,10 @@ export async function listen(fetch: Parameters<typeof serve>[0]['fetch'], config
   return { server, port, url, close: () => closeServer(server) };
 }
 
-function closeServer(server: ServerType): Promise<void> {
+function closeServer(server: Server): Promise<void> {
   return new Promise((resolvePromise) => {
     server.close(() => resolvePromise());
-    if ('closeAllConnections' in server) server.closeAllConnections();
+    server.closeAllConnections();
   });
 }
 
