@@ -12,6 +12,7 @@ import { runAsScript, startReadyChild } from './children.js';
 import { repoWebhooksFile, type JournalMode } from './genhook-config.js';
 import { startGenhook } from './genhook-child.js';
 import { runWrk } from './wrk.js';
+import { startRedis } from './peers.js';
 import { buildSignedPush } from './payloads.js';
 
 interface ProfileNode {
@@ -119,15 +120,17 @@ async function main(): Promise<void> {
   const payload = buildSignedPush(secret, 7 * 1024);
   const pin = os.cpus().length >= 2 ? { server: '1', load: '0' } : undefined;
   const { child: sl1, port: sl1Port } = await startReadyChild('fake-sl1', fileURLToPath(new URL('./fake-sl1-server.js', import.meta.url)), ['0'], pin?.load);
+  const redisPin = process.env['PROFILE_REDIS'] ?? '';
+  const redis = redisPin === '' ? undefined : await startRedis(join(tmpRoot, 'redis'), redisPin === 'apart' ? pin?.load : pin?.server);
   try {
     const gh = await startGenhook({
       name: 'genhook-profiled', tmpRoot, webhooksFile: repoWebhooksFile(), cpuProfDir: profDir, cpus: pin?.server,
-      config: { secret, ...(isLogMode ? {} : { sl1Url: `http://127.0.0.1:${sl1Port}/api/alert` }), queueMaxSize: 200_000, journalMode, dedup: 'id' },
+      config: { secret, ...(isLogMode ? {} : { sl1Url: `http://127.0.0.1:${sl1Port}/api/alert` }), queueMaxSize: 200_000, journalMode, dedup: 'id', ...(redis ? { redisUrl: redis.url } : {}) },
     });
     const load = (durationSec: number) => runWrk({ url: `http://127.0.0.1:${gh.port}/webhook/github`, payload, durationSec, ...(pin ? { cpus: pin.load } : {}) });
     await load(2);
     const result = await load(seconds);
-    process.stdout.write(`GenHook (journal ${journalMode}, ${isLogMode ? 'log mode' : 'delivering to the fake SL1'}) ${result.acceptedPerSec.toFixed(0)} 2xx/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms\n`);
+    process.stdout.write(`GenHook (${redis ? 'redis_url, ' : ''}journal ${journalMode}, ${isLogMode ? 'log mode' : 'delivering to the fake SL1'}) ${result.acceptedPerSec.toFixed(0)} 2xx/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms\n`);
     await gh.waitDrained(20_000);
     await gh.child.stop(10_000);
     const file = readdirSync(profDir).find((name) => name.endsWith('.cpuprofile'));
@@ -143,6 +146,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n'other' is mostly (file of the nearest JS frame, function):\n${otherOwners.slice(0, 12).map(line).join('\n')}\n`);
   } finally {
     await sl1.stop();
+    await redis?.child.stop();
     rmSync(tmpRoot, { recursive: true, force: true });
   }
 }

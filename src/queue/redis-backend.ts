@@ -8,6 +8,7 @@
  * - touch: a script re-claims, idle time back to 0, only the entries still this consumer's (a replica
  *   that was frozen and has been claimed from does not take its alerts back);
  * - complete / deadLetter: XACK + XDEL (+ XADD to the dead-letter stream) in one MULTI.
+ * Offers and completions made while one is in flight are sent together (redis-batch.ts): one script call, one MULTI.
  * The scripts are in redis-scripts.ts, the connection settings and command timing in redis-connection.ts,
  * the dead-letter stream in redis-dead-letters.ts.
  */
@@ -19,11 +20,15 @@ import { jsonFieldOf, openRedisConnection, timed, type RedisObserver, type Strea
 import { readDeadLetterStream, requeueFromDeadLetters, type RedisDeadLetterRow } from './redis-dead-letters.js';
 import { CONSUMER_GROUP, formatProgress, parseProgress, redisKeys, type RedisKeys } from './redis-keys.js';
 import { defineQueueScripts, type QueueScripts } from './redis-scripts.js';
+import { RedisBatch } from './redis-batch.js';
+import { offerArguments, offerResult } from './redis-offer.js';
 
 export type { RedisObserver } from './redis-connection.js';
 
 /** A consumer idle this many times redis_claim_idle, holding nothing, is gone for good (see reapConsumers). */
 export const CONSUMER_IDLE_FACTOR = 10;
+/** Offers (requests) per script call, completions per MULTI, at most: they bound one command's size. */
+const OFFERS_PER_CALL = 128, COMPLETIONS_PER_CALL = 512;
 
 export interface RedisBackendOptions {
   readonly url: string;
@@ -46,7 +51,6 @@ export interface RedisBackendOptions {
   readonly observer?: RedisObserver;
 }
 
-
 export async function createRedisBackend(options: RedisBackendOptions): Promise<RedisBackend> {
   const backend = new RedisBackend(options);
   await backend.connect();
@@ -62,6 +66,8 @@ export class RedisBackend implements QueueBackend {
   readonly #blocking: Redis;
   readonly #options: RedisBackendOptions;
   readonly #scripts: QueueScripts;
+  readonly #offers: RedisBatch<readonly OfferItem[], OfferResult>;
+  readonly #completions: RedisBatch<QueuedAlert, void>;
   #claimCursor = '0-0';
   #reapDue = 0;
   #held = new Set<string>();
@@ -77,6 +83,8 @@ export class RedisBackend implements QueueBackend {
     this.redis = openRedisConnection(options.url, { name, commandTimeoutMs: options.commandTimeoutMs ?? 5000 });
     this.#blocking = openRedisConnection(options.url, { name: `${name}:read`, commandTimeoutMs: undefined });
     this.#scripts = defineQueueScripts(this.redis);
+    this.#offers = new RedisBatch({ maxItems: OFFERS_PER_CALL, send: (offers) => this.#sendOffers(offers) });
+    this.#completions = new RedisBatch({ maxItems: COMPLETIONS_PER_CALL, send: (items) => this.#sendCompletions(items) });
     // A Redis restarted without its data has no group: make it again whenever a connection comes up.
     this.redis.on('ready', () => void this.#ensureGroup().catch(() => undefined));
   }
@@ -106,20 +114,7 @@ export class RedisBackend implements QueueBackend {
 
   async offer(items: readonly OfferItem[]): Promise<OfferResult> {
     if (items.length === 0) return { kind: 'stored', duplicates: new Set() };
-    const keys = [this.keys.stream];
-    const args: (string | number)[] = [this.#options.maxSize, this.#options.dedupWindowMs, items.length];
-    for (const { alert, dedupKeys = [] } of items) {
-      for (const key of dedupKeys) keys.push(this.keys.dedup(key));
-      args.push(dedupKeys.length, encodeAlertJson(alert));
-    }
-    const reply = await this.#timed('offer', () => this.#scripts.genhookOffer(keys.length, ...keys, ...args));
-    if (reply[0] === -1) return { kind: 'full' };
-    const duplicates = new Set<string>();
-    reply.forEach((id, index) => {
-      const item = items[index];
-      if (id === '' && item !== undefined) duplicates.add(item.alert.id);
-    });
-    return { kind: 'stored', duplicates };
+    return this.#offers.call(items);
   }
 
   /** `<source>_rate_limit` across replicas (a sliding-window log per source). */
@@ -183,15 +178,25 @@ export class RedisBackend implements QueueBackend {
     this.#progressed.add(item.token);
   }
 
-  /** Only alerts that failed once (here, or before a takeover) have a progress field: the common complete stays one MULTI of two. */
-  #hasProgress(item: QueuedAlert): boolean {
-    return this.#progressed.delete(item.token) || item.priorProgress !== undefined;
+  async complete(item: QueuedAlert): Promise<void> {
+    await this.#completions.call(item);
+    this.#held.delete(item.token);
   }
 
-  async complete(item: QueuedAlert): Promise<void> {
-    const multi = this.redis.multi().xack(this.keys.stream, CONSUMER_GROUP, item.token).xdel(this.keys.stream, item.token);
-    await this.#timed('complete', () => (this.#hasProgress(item) ? multi.hdel(this.keys.progress, item.token) : multi).exec());
-    this.#held.delete(item.token);
+  async #sendOffers(offers: readonly (readonly OfferItem[])[]): Promise<OfferResult[]> {
+    const args = offerArguments(offers, this.keys, this.#options.maxSize, this.#options.dedupWindowMs);
+    const reply = await this.#timed('offer', () => this.#scripts.genhookOffer(...args));
+    return offers.map((items, index) => offerResult(items, reply[index]));
+  }
+
+  /** Completions batched: one MULTI of one XACK and one XDEL (and an HDEL for those that failed once) for them all. */
+  async #sendCompletions(items: readonly QueuedAlert[]): Promise<void[]> {
+    const tokens = items.map((item) => item.token);
+    const multi = this.redis.multi().xack(this.keys.stream, CONSUMER_GROUP, ...tokens).xdel(this.keys.stream, ...tokens);
+    // Only alerts that failed once (here, or before a takeover) have a progress field to remove.
+    const progressed = items.filter((item) => this.#progressed.delete(item.token) || item.priorProgress !== undefined).map((item) => item.token);
+    await this.#timed('complete', () => (progressed.length > 0 ? multi.hdel(this.keys.progress, ...progressed) : multi).exec());
+    return [];
   }
 
   async deadLetter(item: QueuedAlert, entry: DeadLetterEntry): Promise<void> {

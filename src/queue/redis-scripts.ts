@@ -7,36 +7,51 @@
 import type { Redis } from 'ioredis';
 
 /**
- * ARGV: max size, dedup window ms, alert count, then per alert its number of dedup keys and its payload;
- * KEYS: the stream, then each alert's dedup keys in order. Returns `{-1}` when full, otherwise per alert
- * its stream id, or '' when one of its keys was already set (a duplicate; nothing stored for it).
+ * Offers batched into one call (redis-batch.ts), each with its own result as if each were its own call, in order.
+ * ARGV: max size, dedup window ms, offer count, then per offer its alert count, then per alert its number of dedup
+ * keys and its payload; KEYS: the stream, then each alert's dedup keys in order. Returns per offer `{-1}` when full
+ * (nothing of it stored), otherwise per alert its stream id, or '' when one of its keys was already set (a duplicate;
+ * nothing stored for it). XLEN once per call: the script is atomic, so the length only grows by its own XADDs.
  */
 const OFFER_SCRIPT = `
 local max = tonumber(ARGV[1])
-local count = tonumber(ARGV[3])
-if max > 0 and redis.call('XLEN', KEYS[1]) + count > max then return {-1} end
+local offers = tonumber(ARGV[3])
+local length = max > 0 and redis.call('XLEN', KEYS[1]) or 0
 local out = {}
 local arg = 4
 local key = 2
-for i = 1, count do
-  local keys = tonumber(ARGV[arg])
-  local payload = ARGV[arg + 1]
-  arg = arg + 2
-  local duplicate = false
-  for j = 0, keys - 1 do
-    if redis.call('EXISTS', KEYS[key + j]) == 1 then duplicate = true end
+for o = 1, offers do
+  local count = tonumber(ARGV[arg])
+  arg = arg + 1
+  local full = max > 0 and length + count > max
+  local ids = {}
+  for i = 1, count do
+    local keys = tonumber(ARGV[arg])
+    local payload = ARGV[arg + 1]
+    arg = arg + 2
+    if not full then
+      local duplicate = false
+      if keys == 1 then
+        duplicate = not redis.call('SET', KEYS[key], '1', 'PX', ARGV[2], 'NX')
+      elseif keys > 1 then
+        duplicate = redis.call('EXISTS', unpack(KEYS, key, key + keys - 1)) > 0
+        if not duplicate then
+          for j = 0, keys - 1 do redis.call('SET', KEYS[key + j], '1', 'PX', ARGV[2]) end
+        end
+      end
+      if duplicate then
+        ids[#ids + 1] = ''
+      else
+        ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 'a', payload)
+        length = length + 1
+      end
+    end
+    key = key + keys
   end
-  if duplicate then
-    out[#out + 1] = ''
-  else
-    for j = 0, keys - 1 do redis.call('SET', KEYS[key + j], '1', 'PX', ARGV[2]) end
-    out[#out + 1] = redis.call('XADD', KEYS[1], '*', 'a', payload)
-  end
-  key = key + keys
+  out[o] = full and {-1} or ids
 end
 return out
 `;
-
 /**
  * Sliding-window log of one source's requests, on Redis' clock. KEYS: the window set. ARGV: max, window
  * ms, a unique member. Returns 0 when charged, else the ms until the oldest entry leaves the window.
@@ -92,8 +107,8 @@ return removed
 
 /** The commands defineQueueScripts() adds to a connection. */
 export interface QueueScripts {
-  /** KEYS count first, then the keys, then ARGV (see OFFER_SCRIPT). */
-  genhookOffer(...args: (string | number)[]): Promise<(string | number)[]>;
+  /** KEYS count first, then the keys, then ARGV (see OFFER_SCRIPT); per offer, its ids or `[-1]`. */
+  genhookOffer(...args: (string | number)[]): Promise<(string | number)[][]>;
   genhookTouch(stream: string, group: string, consumer: string, ...ids: string[]): Promise<string[]>;
   genhookRate(key: string, max: number, windowMs: number, member: string): Promise<number>;
   genhookReap(stream: string, group: string, consumer: string, idleBoundMs: number): Promise<string[]>;
