@@ -16,6 +16,8 @@ export interface PacedOptions {
   readonly durationSec: number;
   /** @default 64 */
   readonly connections?: number;
+  /** Called for every 2xx answer with its X-GitHub-Delivery id and when it was due and answered (performance.now()). */
+  readonly onAnswer?: (delivery: string, dueAt: number, answeredAt: number) => void;
 }
 
 let pacedRun = 0;
@@ -31,18 +33,23 @@ export async function runPaced(options: PacedOptions): Promise<LoadResult> {
   const start = performance.now();
 
   const fire = (n: number, dueAt: number) => {
+    const delivery = prefix + String(n);
     const done = pool
       .request({
         method: 'POST',
         path: '/webhook/github',
-        headers: githubPushHeaders(options.payload, prefix + String(n)),
+        headers: githubPushHeaders(options.payload, delivery),
         body: options.payload.body,
       })
       .then(async (response) => {
         await response.body.dump();
         const code = String(response.statusCode);
         statusCounts[code] = (statusCounts[code] ?? 0) + 1;
-        if (response.statusCode >= 200 && response.statusCode < 300) latencies.push(performance.now() - dueAt);
+        if (response.statusCode >= 200 && response.statusCode < 300) {
+          const answeredAt = performance.now();
+          latencies.push(answeredAt - dueAt);
+          options.onAnswer?.(delivery, dueAt, answeredAt);
+        }
       })
       .catch(() => {
         errors++;
