@@ -129,8 +129,16 @@ export class Sl1Attempt {
   }
 }
 
+/** Built once per options object: options are replaced by a reload, never changed, and this runs twice per attempt. */
+const rulesByOptions = new WeakMap<ResolvedOptions, RetryRules>();
+
 export function rulesOf(options: ResolvedOptions): RetryRules {
-  return { retryMaxAttempts: options.retryMaxAttempts, maxAlertAgeMs: options.maxAlertAgeMs, backoff: { ...options.backoff, random: options.random } };
+  let rules = rulesByOptions.get(options);
+  if (rules === undefined) {
+    rules = { retryMaxAttempts: options.retryMaxAttempts, maxAlertAgeMs: options.maxAlertAgeMs, backoff: { ...options.backoff, random: options.random } };
+    rulesByOptions.set(options, rules);
+  }
+  return rules;
 }
 
 interface OutcomeFacts {
