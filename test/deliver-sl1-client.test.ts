@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { createSl1Client } from '../src/deliver/sl1-client.js';
 import { makeTestAlert, startFakeSl1 } from './support/fake-sl1.js';
@@ -55,6 +57,53 @@ test('createSl1Client() - timeoutMs bounds a request SL1 never answers', async (
   const client = createSl1Client({ url: fake.url, username: 'u', password: 'p', timeoutMs: 100 });
   try {
     await assert.rejects(client.send(makeTestAlert()), (err: Error) => err.name === 'TimeoutError' || /timeout/i.test(err.message));
+  } finally {
+    await client.close();
+    await fake.close();
+  }
+});
+
+test('createSl1Client() - a JSON success gives its id; headers come back lower-cased, a repeated one as a list', async () => {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('Content-Type', 'application/json');
+      res.setHeader('Location', '/api/alert/4711');
+      res.setHeader('X-EM7-Note', ['first', 'second']);
+      res.writeHead(201).end('{"id":4711,"message":"Alert created"}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = createSl1Client({ url: `http://127.0.0.1:${port}/api/alert`, username: 'u', password: 'p' });
+  try {
+    const response = await client.send(makeTestAlert());
+    assert.equal(response.status, 201);
+    assert.equal(response.sl1Id, '4711');
+    assert.equal(response.headers['location'], '/api/alert/4711');
+    assert.deepEqual(response.headers['x-em7-note'], ['first', 'second']);
+    assert.deepEqual(response.em7Headers, { 'x-em7-note': 'first, second' });
+    assert.equal(response.bodyExcerpt, '');
+  } finally {
+    await client.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test('createSl1Client() - a request still waiting for a connection ends at timeoutMs and is never sent', async () => {
+  const fake = await startFakeSl1();
+  const client = createSl1Client({ url: fake.url, username: 'u', password: 'p', connections: 1, timeoutMs: 200 });
+  try {
+    fake.hang();
+    const first = client.send(makeTestAlert({ message: 'first' }));
+    const second = client.send(makeTestAlert({ message: 'second' }));
+    const isTimeout = (err: Error) => err.name === 'TimeoutError';
+    await assert.rejects(first, isTimeout);
+    await assert.rejects(second, isTimeout);
+    fake.respondWith(201);
+    // Queued behind the second on the one connection: answered only once the second was dropped.
+    assert.equal((await client.send(makeTestAlert({ message: 'third' }))).status, 201);
+    assert.deepEqual(fake.requests.map((r) => r.body?.['message']), ['first', 'third']);
   } finally {
     await client.close();
     await fake.close();

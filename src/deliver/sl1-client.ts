@@ -1,7 +1,8 @@
 import { Pool } from 'undici';
 import type { Alert } from '../alert.js';
-import { pickEm7Headers, type ResponseHeaders } from './classify.js';
+import type { ResponseHeaders } from './classify.js';
 import { assertPositiveInteger, describeExpected, DeliveryOptionError } from './errors.js';
+import { Sl1Exchange, type ExchangeLimits, type Sl1Answer } from './sl1-exchange.js';
 
 /** The body SL1's documentation shows for POST /api/alert; every value is a string. */
 export const SL1_DEFAULT_BODY: Readonly<Record<string, string>> = Object.freeze({
@@ -21,6 +22,7 @@ export const BODY_EXCERPT_BYTES = 512;
 const SUCCESS_BODY_BYTES = 32 * 1024;
 /** Past this, an answer is not worth reading to the end: the socket is dropped instead of reused. */
 const MAX_DISCARD_BYTES = 1024 * 1024;
+const EXCHANGE_LIMITS: ExchangeLimits = { excerptBytes: BODY_EXCERPT_BYTES, successBytes: SUCCESS_BODY_BYTES, discardBytes: MAX_DISCARD_BYTES };
 
 /** Defaults, then the source's configured fields (adding an SL1 field is config, not code), then the message. */
 export function buildAlertBody(alert: Pick<Alert, 'message' | 'fields'>): Record<string, string> {
@@ -96,47 +98,42 @@ export function createSl1Client(options: Sl1ClientOptions): Sl1Client {
   let onSettled: (() => void) | undefined;
   let settled: Promise<void> | undefined;
 
+  /** Abort listeners, one per caller's signal (the dispatcher's close), not one per request. */
+  const watchers = new WeakMap<AbortSignal, Set<Sl1Exchange>>();
+  const watch = (signal: AbortSignal): Set<Sl1Exchange> => {
+    let exchanges = watchers.get(signal);
+    if (exchanges === undefined) {
+      const watching = new Set<Sl1Exchange>();
+      signal.addEventListener('abort', () => {
+        for (const exchange of watching) exchange.abort(abortReason(signal));
+      }, { once: true });
+      watchers.set(signal, watching);
+      exchanges = watching;
+    }
+    return exchanges;
+  };
+
   return {
-    async send(alert, signal) {
-      signal?.throwIfAborted();
-      if (isClosing) throw new Sl1ClientClosedError('This SL1 client is closed: send through the one that replaced it');
+    send(alert, signal) {
+      if (signal?.aborted === true) return Promise.reject(signal.reason);
+      if (isClosing) return Promise.reject(new Sl1ClientClosedError('This SL1 client is closed: send through the one that replaced it'));
       inProgress++;
-      // A controller per request rather than AbortSignal.any(): on Node 20 the long-lived close signal
-      // would keep a reference to every request's combined signal.
-      const controller = new AbortController();
-      const timer = setTimeout(() => {
-        controller.abort(new DOMException(`SL1 did not answer within ${timeoutMs} ms`, 'TimeoutError'));
-      }, timeoutMs);
-      const onAbort = () => controller.abort(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
       const started = performance.now();
-      try {
-        const response = await pool.request({
-          method: 'POST',
-          path,
-          headers,
-          body: JSON.stringify(buildAlertBody(alert)),
-          signal: controller.signal,
+      const watching = signal === undefined ? undefined : watch(signal);
+      return new Promise<Sl1Response>((resolve, reject) => {
+        const exchange = new Sl1Exchange(EXCHANGE_LIMITS, (error, answer) => {
+          clearTimeout(timer);
+          watching?.delete(exchange);
+          if (--inProgress === 0) onSettled?.();
+          if (answer === undefined) reject(error);
+          else resolve(toResponse(answer, performance.now() - started));
         });
-        const isSuccess = response.statusCode >= 200 && response.statusCode < 300;
-        // A success body is only read for the id SL1 gave the alert (a JSON answer); any other is discarded.
-        const isJson = /json/i.test(String(response.headers['content-type'] ?? ''));
-        if (isSuccess && !isJson) await response.body.dump({ limit: MAX_DISCARD_BYTES });
-        const text = isSuccess && !isJson ? '' : await readExcerpt(response.body, isSuccess ? SUCCESS_BODY_BYTES : BODY_EXCERPT_BYTES);
-        const sl1Id = isSuccess ? sl1IdOf(text) : undefined;
-        return {
-          status: response.statusCode,
-          headers: response.headers,
-          em7Headers: pickEm7Headers(response.headers),
-          bodyExcerpt: isSuccess ? '' : text,
-          ...(sl1Id === undefined ? {} : { sl1Id }),
-          durationMs: performance.now() - started,
-        };
-      } finally {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (--inProgress === 0) onSettled?.();
-      }
+        const timer = setTimeout(() => {
+          exchange.abort(new DOMException(`SL1 did not answer within ${timeoutMs} ms`, 'TimeoutError'));
+        }, timeoutMs);
+        watching?.add(exchange);
+        pool.dispatch({ method: 'POST', path, headers, body: JSON.stringify(buildAlertBody(alert)) }, exchange);
+      });
     },
     async close({ graceful = false } = {}) {
       isClosing = true;
@@ -183,22 +180,21 @@ export function sl1IdOf(text: string): string | undefined {
   return undefined;
 }
 
-/** Reads the answer to the end (so the keep-alive socket is reused), keeping only the first `keepBytes`. */
-async function readExcerpt(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, keepBytes: number): Promise<string> {
-  const kept: Buffer[] = [];
-  let keptBytes = 0;
-  let seen = 0;
-  for await (const chunk of body) {
-    if (keptBytes < keepBytes) {
-      const slice = Buffer.from(chunk).subarray(0, keepBytes - keptBytes);
-      kept.push(slice);
-      keptBytes += slice.length;
-    }
-    seen += chunk.length;
-    if (seen > MAX_DISCARD_BYTES) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(kept).toString('utf8');
+function toResponse(answer: Sl1Answer, durationMs: number): Sl1Response {
+  const isSuccess = answer.status >= 200 && answer.status < 300;
+  const sl1Id = isSuccess ? sl1IdOf(answer.text) : undefined;
+  return {
+    status: answer.status,
+    headers: answer.headers,
+    em7Headers: answer.em7Headers,
+    bodyExcerpt: isSuccess ? '' : answer.text,
+    ...(sl1Id === undefined ? {} : { sl1Id }),
+    durationMs,
+  };
+}
+
+/** The signal's reason as an Error (what the request is rejected with), as undici's own abort handling gives it. */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new DOMException('This operation was aborted', 'AbortError');
 }
