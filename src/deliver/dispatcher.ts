@@ -205,12 +205,15 @@ class AlertDispatcher implements Dispatcher {
   }
 
   #track(entry: Entry, delivering: Promise<void>): void {
-    const run = delivering
-      .catch((err: unknown) => this.#options.logger.error({ err, alertId: entry.alert.id }, 'delivery bookkeeping failed'))
-      .finally(() => {
-        this.#runs.delete(run);
-        this.#room.released(entry.alert);
-      });
+    // One reaction for both ends (not catch + finally: two more promises per alert).
+    const ended = (): void => {
+      this.#runs.delete(run);
+      this.#room.released(entry.alert);
+    };
+    const run: Promise<void> = delivering.then(ended, (err: unknown) => {
+      this.#options.logger.error({ err, alertId: entry.alert.id }, 'delivery bookkeeping failed');
+      ended();
+    });
     this.#runs.add(run);
   }
 
