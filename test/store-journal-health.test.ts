@@ -79,10 +79,11 @@ test('disk full: 503 and /ready not ready; once space is freed the journal comes
   const server = await startTestGenHook({ webhooks: 'app: n,pad::App alert $n$ $pad$\n', settings: { sl1_api_url: `${sl1.url}/api/alert`, sl1_timeout: '60s', data_dir: join(disk.dir, 'data') } });
   t.after(() => server.close());
   assert.equal((await server.post('/webhook/app', { n: 0 })).status, 202);
-  // Fill the disk to the last page; the next record (8 KB) needs pages the journal does not have yet.
+  // Fill the disk to the last page; the next record (100 KB, more than the 64 KiB room the first write left
+  // ahead of the journal's end) needs pages the journal does not have yet.
   const filler = join(disk.dir, 'filler');
   await writeFile(filler, Buffer.alloc(512 * 1024)).catch(() => undefined);
-  const refused = await server.post('/webhook/app', { n: 1, pad: 'p'.repeat(8192) });
+  const refused = await server.post('/webhook/app', { n: 1, pad: 'p'.repeat(100 * 1024) });
   assert.equal(refused.status, 503);
   assert.equal(refused.json['error']?.code, 'journal_unavailable');
   const notReady = await send(`${server.url}/ready`, '', {}, 'GET');

@@ -1,5 +1,5 @@
 /**
- * The journal on disk: group-committed appends to one O_APPEND file, and compaction (journal-compaction.ts) that
+ * The journal on disk: group-committed appends to one file (written into zeros ahead of its end, journal-room.ts), and compaction (journal-compaction.ts) that
  * rewrites the live records into a new file while appends go on, then renames it over the old one at a batch boundary.
  * In memory it keeps only where each live record sits (live-records.ts), never the alert: alerts beyond the
  * queue's bounds stay in the file and are read back when there is room, and compaction copies bytes file to file.

@@ -1,9 +1,11 @@
 /**
- * The journal's open file: its end (the bytes of good records), writing a batch there and making it durable,
- * cutting a failed batch back off, reading a record, and whether it is still the file at its path.
+ * The journal's open file: its end (the bytes of good records), writing a batch there (into the zeroed room ahead
+ * of it, journal-room.ts) and making it durable, cutting a failed batch back off, reading a record, and whether it
+ * is still the file at its path.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { writeAll } from '../store/fs-util.js';
+import { JournalRoom } from './journal-room.js';
 import { displacementOf } from './journal-rewrite.js';
 import { readAt } from './record-copy.js';
 
@@ -14,11 +16,13 @@ export class JournalFile {
   /** ino and dev of `#handle`'s file, read on the first check after it was opened (an open file's inode cannot be reused). */
   #ownInode: { readonly ino: number; readonly dev: number } | undefined;
   readonly #reads = new Set<Promise<unknown>>();
+  readonly #room: JournalRoom;
 
   constructor(path: string, handle: FileHandle, bytes: number) {
     this.#path = path;
     this.#handle = handle;
     this.#bytes = bytes;
+    this.#room = new JournalRoom(path, bytes);
   }
 
   /** The open descriptor (compaction and rewrites copy records from it). */
@@ -33,7 +37,7 @@ export class JournalFile {
 
   /** Writes a batch at the end, fdatasync'ed when `isDurable`; it counts once `advance` says it is kept. */
   async write(data: Uint8Array, isDurable: boolean): Promise<void> {
-    await writeAll(this.#handle, data);
+    if (!(await this.#room.write(this.#handle, this.#bytes, data))) await writeAll(this.#handle, data);
     if (isDurable) await this.#handle.datasync();
   }
 
@@ -46,6 +50,7 @@ export class JournalFile {
 
   /** Truncates the file to its good records, durably; resolves the error if that failed. */
   cutBack(): Promise<unknown> {
+    this.#room.cutTo(this.#bytes);
     return this.#handle
       .truncate(this.#bytes)
       .then(() => this.#handle.datasync())
@@ -75,15 +80,18 @@ export class JournalFile {
     this.#handle = handle;
     this.#ownInode = undefined;
     this.#bytes = bytes;
+    void this.#room.reset(bytes);
     void Promise.allSettled([...this.#reads]).then(() => old.close().catch(() => undefined));
   }
 
-  /** Waits for reads, fdatasyncs when `isDurable`, closes. */
+  /** Waits for reads, cuts the room off, fdatasyncs when `isDurable`, closes. */
   async close(isDurable: boolean): Promise<void> {
     await Promise.allSettled([...this.#reads]);
     try {
+      if (this.#room.hasRoomAfter(this.#bytes)) await this.#handle.truncate(this.#bytes);
       if (isDurable) await this.#handle.datasync();
     } finally {
+      await this.#room.reset(this.#bytes);
       await this.#handle.close();
     }
   }

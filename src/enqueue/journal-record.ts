@@ -127,6 +127,8 @@ export class JournalScanner {
   /** Alert id → where its add record is, in the order first added. */
   readonly live = new Map<string, RecordPlace>();
   readonly skipped: SkippedRecord[] = [];
+  /** Where the zeroed room a journal left (it was not closed) starts; undefined when there is none. */
+  roomAt: number | undefined;
   #goodEnd = 0;
   #end = 0;
   readonly #onSeen: ((key: string, at: number) => void) | undefined;
@@ -168,10 +170,29 @@ export class JournalScanner {
     this.#end = offset + length;
   }
 
+  /**
+   * The bytes at `offset` after the last newline: zeros only are the room a running journal writes into
+   * (journal-room.ts), not a torn record; anything else is torn.
+   */
+  tail(offset: number, data: Uint8Array): void {
+    if (isAllZeros(data)) this.roomAt = offset;
+    else this.torn(offset, data.length);
+  }
+
   /** End of the last good record when bytes follow it; undefined when the file is clean. */
   get truncatedAt(): number | undefined {
     return this.#goodEnd < this.#end ? this.#goodEnd : undefined;
   }
+}
+
+const ZERO_CHUNK = Buffer.alloc(64 * 1024);
+
+function isAllZeros(data: Uint8Array): boolean {
+  for (let at = 0; at < data.length; at += ZERO_CHUNK.length) {
+    const part = data.subarray(at, at + ZERO_CHUNK.length);
+    if (Buffer.compare(part, ZERO_CHUNK.subarray(0, part.length)) !== 0) return false;
+  }
+  return true;
 }
 
 /** Feeds every line of `data` to `scanner`; `base` is the file offset of data[0]. Returns the bytes not ending in a newline. */
@@ -196,7 +217,7 @@ export function decodeAddRecord(data: Uint8Array): Alert | undefined {
 export function scanJournal(data: Uint8Array): JournalScan {
   const scanner = new JournalScanner();
   const consumed = scanLines(scanner, data, 0, data.length);
-  if (consumed < data.length) scanner.torn(consumed, data.length - consumed);
+  if (consumed < data.length) scanner.tail(consumed, data.subarray(consumed));
   const live = new Map<string, Alert>();
   for (const [id, place] of scanner.live) {
     const alert = decodeAddRecord(data.subarray(place.offset, place.offset + place.length));

@@ -94,11 +94,13 @@ async function recoverJournal(
   try {
     scan = await scanFile(handle, onSeen, seen?.places);
     fileBytes = scan.size;
-    const { truncatedAt } = scan.scanner;
-    if (truncatedAt !== undefined) {
-      await handle.truncate(truncatedAt);
+    const { truncatedAt, roomAt } = scan.scanner;
+    // A torn tail is cut, and so is the room a journal that was not closed left (it gets a new one when it writes).
+    const cutAt = truncatedAt ?? roomAt;
+    if (cutAt !== undefined) {
+      await handle.truncate(cutAt);
       await handle.datasync();
-      fileBytes = truncatedAt;
+      fileBytes = cutAt;
     }
     await fsyncDirectory(dir);
   } catch (error) {
@@ -153,6 +155,6 @@ async function scanFile(handle: FileHandle, onSeen: JournalOptions['onSeen'], se
     base += consumed;
     filled -= consumed;
   }
-  if (filled > 0) scanner.torn(base, filled);
+  if (filled > 0) scanner.tail(base, buffer.subarray(0, filled));
   return { scanner, size: base + filled };
 }

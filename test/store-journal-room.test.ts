@@ -1,0 +1,76 @@
+/**
+ * The journal writes its batches into zeros it wrote ahead of its end (journal-room.ts), so that an fdatasync
+ * has no file size to commit: while open the file is longer than its records, after close() it is exactly
+ * its records, and a journal that was not closed is recovered as if its room were not there.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Alert } from '../src/alert.js';
+import { encodeJournalRecord, scanJournal } from '../src/enqueue/journal-record.js';
+import { openJournal } from '../src/enqueue/journal.js';
+
+function makeAlert(n: number): Alert {
+  return { id: `r:${n}`, requestId: `req-${n}`, source: 'app', event: undefined, message: `alert ${n} ${'x'.repeat(900)}`, fields: {}, receivedAt: n };
+}
+const recordBytes = (n: number) => Buffer.byteLength(encodeJournalRecord({ op: 'add', alert: makeAlert(n) }));
+
+let root: string;
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'genhook-room-'));
+});
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+test('batches go into the room: longer than its records while open, across several top-ups; exactly its records after close', async () => {
+  const dir = join(root, 'open');
+  const path = join(dir, 'journal.log');
+  const { journal } = await openJournal({ dir });
+  let written = 0;
+  // About 300 KiB of records: more than the first rooms (64 KiB, then 128 KiB), so the room is topped up while it runs.
+  for (let n = 0; n < 300; n++) {
+    await journal.append(makeAlert(n));
+    written += recordBytes(n);
+    assert.ok((await stat(path)).size > written, `after record ${n} the file should have room past its ${written} bytes`);
+  }
+  const open = scanJournal(await readFile(path));
+  assert.equal(open.live.size, 300);
+  assert.deepEqual(open.skipped, []);
+  await journal.close();
+  assert.equal((await stat(path)).size, written, 'close() cuts the room off');
+  const reopened = await openJournal({ dir });
+  assert.deepEqual(reopened.pending.map((alert) => alert.id), Array.from({ length: 300 }, (_, n) => `r:${n}`));
+  assert.deepEqual(reopened.recovery, { records: 300, skipped: [] });
+  await reopened.journal.close();
+});
+
+test('a journal that was not closed: its room is cut on open, nothing reported, and the next appends follow its records', async () => {
+  const dir = join(root, 'crashed');
+  const path = join(dir, 'journal.log');
+  const { journal } = await openJournal({ dir });
+  await journal.append([makeAlert(1), makeAlert(2)]);
+  journal.complete('r:1');
+  await journal.append(makeAlert(3));
+  // Read as a crash would leave it (the process gone, the room still there): a copy of the open file.
+  const left = await readFile(path);
+  await journal.close();
+  const crashedDir = join(root, 'crashed-copy');
+  await mkdir(crashedDir);
+  await writeFile(join(crashedDir, 'journal.log'), left);
+  const records = left.indexOf(0);
+  assert.ok(records > 0 && left.subarray(records).every((byte) => byte === 0), 'the open file ends in zeros');
+
+  const reopened = await openJournal({ dir: crashedDir });
+  assert.deepEqual(reopened.pending.map((alert) => alert.id), ['r:2', 'r:3']);
+  assert.deepEqual(reopened.recovery, { records: 4, skipped: [] });
+  assert.equal((await stat(join(crashedDir, 'journal.log'))).size, records);
+  await reopened.journal.append(makeAlert(4));
+  await reopened.journal.close();
+  const third = await openJournal({ dir: crashedDir });
+  assert.deepEqual(third.pending.map((alert) => alert.id), ['r:2', 'r:3', 'r:4']);
+  assert.deepEqual(third.recovery.skipped, []);
+  await third.journal.close();
+});
