@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BodyError } from '../src/errors/index.js';
-import { contentKind, decodeUtf8, parseFormPayload, parseJsonSafe } from '../src/payload/index.js';
+import { contentKind, decodeUtf8, forbiddenKeys, isForbiddenKey, parseFormPayload, parseJsonSafe } from '../src/payload/index.js';
 
 function assertBodyError(fn: () => unknown, code: string, check?: (error: BodyError) => void) {
   assert.throws(fn, (error: unknown) => {
@@ -189,4 +189,15 @@ describe('contentKind()', () => {
   for (const [type, expected] of cases) {
     it(`${JSON.stringify(type)} -> ${expected}`, () => assert.equal(contentKind(type), expected));
   }
+});
+
+describe('isForbiddenKey()', () => {
+  it('is forbiddenKeys.has for the forbidden names and for same-length others', () => {
+    for (const key of forbiddenKeys) assert.equal(isForbiddenKey(key), true, key);
+    for (const key of ['__proto_x', 'prototypE', 'constructoR', 'Constructor', 'proto', '', '__proto__ ', 'constructors']) assert.equal(isForbiddenKey(key), false, key);
+  });
+
+  it('keys of the same length as a forbidden one survive the JSON walk', () => {
+    assert.deepEqual(parseJsonSafe('{"prototypE":1,"constructoR":{"__proto_x":2},"prototype":3}'), { prototypE: 1, constructoR: { __proto_x: 2 } });
+  });
 });

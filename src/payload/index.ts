@@ -1,4 +1,4 @@
-export { forbiddenKeys } from './forbidden-keys.js';
+export { forbiddenKeys, isForbiddenKey } from './forbidden-keys.js';
 export { findOwn, hasOwnKey, isRecord, readOwn, readString } from './own.js';
 export { contentKind, decodeUtf8, parseFormPayload, parseJsonSafe, parseJsonText, positionOf, type ContentKind, type ParseJsonOptions } from './parse-json.js';
 export { collectPathValues, readPath, readPathValues, type PathSegment } from './read-path.js';

@@ -2,7 +2,7 @@
  * Own-property reads of untrusted values. A field named `__proto__`, `constructor` or `toString` can neither
  * reach Object.prototype nor make a reader throw: only own, enumerable, non-forbidden keys are read.
  */
-import { forbiddenKeys } from './forbidden-keys.js';
+import { isForbiddenKey } from './forbidden-keys.js';
 
 /** A non-null, non-array object: something keys can be read from. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -11,7 +11,7 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Whether `value` has `key` as a readable own property; tells a present `undefined`/`null` from a missing key. */
 export function findOwn(value: unknown, key: string): { found: true; value: unknown } | { found: false } {
-  if (!isRecord(value) || forbiddenKeys.has(key) || !Object.hasOwn(value, key)) return { found: false };
+  if (!isRecord(value) || isForbiddenKey(key) || !Object.hasOwn(value, key)) return { found: false };
   if (!Object.prototype.propertyIsEnumerable.call(value, key)) return { found: false };
   return { found: true, value: value[key] };
 }

@@ -1,5 +1,5 @@
 import { BodyError, type BodyPosition } from '../errors/index.js';
-import { forbiddenKeys } from './forbidden-keys.js';
+import { forbiddenKeys, isForbiddenKey } from './forbidden-keys.js';
 import { findDepthExcess, locateJsonFault } from './json-scan.js';
 
 /** How a body will be read, from its Content-Type; the edge answers `unsupported` with 415. */
@@ -97,7 +97,7 @@ function isShallowDroppingUnsafeKeys(root: unknown, maxDepth: number): boolean {
       continue;
     }
     for (const key in node) {
-      if (forbiddenKeys.has(key)) {
+      if (isForbiddenKey(key)) {
         delete node[key];
         continue;
       }
