@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { RELOAD_TRIGGERS } from '../config/config-store.js';
 import { deadLetterReasons } from '../dead-letter/dead-letter-file.js';
 import type { BreakerState } from '../deliver/breaker.js';
+import { talliedCounter } from './tallied-counter.js';
 import { GENHOOK_VERSION } from './version.js';
 
 /** The breaker states as the dispatcher names them (one list, in deliver/breaker.ts). */
@@ -51,7 +52,8 @@ export function createMetrics() {
 
   const metrics = {
     registry,
-    webhooksReceived: new Counter({
+    // Counted on every request: tallied, folded in at scrape time.
+    webhooksReceived: talliedCounter({
       name: 'genhook_webhooks_received_total',
       help: 'Webhooks received, by source, event and outcome (queued, ignored, duplicate, handshake, rejected) and reason',
       labelNames: ['source', 'event', 'outcome', 'reason'] as const,
@@ -164,7 +166,8 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
-    delivered: new Counter({
+    // Counted per alert (log mode too): tallied, folded in at scrape time.
+    delivered: talliedCounter({
       name: 'genhook_alerts_delivered_total',
       help: 'Alerts SL1 accepted (or logged, in log mode)',
       labelNames: ['source', 'mode'] as const,
