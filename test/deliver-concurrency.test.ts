@@ -1,9 +1,8 @@
 /**
  * The delivery slots (deliver/concurrency.ts) hold an attempt's task only while it waits or runs: a finished
  * attempt's alert is garbage even while other attempts keep the queue from emptying (delivery behind, SL1 slow).
- * p-queue, which the slots once were, kept the tasks it dequeued in its array until it emptied or compacted, so a
- * task holding its alert kept up to 100 finished alerts alive beyond queue_max_bytes: the heap OOM of a restart on
- * a big journal.
+ * p-queue keeps the tasks it dequeued in its array until it empties or compacts, so a task holding its alert
+ * kept up to 100 finished alerts alive beyond queue_max_bytes: the heap OOM of a restart on a big journal.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
