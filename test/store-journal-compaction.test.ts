@@ -167,4 +167,25 @@ describe('journal compaction', () => {
     records.prune(); // under the bound now: nothing changes
     assert.equal(places.count, 3100);
   });
+  test('a tail of many batches written while the snapshot is copied: every record read back from where it was mapped, and after reopen', async () => {
+    const dir = join(root, 'long-tail');
+    const { journal } = await openJournal({ dir, compactAfterBytes: 64 * 1024 });
+    const big = (n: number): Alert => ({ ...makeAlert(n), message: `order ${n} ${'y'.repeat(8 * 1024)}` });
+    // Mostly delivered, so the next batch boundary starts a compaction.
+    await journal.append(Array.from({ length: 40 }, (_, n) => big(n)));
+    for (let n = 0; n < 36; n++) journal.complete(`c:${n}`);
+    // Batches of 80 KiB each, more than the tail a boundary is left with, until the compaction has switched files.
+    let next = 40;
+    while (journal.stats.compactions === 0 && next < 4000) {
+      await Promise.all(Array.from({ length: 10 }, () => journal.append(big(next++))));
+    }
+    assert.ok(journal.stats.compactions >= 1, 'a compaction should have finished');
+    const liveIds = [36, 37, 38, 39, ...Array.from({ length: next - 40 }, (_, i) => 40 + i)];
+    for (const n of liveIds) assert.equal((await journal.read(`c:${n}`))?.message, big(n).message, `alert c:${n} read back from its place`);
+    await journal.close();
+    const reopened = await openJournal({ dir });
+    assert.deepEqual(reopened.recovery.skipped, []);
+    assert.deepEqual(reopened.pending.map((alert) => alert.id), liveIds.map((n) => `c:${n}`));
+    await reopened.journal.close();
+  });
 });
