@@ -90,12 +90,21 @@ const PAYLOAD_LENGTH_KEY = ',"payloadLength":';
  * @example encodeAlertJson(alert) // '{"id":…,"origin":{"kind":"json","headers":{…}},"payload":{"action":"opened"},"payloadLength":20}'
  */
 export function encodeAlertJson(value: { readonly origin?: AlertOrigin | undefined }): string {
+  const [head, payload, tail] = alertJsonParts(value);
+  return `${head}${payload}${tail}`;
+}
+
+/**
+ * {@link encodeAlertJson}'s text as its three parts: up to the payload, the payload (the body), and the rest. An
+ * encoder writing bytes takes them one by one, so the body is never first copied into one joined string.
+ */
+export function alertJsonParts(value: { readonly origin?: AlertOrigin | undefined }): readonly [string, string, string] {
   const { origin } = value;
-  if (origin === undefined) return JSON.stringify(value);
+  if (origin === undefined) return [JSON.stringify(value), '', ''];
   const { body, kind, ...rest } = origin;
   const head = JSON.stringify({ ...value, origin: { kind, ...rest } });
   const payload = kind === 'json' ? flattenLineBreaks(body) : JSON.stringify(body);
-  return `${head.slice(0, -1)}${PAYLOAD_KEY}${payload}${PAYLOAD_LENGTH_KEY}${payload.length}}`;
+  return [`${head.slice(0, -1)}${PAYLOAD_KEY}`, payload, `${PAYLOAD_LENGTH_KEY}${payload.length}}`];
 }
 
 /** Reads what {@link encodeAlertJson} wrote (or any plain JSON object) back, with `origin.body` as text again. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Alert } from '../src/alert.js';
-import { formatCrc32, encodeJournalRecord, scanJournal } from '../src/enqueue/journal-record.js';
+import { decodeJournalLine, encodeJournalLine, formatCrc32, encodeJournalRecord, scanJournal } from '../src/enqueue/journal-record.js';
 import { openJournal } from '../src/enqueue/journal.js';
 
 function makeAlert(n: number): Alert {
@@ -194,4 +194,22 @@ test('openJournal() - an unusable directory fails with journal_open_failed, nami
     assert.match(error.message, /a-file\/journal\/journal\.log/);
     return true;
   });
+});
+
+test('encodeJournalLine() - the bytes of encodeJournalRecord(), with and without an origin, non-ASCII text included, for every record kind', () => {
+  const alert = { id: 'github:d-1', requestId: 'r-ü', source: 'github', event: 'push', message: 'push to Hello-World by Zoë 😀', fields: { note: '€' }, receivedAt: 1_764_690_000_000 };
+  const withOrigin = { ...alert, origin: { kind: 'json' as const, body: '{"a":"ü","b":[1,2]}', headers: { 'x-github-event': 'push' } } };
+  const withForm = { ...alert, origin: { kind: 'form' as const, body: 'payload=%7B%7D&x=ü', headers: {} } };
+  const records = [
+    { op: 'add', alert },
+    { op: 'add', alert: withOrigin },
+    { op: 'add', alert: withForm },
+    { op: 'seen', key: 'github:d-1', at: 5 },
+    { op: 'done', id: 'github:d-1' },
+  ] as const;
+  for (const record of records) {
+    const line = encodeJournalLine(record);
+    assert.equal(line.toString('utf8'), encodeJournalRecord(record));
+    assert.deepEqual(decodeJournalLine(line.subarray(0, line.length - 1)), record);
+  }
 });

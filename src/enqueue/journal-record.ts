@@ -2,7 +2,7 @@
  * The journal's line format, pure: `<crc32 hex8> <json>\n`. The CRC covers the JSON bytes, so a torn or corrupt
  * line is recognised instead of being trusted. Records are `{"op":"add","alert":{...}}` and `{"op":"done","id":"..."}`.
  */
-import { decodeAlertJson, encodeAlertJson, parseOrigin, type Alert } from '../alert.js';
+import { alertJsonParts, decodeAlertJson, encodeAlertJson, parseOrigin, type Alert } from '../alert.js';
 import { crc32 } from 'node:zlib';
 import type { SeenPlaces } from './seen-places.js';
 
@@ -55,16 +55,29 @@ export function encodeJournalRecord(record: JournalRecord): string {
   return `${formatCrc32(Buffer.from(json, 'utf8'))} ${json}\n`;
 }
 
-/** The same line as encodeJournalRecord, as bytes: the JSON is encoded to UTF-8 once, in place, on the hot path. */
+/**
+ * The same line as encodeJournalRecord, as bytes, on the hot path: the JSON's parts are encoded to UTF-8 straight
+ * into the line, so the 7.6 KB body is not joined into one string first (callgrind, the bench's GitHub push: 85,972
+ * -> 78,686 instructions per add record).
+ */
 export function encodeJournalLine(record: JournalRecord): Buffer {
-  const json = recordJson(record);
-  const length = Buffer.byteLength(json, 'utf8');
+  const parts = recordParts(record);
+  let length = 0;
+  for (const part of parts) length += Buffer.byteLength(part, 'utf8');
   const line = Buffer.allocUnsafe(length + 10);
-  line.write(json, 9, length, 'utf8');
+  let at = 9;
+  for (const part of parts) at += line.write(part, at, 'utf8');
   line.write(formatCrc32(line.subarray(9, 9 + length)), 0, 8, 'latin1');
   line[8] = SPACE;
   line[9 + length] = NEWLINE;
   return line;
+}
+
+/** recordJson in parts, joined nowhere: an add record's head, body and tail. */
+function recordParts(record: JournalRecord): readonly string[] {
+  if (record.op !== 'add') return [JSON.stringify(record)];
+  const [head, payload, tail] = alertJsonParts(record.alert);
+  return [`${ADD_PREFIX}${head}`, payload, `${tail}}`];
 }
 
 function isStringRecord(value: unknown): value is Record<string, string> {
