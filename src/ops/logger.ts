@@ -103,9 +103,10 @@ export type LazyLogger = Readonly<Record<LogLevelName, LogMethod>> & { readonly 
  * pino's `child()` compiles its bindings (and redaction) on every call; most requests log nothing below the
  * configured level, so the per-request child is made on first use instead.
  */
-export function lazyChild(logger: Logger, bindings: Record<string, unknown>): LazyLogger {
+export function lazyChild(logger: Logger, bindings: Record<string, unknown> | (() => Record<string, unknown>)): LazyLogger {
   let made: Logger | undefined;
-  const child = (): Logger => (made ??= logger.child(bindings));
+  // A function: the bindings themselves are only gathered for a request that writes a line.
+  const child = (): Logger => (made ??= logger.child(typeof bindings === 'function' ? bindings() : bindings));
   const at = (level: LogLevelName): LogMethod => (details, message) => {
     if (logger.isLevelEnabled(level)) child()[level](details, message);
   };

@@ -29,7 +29,7 @@ export function routeDeps(deps: WebhookDeps): RouteDeps {
 
 export async function receiveWebhook(incoming: IncomingMessage, sourceParam: string | undefined, deps: RouteDeps, requestId: string): Promise<WebhookAnswer> {
   // On every line about this request (made only when one is written): who sent it, which delivery it was.
-  const log = lazyChild(deps.logger, { reqId: requestId, ...senderFacts(incoming) });
+  const log = lazyChild(deps.logger, () => ({ reqId: requestId, ...senderFacts(incoming) }));
 
   if (deps.isDraining()) {
     return errorAnswer('shutting_down', 'GenHook is shutting down; retry shortly', { headers: { 'retry-after': '5', connection: 'close' } });
