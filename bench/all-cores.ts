@@ -14,7 +14,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readTreeCpuMs, runAsScript, startReadyChild } from './children.js';
+import { runAsScript, startReadyChild, waitIdle } from './children.js';
 import { repoWebhooksFile } from './genhook-config.js';
 import { startGenhook } from './genhook-child.js';
 import { median } from './load.js';
@@ -27,7 +27,6 @@ import { Redis } from 'ioredis';
 
 const SECRET = 'bench-github-secret';
 const TICKS = 100;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /** One thread's CPU so far, ms, keyed `pid/tid name`. */
@@ -88,18 +87,6 @@ function printProfiles(label: string, dir: string, requests: number): void {
     log(`  profile ${label} ${file}: ${perRequest(busy)} µs busy per 2xx (${requests} 2xx in all)`);
     for (const area of byArea.filter((a) => a.name !== 'idle').slice(0, 8)) log(`    ${perRequest(area.ms)}  ${area.name}`);
     for (const fn of byFunction.filter((f) => f.name !== '(idle)').slice(0, 15)) log(`      ${perRequest(fn.ms)}  ${fn.name} ${fn.where}`);
-  }
-}
-
-async function waitIdle(pid: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let quiet = 0;
-  let last = readTreeCpuMs(pid);
-  while (quiet < 2 && Date.now() < deadline) {
-    await sleep(200);
-    const now = readTreeCpuMs(pid);
-    quiet = now - last < 10 ? quiet + 1 : 0;
-    last = now;
   }
 }
 

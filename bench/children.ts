@@ -231,3 +231,16 @@ export function readTreeCpuMs(pid: number): number {
 
 /** USER_HZ: 100 on every mainstream Linux build. */
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Waits until a process tree used (almost) no CPU for 400 ms: what it had to finish is finished. */
+export async function waitIdle(pid: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
+  let last = readTreeCpuMs(pid);
+  while (quiet < 2 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const now = readTreeCpuMs(pid);
+    quiet = now - last < 10 ? quiet + 1 : 0;
+    last = now;
+  }
+}

@@ -12,11 +12,12 @@
  */
 import { spawn } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
+import { callgrindControl, lastDumpTotal } from './callgrind.js';
 import { findFreePort, runAsScript, startReadyChild } from './children.js';
 import { repoWebhooksFile, writeSettings } from './genhook-config.js';
 
@@ -69,25 +70,6 @@ async function harness(buildDir: string, settingsFile: string, webhooksFile: str
   }
   await genhook.shutdown(1000);
   process.exit(0);
-}
-
-function callgrindControl(args: readonly string[]): void {
-  const result = spawnSync('callgrind_control', args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`callgrind_control ${args.join(' ')} failed: ${result.stderr || result.stdout}`);
-}
-
-/** Total instructions (Ir) of the newest numbered callgrind dump in `dir`. */
-function lastDumpTotal(dir: string): number {
-  const numbered = readdirSync(dir)
-    .map((name) => ({ name, part: Number(/^callgrind\.out\.\d+\.(\d+)$/.exec(name)?.[1] ?? Number.NaN) }))
-    .filter(({ part }) => Number.isFinite(part))
-    .sort((a, b) => a.part - b.part);
-  const newest = numbered.at(-1);
-  if (newest === undefined) throw new Error(`no callgrind dump in ${dir}`);
-  const text = readFileSync(join(dir, newest.name), 'utf8');
-  const match = /^totals:\s+(\d+)/m.exec(text) ?? /^summary:\s+(\d+)/m.exec(text);
-  if (match?.[1] === undefined) throw new Error(`no totals line in ${newest.name}`);
-  return Number(match[1]);
 }
 
 async function countOnce(buildDir: string, alerts: number, sl1Port: number): Promise<number> {

@@ -9,12 +9,13 @@
  * machine (1.08M-1.42M per webhook): group-commit batch sizes, GC and JIT follow timing, and timing follows the
  * machine's load. Compare many alternating runs, or count a pure function instead.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { callgrindControl, lastDumpTotal } from './callgrind.js';
 import { findFreePort, runAsScript, spawnChild, startReadyChild, type BenchChild } from './children.js';
 import type { Sl1Stats } from './fake-sl1-server.js';
 import { repoWebhooksFile, writeSettings, type JournalMode } from './genhook-config.js';
@@ -49,24 +50,6 @@ async function send(port: number, payload: SignedBody, count: number, prefix: st
   await Promise.all(Array.from({ length: concurrency }, worker));
   await pool.close();
   return accepted;
-}
-
-function callgrindControl(args: readonly string[]): void {
-  const result = spawnSync('callgrind_control', args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`callgrind_control ${args.join(' ')} failed: ${result.stderr || result.stdout}`);
-}
-
-/** Total instructions (Ir) of the newest numbered callgrind dump in `dir` (`callgrind.out.<pid>.<n>`, from `-d`). */
-function lastDumpTotal(dir: string): number {
-  const numbered = readdirSync(dir)
-    .map((name) => ({ name, part: Number(/^callgrind\.out\.\d+\.(\d+)$/.exec(name)?.[1] ?? Number.NaN) }))
-    .filter(({ part }) => Number.isFinite(part))
-    .sort((a, b) => a.part - b.part);
-  const newest = numbered.at(-1);
-  if (newest === undefined) throw new Error(`no callgrind dump in ${dir}`);
-  const match = /^totals:\s+(\d+)/m.exec(readFileSync(join(dir, newest.name), 'utf8')) ?? /^summary:\s+(\d+)/m.exec(readFileSync(join(dir, newest.name), 'utf8'));
-  if (match?.[1] === undefined) throw new Error(`no totals line in ${newest.name}`);
-  return Number(match[1]);
 }
 
 async function countOnce(label: string, cli: string, requests: number, mode: 'log' | 'sl1', sl1: { child: BenchChild; port: number }, run: number): Promise<number> {

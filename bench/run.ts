@@ -13,11 +13,11 @@ import os from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StallReport } from './child-guard.js';
-import { guardChildren, readTreeCpuMs, startReadyChild } from './children.js';
+import { guardChildren, readTreeCpuMs, startReadyChild, waitIdle } from './children.js';
 import { alternateDrained, readProfileAreas, type DrainTarget, type ProfileAreas } from './drain-phases.js';
 import { countRuleLines, repoWebhooksFile, writeScaledWebhooks, writeSettings } from './genhook-config.js';
 import { genhookCliPath, startGenhook, type GenhookChild, type StartGenhookOptions } from './genhook-child.js';
-import { runLoad, type LoadResult } from './load.js';
+import type { LoadResult } from './load.js';
 import { measureLookupCost } from './lookup-micro.js';
 import { runPaced } from './paced-load.js';
 import { buildSignedPush, type SignedBody } from './payloads.js';
@@ -39,20 +39,6 @@ const PIN = os.cpus().length >= 2 ? { server: '1', load: '0' } : undefined;
 
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 const log = (line: string) => process.stdout.write(`${line}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits until a process tree used (almost) no CPU for 400 ms: what it had to finish is finished. */
-async function waitIdle(pid: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let quiet = 0;
-  let last = readTreeCpuMs(pid);
-  while (quiet < 2 && Date.now() < deadline) {
-    await sleep(200);
-    const now = readTreeCpuMs(pid);
-    quiet = now - last < 10 ? quiet + 1 : 0;
-    last = now;
-  }
-}
 
 async function main(): Promise<void> {
   const missing = missingPrograms();
