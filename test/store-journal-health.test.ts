@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -95,6 +95,27 @@ test('disk full: 503 and /ready not ready; once space is freed the journal comes
   // pending: SL1 hangs.)
   await eventually('ready again without any webhook', async () => (await send(`${server.url}/ready`, '', {}, 'GET')).status === 200, { intervalMs: 100 });
   assert.equal((await server.post('/webhook/app', { n: 2 })).status, 202);
+});
+
+test('disk nearly full: a batch whose records fit is written without the room ahead of it, and acknowledged', async (t) => {
+  const disk = await smallDisk(1024);
+  if (!disk) return t.skip('needs root and mount(8) to make a small tmpfs (a disk that fills up)');
+  t.after(() => disk.unmount());
+  const sl1 = await startFakeSl1();
+  sl1.hang();
+  t.after(() => sl1.close());
+  const server = await startTestGenHook({ webhooks: 'app: n,pad::App alert $n$ $pad$\n', settings: { sl1_api_url: `${sl1.url}/api/alert`, sl1_timeout: '60s', data_dir: join(disk.dir, 'data') } });
+  t.after(() => server.close());
+  assert.equal((await server.post('/webhook/app', { n: 0 })).status, 202);
+  // Leave 100 KiB free. The next record (80 KB) outgrows the 64 KiB room the first write left; with the next
+  // room (128 KiB) it would not fit on the disk, alone it does.
+  const { bavail, bsize } = await statfs(disk.dir);
+  await writeFile(join(disk.dir, 'filler'), Buffer.alloc(Math.max(0, bavail * bsize - 100 * 1024)));
+  const accepted = await server.post('/webhook/app', { n: 1, pad: 'p'.repeat(80 * 1000) });
+  assert.equal(accepted.status, 202);
+  const ready = await send(`${server.url}/ready`, '', {}, 'GET');
+  assert.equal(ready.json['journal']?.writable, true);
+  assert.equal(ready.json['journal']?.pending, 2);
 });
 
 test('dead-letter file unwritable: /ready says so, the entry is retried, and it lands once the file can be written', async (t) => {

@@ -42,10 +42,19 @@ export class JournalRoom {
       return true;
     }
     const room = this.#nextRoom;
-    this.#nextRoom = Math.min(MAX_ROOM_BYTES, room * 2);
     // One write, so the batch and its room reach the disk in the same sync.
     const withRoom = Buffer.concat([data, ZEROS.subarray(0, room)]);
-    await writeAllAt(writer, withRoom, end);
+    try {
+      await writeAllAt(writer, withRoom, end);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      // A nearly full disk: the room must not cost a batch whose own records still fit. (Zeros a short write
+      // left past them are room nobody counts on; the next batch overwrites them, recovery cuts them off.)
+      await writeAllAt(writer, data, end);
+      this.#allocated = end + data.length;
+      return true;
+    }
+    this.#nextRoom = Math.min(MAX_ROOM_BYTES, room * 2);
     this.#allocated = end + withRoom.length;
     return true;
   }
