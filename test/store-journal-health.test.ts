@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { scanJournal } from '../src/enqueue/journal-record.js';
 import { startFakeSl1 } from './support/fake-sl1.js';
@@ -69,9 +69,10 @@ async function smallDisk(sizeKb: number): Promise<{ dir: string; unmount(): Prom
   return { dir, unmount: async () => void (await promisify(execFile)('umount', ['-l', dir]).catch(() => undefined)) };
 }
 
-test('disk full: 503 and /ready not ready; once space is freed the journal comes back by itself and /ready is ready before any webhook', async (t) => {
-  const disk = await smallDisk(512);
-  if (!disk) return t.skip('needs root and mount(8) to make a small tmpfs (a disk that fills up)');
+/** A GenHook whose data_dir is on a small tmpfs, SL1 hanging (alerts stay journaled), one alert already journaled. */
+async function onSmallDisk(t: TestContext, sizeKb: number) {
+  const disk = await smallDisk(sizeKb);
+  if (!disk) return undefined;
   t.after(() => disk.unmount());
   const sl1 = await startFakeSl1();
   sl1.hang();
@@ -79,6 +80,13 @@ test('disk full: 503 and /ready not ready; once space is freed the journal comes
   const server = await startTestGenHook({ webhooks: 'app: n,pad::App alert $n$ $pad$\n', settings: { sl1_api_url: `${sl1.url}/api/alert`, sl1_timeout: '60s', data_dir: join(disk.dir, 'data') } });
   t.after(() => server.close());
   assert.equal((await server.post('/webhook/app', { n: 0 })).status, 202);
+  return { disk, server };
+}
+
+test('disk full: 503 and /ready not ready; once space is freed the journal comes back by itself and /ready is ready before any webhook', async (t) => {
+  const started = await onSmallDisk(t, 512);
+  if (!started) return t.skip('needs root and mount(8) to make a small tmpfs (a disk that fills up)');
+  const { disk, server } = started;
   // Fill the disk to the last page; the next record (100 KB, more than the 64 KiB room the first write left
   // ahead of the journal's end) needs pages the journal does not have yet.
   const filler = join(disk.dir, 'filler');
@@ -98,15 +106,9 @@ test('disk full: 503 and /ready not ready; once space is freed the journal comes
 });
 
 test('disk nearly full: a batch whose records fit is written without the room ahead of it, and acknowledged', async (t) => {
-  const disk = await smallDisk(1024);
-  if (!disk) return t.skip('needs root and mount(8) to make a small tmpfs (a disk that fills up)');
-  t.after(() => disk.unmount());
-  const sl1 = await startFakeSl1();
-  sl1.hang();
-  t.after(() => sl1.close());
-  const server = await startTestGenHook({ webhooks: 'app: n,pad::App alert $n$ $pad$\n', settings: { sl1_api_url: `${sl1.url}/api/alert`, sl1_timeout: '60s', data_dir: join(disk.dir, 'data') } });
-  t.after(() => server.close());
-  assert.equal((await server.post('/webhook/app', { n: 0 })).status, 202);
+  const started = await onSmallDisk(t, 1024);
+  if (!started) return t.skip('needs root and mount(8) to make a small tmpfs (a disk that fills up)');
+  const { disk, server } = started;
   // Leave 100 KiB free. The next record (80 KB) outgrows the 64 KiB room the first write left; with the next
   // room (128 KiB) it would not fit on the disk, alone it does.
   const { bavail, bsize } = await statfs(disk.dir);
