@@ -4,7 +4,7 @@
  * its listeners per request). The answer is read to the end so the keep-alive socket is reused; only its first
  * bytes are kept. The request can be cut off by the client's timeout or the caller's signal at any point.
  */
-import type { Dispatcher } from 'undici';
+import { util, type Dispatcher } from 'undici';
 import { pickEm7Headers, type ResponseHeaders } from './classify.js';
 
 /** What the client reads off an answer (see Sl1Response in sl1-client.ts). */
@@ -60,7 +60,8 @@ export class Sl1Exchange implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     if (statusCode < 200) return true; // 1xx: the answer is still to come
     this.#status = statusCode;
-    this.#headers = headersOf(rawHeaders);
+    // undici's own parse, as pool.request() gives them: lower-case names, a repeated header as an array, __proto__ kept as a header.
+    this.#headers = util.parseHeaders(rawHeaders);
     const isSuccess = statusCode >= 200 && statusCode < 300;
     // A success body is only read for the id SL1 gave the alert (a JSON answer); any other is discarded.
     const isJson = /json/i.test(String(this.#headers['content-type'] ?? ''));
@@ -102,19 +103,4 @@ export class Sl1Exchange implements Dispatcher.DispatchHandler {
     this.#isSettled = true;
     this.#settle(error, answer);
   }
-}
-
-/** Raw header pairs as a record with lower-case names, a repeated header as an array (as undici's own parse gives them). */
-function headersOf(raw: Buffer[]): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
-    const value = (raw[i + 1] as Buffer).toString('latin1');
-    const before = Object.hasOwn(headers, name) ? headers[name] : undefined;
-    const merged = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
-    // defineProperty: a header named __proto__ stays a header, not the record's prototype.
-    if (name === '__proto__') Object.defineProperty(headers, name, { value: merged, enumerable: true, configurable: true, writable: true });
-    else headers[name] = merged;
-  }
-  return headers;
 }
