@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Alert } from '../src/alert.js';
 import { DedupCache } from '../src/admit/index.js';
 import { openJournal } from '../src/enqueue/journal.js';
-import { SeenRecords } from '../src/enqueue/seen-places.js';
+import { SeenLines, SeenRecords } from '../src/enqueue/seen-lines.js';
 
 function makeAlert(n: number): Alert {
   return {
@@ -146,27 +146,68 @@ describe('journal compaction', () => {
     assert.equal(reopened.pending.length, 7);
   });
 
-  test('SeenRecords.prune() - without compactions the places stay bounded: forgotten keys dropped, the last batch kept', () => {
+  test('SeenRecords.prune() - without compactions the records stay bounded: forgotten keys dropped, the last batch kept', () => {
     const remembered = new Set<string>();
     const records = new SeenRecords((key) => remembered.has(key));
-    const line = new Uint8Array(90);
-    const batch = (from: number, count: number) => Array.from({ length: count }, (_, i) => ({ op: 'seen', id: `k:${from + i}`, line }));
+    const lineOf = (n: number) => Buffer.from(`${String(n).padStart(88, '0')}\n`);
+    const batch = (from: number, count: number) => Array.from({ length: count }, (_, i) => ({ op: 'seen', id: `k:${from + i}`, line: lineOf(from + i) }));
     // 210,000 records in 210 batches; the cache remembers only every hundredth key.
     for (let b = 0; b < 210; b++) {
-      records.noteBatch(batch(b * 1000, 1000), b * 1000 * 90);
+      records.noteBatch(batch(b * 1000, 1000));
       for (let i = 0; i < 1000; i += 100) remembered.add(`k:${b * 1000 + i}`);
     }
     // The last batch is not acknowledged yet (its keys reach the cache only then): it stays whatever the cache says.
-    records.noteBatch(batch(210_000, 1000), 210_000 * 90);
+    records.noteBatch(batch(210_000, 1000));
     records.prune();
-    const { places } = records;
-    assert.equal(places.count, 2100 + 1000);
-    assert.equal(places.keyAt(0), 'k:0');
-    assert.equal(places.offsetAt(1), 100 * 90);
-    assert.equal(places.keyAt(2100), 'k:210000');
+    const { lines } = records;
+    assert.equal(lines.count, 2100 + 1000);
+    assert.equal(lines.keyAt(0), 'k:0');
+    assert.equal(lines.keyAt(1), 'k:100');
+    assert.deepEqual(lines.lineAt(1), lineOf(100), 'each kept record keeps its own bytes');
+    assert.equal(lines.keyAt(2100), 'k:210000');
+    assert.deepEqual(lines.lineAt(3099), lineOf(210_999));
+    assert.equal(lines.bytes, 3100 * 89, 'only the kept records\' bytes are held');
     records.prune(); // under the bound now: nothing changes
-    assert.equal(places.count, 3100);
+    assert.equal(lines.count, 3100);
   });
+
+  test('SeenLines: records read back get their newline, a line longer than a slab gets one of its own, and writeKept writes exactly the kept ones in order', async () => {
+    const lines = new SeenLines();
+    const long = Buffer.alloc(100 * 1024, 0x61);
+    lines.addRead('a', Buffer.from('first'));
+    lines.add('b', Buffer.from('second\n'));
+    lines.addRead('c', long);
+    // Enough small records to fill several 64 KiB slabs.
+    for (let n = 0; n < 3000; n++) lines.add(`n:${n}`, Buffer.from(`${'x'.repeat(60)}${String(n).padStart(6, '0')}\n`));
+    assert.deepEqual(lines.lineAt(0), Buffer.from('first\n'));
+    assert.deepEqual(lines.lineAt(1), Buffer.from('second\n'));
+    assert.deepEqual(lines.lineAt(2), Buffer.concat([long, Buffer.from('\n')]));
+    assert.deepEqual(lines.lineAt(3002), Buffer.from(`${'x'.repeat(60)}002999\n`));
+
+    const dir = join(root, 'seen-lines');
+    await mkdir(dir, { recursive: true });
+    const file = await open(join(dir, 'kept'), 'a+');
+    const isKept = (index: number) => index !== 1 && index % 7 !== 3;
+    const { lines: kept, bytes } = await lines.writeKept(file, lines.count - 10, isKept);
+    await file.close();
+    const expected: Buffer[] = [];
+    const keys: string[] = [];
+    for (let index = 0; index < lines.count - 10; index++) {
+      if (!isKept(index)) continue;
+      expected.push(Buffer.from(lines.lineAt(index)));
+      keys.push(lines.keyAt(index));
+    }
+    const written = await readFile(join(dir, 'kept'));
+    assert.deepEqual(written, Buffer.concat(expected), 'the file holds the kept records, in order, nothing between them');
+    assert.equal(bytes, written.length);
+    assert.equal(kept.count, keys.length);
+    assert.deepEqual(Array.from({ length: kept.count }, (_, i) => kept.keyAt(i)), keys);
+    // The records after the snapshot follow the kept ones when the journal switches files.
+    lines.switchTo(kept, lines.count - 10);
+    assert.equal(lines.count, keys.length + 10);
+    assert.deepEqual(lines.lineAt(lines.count - 1), Buffer.from(`${'x'.repeat(60)}002999\n`));
+  });
+
   test('a tail of many batches written while the snapshot is copied: every record read back from where it was mapped, and after reopen', async () => {
     const dir = join(root, 'long-tail');
     const { journal } = await openJournal({ dir, compactAfterBytes: 64 * 1024 });

@@ -16,7 +16,7 @@ import { rewriteInPlace } from './journal-rewrite.js';
 import type { Journal, JournalHealth, JournalStats, SeenKey } from './journal-types.js';
 import { LiveRecords, type BatchItem } from './live-records.js';
 import { JournalFile } from './journal-file.js';
-import type { SeenRecords } from './seen-places.js';
+import type { SeenRecords } from './seen-lines.js';
 import { PROBE_ID, WriteHealth } from './write-health.js';
 
 /** How long a done record waits at most for an add's batch to ride along with. */
@@ -172,8 +172,8 @@ export class FileJournal implements Journal {
     const batchStart = this.#file.advance(data.length);
     this.#compaction?.tail.push(data);
     const added = this.#live.applyBatch(items, batchStart);
-    const seenBefore = this.#seen?.places.count;
-    this.#seen?.noteBatch(items, batchStart);
+    const seenBefore = this.#seen?.lines.count;
+    this.#seen?.noteBatch(items);
     // Acknowledged only once it is in the file at our path: a deleted or replaced journal is rewritten first.
     if (await displaced) {
       this.#isDisplaced = true;
@@ -224,7 +224,7 @@ export class FileJournal implements Journal {
       const { copy, keptAside } = await rewriteInPlace(this.#path, how, this.#file.handle, entries, seen);
       this.#switchTo(copy.handle, copy.bytes, (id) => copy.places.get(id));
       // Inside a batch, so no record was noted while copying: every one the snapshot kept is in the new file.
-      this.#seen?.places.switchTo(copy.seen, seen?.count ?? 0, (offset) => offset);
+      this.#seen?.lines.switchTo(copy.seen, seen?.count ?? 0);
       this.#isDisplaced = false;
       this.#rehomes++;
       this.#logger?.warn(
@@ -268,7 +268,7 @@ export class FileJournal implements Journal {
     if (committed === undefined) return this.#discard(compaction);
     // Renamed: the new file is the journal now, whatever happens next.
     this.#switchTo(committed.handle, committed.fileBytes, committed.placeOf);
-    this.#seen?.places.switchTo(compaction.seen, compaction.seenCount, committed.shift);
+    this.#seen?.lines.switchTo(compaction.seen, compaction.seenCount);
     this.#nextCompactionAt = this.#compactAfterBytes;
     this.#compactions++;
   }

@@ -9,7 +9,7 @@ import { replaceFile } from '../store/atomic-write.js';
 import { writeAll } from '../store/fs-util.js';
 import type { RecordPlace } from './journal-record.js';
 import { rewritePath, writeLiveCopy } from './journal-rewrite.js';
-import type { CopiedSeen, SeenSnapshot } from './seen-places.js';
+import type { SeenLines, SeenSnapshot } from './seen-lines.js';
 
 export interface Compaction {
   /** File size at the snapshot: records at or after it are in the tail. */
@@ -18,9 +18,9 @@ export interface Compaction {
   readonly tail: Buffer[];
   /** Where the snapshot put the live records in the new file, once written. */
   places?: Map<string, RecordPlace>;
-  /** Seen records noted at the snapshot (later ones are in the tail), and where the snapshot put those it kept. */
+  /** Seen records noted at the snapshot (later ones are in the tail), and those the snapshot kept. */
   readonly seenCount: number;
-  seen?: CopiedSeen | undefined;
+  seen?: SeenLines | undefined;
   snapshotBytes: number;
   handle?: FileHandle;
   error?: unknown;
@@ -63,8 +63,6 @@ export interface CommittedCompaction {
   readonly fileBytes: number;
   /** A live add record's place in the new file (undefined: it was not copied). */
   readonly placeOf: (id: string, old: RecordPlace) => RecordPlace | undefined;
-  /** Where a record of the tail (at or after the snapshot) sits in the new file. */
-  readonly shift: (offset: number) => number;
 }
 
 /**
@@ -90,7 +88,7 @@ export async function commitCompaction(
   }
   const shift = (offset: number): number => snapshotBytes + (offset - snapshotAt);
   const placeOf = (id: string, old: RecordPlace): RecordPlace | undefined => (old.offset >= snapshotAt ? { offset: shift(old.offset), length: old.length } : places.get(id));
-  return { handle, fileBytes: snapshotBytes + tail.length, placeOf, shift };
+  return { handle, fileBytes: snapshotBytes + tail.length, placeOf };
 }
 
 /** Closes and removes an unfinished compaction's file. */

@@ -4,7 +4,7 @@
  */
 import { alertJsonParts, decodeAlertJson, encodeAlertJson, parseOrigin, type Alert } from '../alert.js';
 import { crc32 } from 'node:zlib';
-import type { SeenPlaces } from './seen-places.js';
+import type { SeenLines } from './seen-lines.js';
 
 export type JournalRecord =
   | { readonly op: 'add'; readonly alert: Alert }
@@ -145,15 +145,15 @@ export class JournalScanner {
   #goodEnd = 0;
   #end = 0;
   readonly #onSeen: ((key: string, at: number) => void) | undefined;
-  readonly #seenPlaces: SeenPlaces | undefined;
+  readonly #seenLines: SeenLines | undefined;
 
   /**
-   * `onSeen` receives each seen delivery key as read (the dedup cache bounds how many it keeps); `seenPlaces`
-   * notes where each seen record is (a later compaction copies them).
+   * `onSeen` receives each seen delivery key as read (the dedup cache bounds how many it keeps); `seenLines`
+   * keeps each seen record's bytes (a later compaction writes them).
    */
-  constructor(onSeen?: (key: string, at: number) => void, seenPlaces?: SeenPlaces) {
+  constructor(onSeen?: (key: string, at: number) => void, seenLines?: SeenLines) {
     this.#onSeen = onSeen;
-    this.#seenPlaces = seenPlaces;
+    this.#seenLines = seenLines;
   }
 
   /** One line, without its newline, that starts at `offset`. */
@@ -171,7 +171,7 @@ export class JournalScanner {
       if (!this.live.has(result.alert.id)) this.live.set(result.alert.id, { offset, length: line.length + 1 });
     } else if (result.op === 'seen') {
       this.#onSeen?.(result.key, result.at);
-      this.#seenPlaces?.add(result.key, offset, line.length + 1);
+      this.#seenLines?.addRead(result.key, line);
     } else {
       this.live.delete(result.id);
     }

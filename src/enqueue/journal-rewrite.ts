@@ -7,8 +7,8 @@ import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { replaceFile } from '../store/atomic-write.js';
 import { isNotFound } from '../store/fs-util.js';
 import type { RecordPlace } from './journal-record.js';
-import { copyPlaces, copyRecords } from './record-copy.js';
-import type { CopiedSeen, SeenSnapshot } from './seen-places.js';
+import { copyRecords } from './record-copy.js';
+import { writeSeenSnapshot, type SeenLines, type SeenSnapshot } from './seen-lines.js';
 
 /** Where a new journal file is written before it is renamed over the journal (recovery removes a stale one). */
 export const rewritePath = (path: string): string => `${path}.compact`;
@@ -18,14 +18,14 @@ export interface LiveCopy {
   readonly handle: FileHandle;
   /** Where each copied record sits in it. */
   readonly places: Map<string, RecordPlace>;
-  /** The seen records copied after them, and where (undefined without a snapshot of them). */
-  readonly seen: CopiedSeen | undefined;
+  /** The seen records written after them (undefined without a snapshot of them). */
+  readonly seen: SeenLines | undefined;
   readonly bytes: number;
 }
 
 /**
- * Copies the records at `entries` from `source` into a fresh `<path>.compact`, then the seen records of `seen` whose
- * key is still remembered (their bytes, as they are in `source`), and fsyncs it. On failure the new file is closed
+ * Copies the records at `entries` from `source` into a fresh `<path>.compact`, then writes the seen records of `seen`
+ * whose key is still remembered (their bytes, from memory), and fsyncs it. On failure the new file is closed
  * (the caller removes it or tries again, which starts it afresh).
  */
 export async function writeLiveCopy(path: string, source: FileHandle, entries: readonly (readonly [string, RecordPlace])[], seen: SeenSnapshot | undefined): Promise<LiveCopy> {
@@ -34,25 +34,13 @@ export async function writeLiveCopy(path: string, source: FileHandle, entries: r
   const handle = await open(tempPath, 'a+');
   try {
     const { places, bytes } = await copyRecords(source, handle, entries);
-    const copied = seen === undefined ? undefined : await copySeenRecords(source, handle, seen, bytes);
+    const copied = seen === undefined ? undefined : await writeSeenSnapshot(handle, seen);
     await handle.datasync();
-    return { handle, places, seen: copied?.records, bytes: bytes + (copied?.bytes ?? 0) };
+    return { handle, places, seen: copied?.lines, bytes: bytes + (copied?.bytes ?? 0) };
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw error;
   }
-}
-
-/** The seen records of the snapshot it keeps (see SeenSnapshot), copied after `base` bytes of the new file. */
-async function copySeenRecords(source: FileHandle, target: FileHandle, { places, count, keepFrom, isKept }: SeenSnapshot, base: number): Promise<{ records: CopiedSeen; bytes: number }> {
-  const records: CopiedSeen = { keys: [], offsets: [], lengths: [] };
-  const snapshot = { count, offsetAt: (index: number) => places.offsetAt(index), lengthAt: (index: number) => places.lengthAt(index) };
-  const bytes = await copyPlaces(source, target, snapshot, (index) => index >= keepFrom || isKept(places.keyAt(index)), (index, offset) => {
-    records.keys.push(places.keyAt(index));
-    records.offsets.push(base + offset);
-    records.lengths.push(places.lengthAt(index));
-  });
-  return { records, bytes };
 }
 
 /**

@@ -21,7 +21,7 @@ import {
 import { fsyncDirectory } from '../store/fs-util.js';
 import { JournalScanner, scanLines } from './journal-record.js';
 import { rewritePath } from './journal-rewrite.js';
-import { SeenRecords, type SeenPlaces } from './seen-places.js';
+import { SeenRecords, type SeenLines } from './seen-lines.js';
 
 /** Durability `off`: nothing touches the disk, so benchmarks can measure what the journal costs. */
 class NullJournal implements Journal {
@@ -92,7 +92,7 @@ async function recoverJournal(
   const seen = isSeen === undefined ? undefined : new SeenRecords(isSeen);
   let fileBytes: number;
   try {
-    scan = await scanFile(handle, onSeen, seen?.places);
+    scan = await scanFile(handle, onSeen, seen?.lines);
     fileBytes = scan.size;
     const { truncatedAt, roomAt } = scan.scanner;
     // A torn tail is cut, and so is the room a journal that was not closed left (it gets a new one when it writes).
@@ -136,8 +136,8 @@ async function recoverJournal(
 }
 
 /** Streams the file through a scanner in 1 MiB reads; a longer line grows the buffer to fit it. */
-async function scanFile(handle: FileHandle, onSeen: JournalOptions['onSeen'], seenPlaces: SeenPlaces | undefined): Promise<{ scanner: JournalScanner; size: number }> {
-  const scanner = new JournalScanner(onSeen, seenPlaces);
+async function scanFile(handle: FileHandle, onSeen: JournalOptions['onSeen'], seenLines: SeenLines | undefined): Promise<{ scanner: JournalScanner; size: number }> {
+  const scanner = new JournalScanner(onSeen, seenLines);
   let buffer = Buffer.allocUnsafe(1024 * 1024);
   let filled = 0;
   let base = 0;
