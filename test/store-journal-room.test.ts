@@ -4,7 +4,8 @@
  * its records, and a journal that was not closed is recovered as if its room were not there.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, mkdtemp, open, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -73,4 +74,47 @@ test('a journal that was not closed: its room is cut on open, nothing reported, 
   assert.deepEqual(third.pending.map((alert) => alert.id), ['r:2', 'r:3', 'r:4']);
   assert.deepEqual(third.recovery.skipped, []);
   await third.journal.close();
+});
+
+/** Flags of this process's descriptors open on `path`, from /proc/self/fdinfo (Linux). */
+async function openFlags(path: string): Promise<number[]> {
+  const flags: number[] = [];
+  for (const fd of await readdir('/proc/self/fd')) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+    if (target !== path) continue;
+    const info = await readFile(`/proc/self/fdinfo/${fd}`, 'utf8').catch(() => '');
+    const match = /^flags:\s+([0-7]+)$/m.exec(info);
+    if (match?.[1] !== undefined) flags.push(Number.parseInt(match[1], 8));
+  }
+  return flags;
+}
+
+test('a durable journal writes its batches through an O_DSYNC descriptor and fdatasyncs no more; an unsynced one through a plain one', { skip: process.platform !== 'linux' && 'reads /proc/self/fdinfo (Linux)' }, async () => {
+  const datasyncs = { count: 0 };
+  const probe = await open(join(root, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { datasync: (this: unknown) => Promise<void> };
+  await probe.close();
+  const original = proto.datasync;
+  proto.datasync = function countedDatasync(this: unknown) {
+    datasyncs.count++;
+    return original.call(this);
+  };
+  try {
+    for (const durability of ['fsync', 'write'] as const) {
+      const dir = join(root, `dsync-${durability}`);
+      const path = join(dir, 'journal.log');
+      const { journal } = await openJournal({ dir, durability });
+      datasyncs.count = 0;
+      for (let n = 0; n < 100; n++) await journal.append(makeAlert(n));
+      const withDsync = (await openFlags(path)).filter((flags) => (flags & constants.O_DSYNC) !== 0);
+      assert.equal(withDsync.length, durability === 'fsync' ? 1 : 0, `${durability}: descriptors on the journal opened O_DSYNC`);
+      assert.equal(datasyncs.count, 0, `${durability}: no fdatasync per batch`);
+      await journal.close();
+      const reopened = await openJournal({ dir });
+      assert.equal(reopened.pending.length, 100);
+      await reopened.journal.close();
+    }
+  } finally {
+    proto.datasync = original;
+  }
 });

@@ -63,7 +63,7 @@ export class FileJournal implements Journal {
   constructor(init: FileJournalInit) {
     this.#path = init.path;
     this.#dir = init.dir;
-    this.#file = new JournalFile(init.path, init.handle, init.fileBytes);
+    this.#file = new JournalFile(init.path, init.handle, init.fileBytes, init.isSync);
     this.#isSync = init.isSync;
     this.#live = new LiveRecords(init.live);
     this.#compactAfterBytes = init.compactAfterBytes;

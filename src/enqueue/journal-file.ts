@@ -18,11 +18,12 @@ export class JournalFile {
   readonly #reads = new Set<Promise<unknown>>();
   readonly #room: JournalRoom;
 
-  constructor(path: string, handle: FileHandle, bytes: number) {
+  /** `isSync`: batches are written durably (their room's descriptor syncs each write itself, journal-room.ts). */
+  constructor(path: string, handle: FileHandle, bytes: number, isSync: boolean) {
     this.#path = path;
     this.#handle = handle;
     this.#bytes = bytes;
-    this.#room = new JournalRoom(path, bytes);
+    this.#room = new JournalRoom(path, bytes, isSync);
   }
 
   /** The open descriptor (compaction and rewrites copy records from it). */
@@ -37,8 +38,9 @@ export class JournalFile {
 
   /** Writes a batch at the end, fdatasync'ed when `isDurable`; it counts once `advance` says it is kept. */
   async write(data: Uint8Array, isDurable: boolean): Promise<void> {
-    if (!(await this.#room.write(this.#handle, this.#bytes, data))) await writeAll(this.#handle, data);
-    if (isDurable) await this.#handle.datasync();
+    const written = await this.#room.write(this.#handle, this.#bytes, data);
+    if (written === 'none') await writeAll(this.#handle, data);
+    if (isDurable && written !== 'synced') await this.#handle.datasync();
   }
 
   /** The batch written last is kept: the end moves past it. Returns where it starts. */

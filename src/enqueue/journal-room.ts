@@ -10,7 +10,11 @@
  *
  * Writing into the room needs a descriptor without O_APPEND (the journal's own is `a+`, and Linux appends every
  * write on one whatever its position), opened by path and used only while it is the same file as the journal's.
+ * A durable journal opens it O_DSYNC: each write returns once its data is on the disk, as write + fdatasync would,
+ * but in one thread-pool round trip instead of two (the batch's acks wait for both). Measured with 800 × 8 KiB into
+ * zeros on ext4 here: write + fdatasync p50 0.26-0.41 ms, p99 1.9-6.7 ms; O_DSYNC write p50 0.21-0.24, p99 0.9-4.0 ms.
  */
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 const FIRST_ROOM_BYTES = 64 * 1024;
@@ -19,27 +23,33 @@ const ZEROS = Buffer.alloc(MAX_ROOM_BYTES);
 
 export class JournalRoom {
   readonly #path: string;
+  /** Whether writes through the descriptor are synced by it (O_DSYNC): `write` answers 'synced' then. */
+  readonly #isSyncing: boolean;
   /** The positional descriptor, once opened; null: the path is not the journal's file, so no room (appends as before). */
   #writer: FileHandle | null | undefined;
   /** File size with the room: bytes past the journal's end up to here are zeros. */
   #allocated: number;
   #nextRoom = FIRST_ROOM_BYTES;
 
-  constructor(path: string, bytes: number) {
+  /** `isSync`: open the descriptor O_DSYNC (where the platform has it), so each write is durable when it returns. */
+  constructor(path: string, bytes: number, isSync = false) {
     this.#path = path;
     this.#allocated = bytes;
+    this.#isSyncing = isSync && constants.O_DSYNC !== undefined;
   }
 
   /**
    * Writes `data` at `end` (the journal's end) through the positional descriptor, with a new room after it when it
-   * would not fit in the one there is. False: no descriptor for this file; the caller appends through its own.
+   * would not fit in the one there is. 'synced': written and on the disk (O_DSYNC); 'written': the caller syncs;
+   * 'none': no descriptor for this file, the caller appends through its own.
    */
-  async write(journal: FileHandle, end: number, data: Uint8Array): Promise<boolean> {
+  async write(journal: FileHandle, end: number, data: Uint8Array): Promise<'synced' | 'written' | 'none'> {
     const writer = await this.#writerFor(journal);
-    if (writer === null) return false;
+    if (writer === null) return 'none';
+    const done = this.#isSyncing ? 'synced' : 'written';
     if (end + data.length <= this.#allocated) {
       await writeAllAt(writer, data, end);
-      return true;
+      return done;
     }
     const room = this.#nextRoom;
     // One write, so the batch and its room reach the disk in the same sync.
@@ -52,11 +62,11 @@ export class JournalRoom {
       // left past them are room nobody counts on; the next batch overwrites them, recovery cuts them off.)
       await writeAllAt(writer, data, end);
       this.#allocated = end + data.length;
-      return true;
+      return done;
     }
     this.#nextRoom = Math.min(MAX_ROOM_BYTES, room * 2);
     this.#allocated = end + withRoom.length;
-    return true;
+    return done;
   }
 
   /** The file was cut to `bytes` (a failed batch rolled back): no room past it. */
@@ -79,16 +89,16 @@ export class JournalRoom {
 
   async #writerFor(journal: FileHandle): Promise<FileHandle | null> {
     if (this.#writer !== undefined) return this.#writer;
-    this.#writer = await openSameFile(this.#path, journal);
+    this.#writer = await openSameFile(this.#path, journal, this.#isSyncing ? constants.O_RDWR | constants.O_DSYNC : 'r+');
     return this.#writer;
   }
 }
 
 /** Opens `path` read-write without O_APPEND when it is `journal`'s file (same inode); null when it is not or cannot be. */
-async function openSameFile(path: string, journal: FileHandle): Promise<FileHandle | null> {
+async function openSameFile(path: string, journal: FileHandle, flags: string | number): Promise<FileHandle | null> {
   let writer: FileHandle | undefined;
   try {
-    writer = await open(path, 'r+');
+    writer = await open(path, flags);
     const [own, there] = await Promise.all([journal.stat(), writer.stat()]);
     if (own.ino === there.ino && own.dev === there.dev) return writer;
   } catch {
