@@ -12,6 +12,7 @@ function makeAlert(n: number): Alert {
 }
 const add = (n: number): string => encodeJournalRecord({ op: 'add', alert: makeAlert(n) });
 const done = (n: number): string => encodeJournalRecord({ op: 'done', id: `r:${n}` });
+const seen = (key: string): string => encodeJournalRecord({ op: 'seen', key, at: 1 });
 
 let root: string;
 let counter = 0;
@@ -81,6 +82,28 @@ describe('scanJournal()', () => {
       truncatedAt: undefined,
     },
     {
+      // A power loss kept a later page of the last batch and lost an earlier one (still the room's zeros): the add
+      // is gone, so the seen record after the gap is not trusted (its key would call the provider's retry a duplicate).
+      name: 'batch torn inside the room: records after the zeros kept, no seen record trusted',
+      data: good + '\u0000'.repeat(40) + add(3).slice(40) + seen('k:4') + add(5) + '\u0000'.repeat(100),
+      live: ['r:2', 'r:5'],
+      skipped: [
+        { offset: good.length, reason: 'malformed record: expected "<crc32> <json>"' },
+        { offset: good.length + add(3).length, reason: 'seen record after a torn write: not trusted' },
+      ],
+      truncatedAt: undefined,
+    },
+    {
+      name: 'a seen record before the torn write is kept, the one after it cut off with the tail',
+      data: good + seen('k:1') + '\u0000'.repeat(10) + add(3).slice(10) + seen('k:3') + '\u0000'.repeat(100),
+      live: ['r:2'],
+      skipped: [
+        { offset: good.length + seen('k:1').length, reason: 'malformed record: expected "<crc32> <json>"' },
+        { offset: good.length + seen('k:1').length + add(3).length, reason: 'seen record after a torn write: not trusted' },
+      ],
+      truncatedAt: good.length + seen('k:1').length,
+    },
+    {
       name: 'all garbage',
       data: 'hello\nworld\n\u0001\u0000',
       live: [],
@@ -131,6 +154,24 @@ describe('openJournal() - recovery', () => {
     assert.deepEqual(third.pending.map((a) => a.id), ['r:1', 'r:3', 'r:5']);
     assert.deepEqual(third.recovery.skipped, []);
     await third.journal.close();
+  });
+
+  test('a batch torn inside the room (power loss): the keys after the gap are not remembered, the file is cut before it', async () => {
+    // The last batch was [add r:2, seen k:2]; the page holding the add never reached the disk (still zeros).
+    const kept = add(1) + seen('k:1');
+    const dir = await journalDir(kept + '\u0000'.repeat(30) + add(2).slice(30) + seen('k:2') + '\u0000'.repeat(4096));
+    const remembered: string[] = [];
+    const { journal, pending, recovery } = await openJournal({ dir, onSeen: (key) => remembered.push(key) });
+    assert.deepEqual(remembered, ['k:1'], 'k:2 would answer the retry of r:2, never acknowledged, "duplicate"');
+    assert.deepEqual(pending.map((a) => a.id), ['r:1']);
+    assert.equal(recovery.truncatedAt, kept.length);
+    await journal.append(makeAlert(3));
+    await journal.close();
+    const again = await openJournal({ dir, onSeen: (key) => remembered.push(key) });
+    assert.deepEqual(remembered, ['k:1', 'k:1']);
+    assert.deepEqual(again.pending.map((a) => a.id), ['r:1', 'r:3']);
+    assert.deepEqual(again.recovery.skipped, []);
+    await again.journal.close();
   });
 
   test('corrupt checksum in the middle: skipped and reported, the rest kept, file left as is', async () => {
