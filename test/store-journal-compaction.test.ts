@@ -171,6 +171,55 @@ describe('journal compaction', () => {
     assert.equal(lines.count, 3100);
   });
 
+  test('SeenRecords.prune() - a key taken again after its window keeps only its newest record', () => {
+    const remembered = new Set<string>();
+    const records = new SeenRecords((key) => remembered.has(key));
+    const lineOf = (key: string, n: number) => Buffer.from(`${key}:${String(n).padStart(80, '0')}\n`);
+    // 200 batches of 1,000 unique keys; 'again' is taken once in each (forgotten and resent, in the cache every time).
+    for (let b = 0; b < 200; b++) {
+      const items = Array.from({ length: 999 }, (_, i) => ({ op: 'seen', id: `k:${b * 1000 + i}`, line: lineOf('k', b * 1000 + i) }));
+      items.push({ op: 'seen', id: 'again', line: lineOf('again', b) });
+      records.noteBatch(items);
+      for (const item of items) remembered.add(item.id);
+    }
+    records.noteBatch([{ op: 'seen', id: 'last', line: lineOf('last', 0) }]);
+    records.prune();
+    const { lines } = records;
+    assert.equal(lines.count, 200 * 999 + 2, 'every unique key kept, one record of "again", the last batch');
+    const againAt = Array.from({ length: lines.count }, (_, i) => i).filter((i) => lines.keyAt(i) === 'again');
+    assert.deepEqual(againAt, [lines.count - 2]);
+    assert.deepEqual(lines.lineAt(againAt[0] ?? 0), lineOf('again', 199), 'the newest one');
+    assert.equal(lines.keyAt(0), 'k:0');
+  });
+
+  test('SeenRecords.switchTo() - after a rewrite that dropped forgotten keys, a prune still keeps the batch not acknowledged yet', () => {
+    const remembered = new Set<string>();
+    const records = new SeenRecords((key) => remembered.has(key));
+    const lineOf = (key: string) => Buffer.from(`${key.padStart(88, '0')}\n`);
+    const batch = (keys: string[]) => keys.map((key) => ({ op: 'seen', id: key, line: lineOf(key) }));
+    // 201,000 records, acknowledged: the cache still remembers all but the first 1,000.
+    for (let b = 0; b < 201; b++) {
+      const keys = Array.from({ length: 1000 }, (_, i) => `k:${b * 1000 + i}`);
+      records.noteBatch(batch(keys));
+      if (b > 0) for (const key of keys) remembered.add(key);
+    }
+    // A batch written, its acknowledgements (which put its keys in the cache) not run yet; the journal is rewritten
+    // (a deleted file) without the 1,000 forgotten records, so every later record moves down by 1,000.
+    const fresh = Array.from({ length: 10 }, (_, i) => `new:${i}`);
+    records.noteBatch(batch(fresh));
+    const { lines } = records;
+    const copied = new SeenLines();
+    for (let index = 0; index < lines.count; index++) {
+      if (index >= 201_000 || remembered.has(lines.keyAt(index))) copied.add(lines.keyAt(index), lines.lineAt(index));
+    }
+    records.switchTo(copied, lines.count);
+    assert.equal(records.lines.count, 200_010);
+    records.prune(); // 200,010 records: at the bound, so the prune runs
+    const tail = Array.from({ length: 10 }, (_, i) => records.lines.keyAt(records.lines.count - 10 + i));
+    assert.deepEqual(tail, fresh, 'the unacknowledged batch is kept whatever the cache says of it yet');
+    assert.equal(records.lines.count, 200_010);
+  });
+
   test('SeenLines: records read back get their newline, a line longer than a slab gets one of its own, and writeKept writes exactly the kept ones in order', async () => {
     const lines = new SeenLines();
     const long = Buffer.alloc(100 * 1024, 0x61);

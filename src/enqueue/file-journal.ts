@@ -224,7 +224,7 @@ export class FileJournal implements Journal {
       const { copy, keptAside } = await rewriteInPlace(this.#path, how, this.#file.handle, entries, seen);
       this.#switchTo(copy.handle, copy.bytes, (id) => copy.places.get(id));
       // Inside a batch, so no record was noted while copying: every one the snapshot kept is in the new file.
-      this.#seen?.lines.switchTo(copy.seen, seen?.count ?? 0);
+      this.#seen?.switchTo(copy.seen, seen?.count ?? 0);
       this.#isDisplaced = false;
       this.#rehomes++;
       this.#logger?.warn(
@@ -268,7 +268,7 @@ export class FileJournal implements Journal {
     if (committed === undefined) return this.#discard(compaction);
     // Renamed: the new file is the journal now, whatever happens next.
     this.#switchTo(committed.handle, committed.fileBytes, committed.placeOf);
-    this.#seen?.lines.switchTo(compaction.seen, compaction.seenCount);
+    this.#seen?.switchTo(compaction.seen, compaction.seenCount);
     this.#nextCompactionAt = this.#compactAfterBytes;
     this.#compactions++;
   }
