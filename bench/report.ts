@@ -89,6 +89,7 @@ export function buildRows(f: Figures): Row[] {
     { figure: '4. p50 ack at half saturation, GenHook; p50 / p99 bare forwarder at the same rate', value: `${n2(f.halfRate.genhook.p50Ms)} ms; ${n2(f.halfRate.forwarder.p50Ms)} / ${n2(f.halfRate.forwarder.p99Ms)} ms`, target: '', isMet: undefined },
     { figure: '5. CPU µs per webhook, receiving: GenHook log mode / journal off / bare receiver', value: `${n0(logMode.cpuUsPerRequest)} / ${n0(journalOff.cpuUsPerRequest)} / ${n0(bare.cpuUsPerRequest)}`, target: '', isMet: undefined },
     { figure: '5. CPU µs per alert, end to end: GenHook fsync / bare forwarder', value: `${n0(f.endToEnd.genhook.cpuUsPerAlert)} / ${n0(f.endToEnd.forwarder.cpuUsPerAlert)}`, target: '', isMet: undefined },
+    { figure: '5. CPU µs per webhook at half saturation, delivering: GenHook fsync / bare forwarder (server core busy)', value: `${n0(f.halfRate.genhook.cpuUsPerRequest)} / ${n0(f.halfRate.forwarder.cpuUsPerRequest)} (${n0((f.halfRate.genhook.cpuUsPerRequest * f.halfRate.rate) / 1e4)}% / ${n0((f.halfRate.forwarder.cpuUsPerRequest * f.halfRate.rate) / 1e4)}%)`, target: '', isMet: undefined },
     { figure: '5. CPU µs per webhook, all cores: GenHook workers (+ redis-server) / adnanh/webhook (+ /bin/true)', value: `${n0(f.allCores.workers.cpuUsPerRequest)} (+ ${n0(f.allCores.redisCpuUs)}) / ${n0(f.allCores.peer.cpuUsPerRequest)}`, target: '', isMet: undefined },
   ];
   const memory = f.memory ?? [];
@@ -217,7 +218,8 @@ export function formatMarkdown(f: Figures, rows: readonly Row[]): string {
     '- Half saturation: half of GenHook\'s end-to-end rate (what it sustains receiving and delivering on its core), sent open-loop, evenly paced',
     '  (undici Pool, 64 connections; latency counted from when each request was due, so a stall is not hidden). Journal fsync, delivering to the fake SL1.',
     '- CPU µs per webhook: user + system CPU of the server process and its children (/proc/<pid>/stat, workers and forked commands included) from the',
-    '  start of a round until it was idle or drained, over the 2xx (or delivered) count; median over rounds. The least noisy figure.',
+    '  start of a round until it was idle or drained, over the 2xx (or delivered) count; median over rounds. The least noisy figure. At half saturation,',
+    '  the paced round until GenHook drained (the forwarder until idle); "server core busy" is that CPU × the rate, a share of the one server core.',
     '- Redis mode (9): a redis-server like the all-cores one (AOF, appendfsync always), pinned on the server CPU with the GenHook under test in the per-core',
     '  rounds (so that core pays for both); each GenHook on its own Redis database. Commands per alert: INFO commandstats before and after the end-to-end',
     '  rounds, all commands (EVALSHA and the commands the scripts call, XREADGROUP incl. empty blocking reads, MULTI/EXEC and what they hold), over the alerts delivered. workers = 2 / 1:',
