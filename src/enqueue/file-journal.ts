@@ -3,8 +3,8 @@
  * rewrites the live records into a new file while appends go on, then renames it over the old one at a batch boundary.
  * In memory it keeps only where each live record sits (live-records.ts), never the alert: alerts beyond the
  * queue's bounds stay in the file and are read back when there is room, and compaction copies bytes file to file.
- * After each batch it checks that its file is still the one at its path: a journal deleted or replaced under it is
- * rewritten in place from the open descriptor before the batch is acknowledged, so no 2xx lands in an unlinked file.
+ * Every 100 ms (path-check.ts) it checks that its file is still the one at its path, beside a batch's write or alone:
+ * a journal deleted or replaced under it is rewritten from the open descriptor with every alert acknowledged so far.
  */
 import type { FileHandle } from 'node:fs/promises';
 import type { Alert } from '../alert.js';
@@ -16,6 +16,7 @@ import { rewriteInPlace } from './journal-rewrite.js';
 import type { Journal, JournalHealth, JournalStats, SeenKey } from './journal-types.js';
 import { LiveRecords, type BatchItem } from './live-records.js';
 import { JournalFile } from './journal-file.js';
+import { PathCheck } from './path-check.js';
 import type { SeenRecords } from './seen-lines.js';
 import { PROBE_ID, WriteHealth } from './write-health.js';
 
@@ -55,6 +56,7 @@ export class FileJournal implements Journal {
   #state: 'open' | 'failed' | 'closing' | 'closed' = 'open';
   /** The file was found deleted or replaced and could not be rewritten yet: the next batch tries again first. */
   #isDisplaced = false;
+  readonly #pathCheck: PathCheck;
   #syncs = 0;
   #compactions = 0;
   #rehomes = 0;
@@ -74,6 +76,7 @@ export class FileJournal implements Journal {
       flush: (items, isDurable) => this.#flush(items, isDurable),
       onBatchEnd: () => this.#maintain(),
     });
+    this.#pathCheck = new PathCheck(this.#file, () => this.#committer.kick());
     this.#health = new WriteHealth(init.path, init.logger, () => {
       if (this.#state === 'closing' || this.#state === 'closed') return this.#health.stop();
       if (this.#committer.queued > 0) return;
@@ -133,6 +136,7 @@ export class FileJournal implements Journal {
   async #close(): Promise<void> {
     const wasFailed = this.#state === 'failed' || this.#health.isFailing;
     this.#state = 'closing';
+    this.#pathCheck.stop();
     this.#health.stop();
     await this.#committer.drain();
     const compaction = this.#compaction;
@@ -158,9 +162,8 @@ export class FileJournal implements Journal {
     if (this.#state === 'failed') await this.#repair();
     if (this.#isDisplaced) await this.#rehomeOrThrow();
     const data = items.length === 1 && items[0] !== undefined ? items[0].line : Buffer.concat(items.map((item) => item.line));
-    // The path check runs beside the write: each is a thread-pool round trip the batch's acks wait for.
-    const displaced = this.#file.displacement();
-    displaced.catch(() => undefined);
+    // When due, the path check runs beside the write: each is a thread-pool round trip the batch's acks wait for.
+    const displaced = this.#pathCheck.take();
     try {
       await this.#file.write(data, isDurable);
       if (isDurable) this.#syncs++;
@@ -174,8 +177,8 @@ export class FileJournal implements Journal {
     const added = this.#live.applyBatch(items, batchStart);
     const seenBefore = this.#seen?.lines.count;
     this.#seen?.noteBatch(items);
-    // Acknowledged only once it is in the file at our path: a deleted or replaced journal is rewritten first.
-    if (await displaced) {
+    // A deleted or replaced journal found now is rewritten before this batch is acknowledged.
+    if (displaced !== undefined && (await displaced)) {
       this.#isDisplaced = true;
       try {
         await this.#rehomeOrThrow(seenBefore);
@@ -186,6 +189,19 @@ export class FileJournal implements Journal {
       }
     }
     this.#health.healthy();
+  }
+
+  /** A due path check no batch took (none came): the file is rewritten now if it was deleted or replaced. */
+  async #checkPathAlone(): Promise<void> {
+    if (this.#state !== 'open' || this.#isDisplaced) return;
+    const displaced = await this.#pathCheck.take()?.catch((error: unknown) => {
+      this.#logger?.warn({ err: error, file: this.#path }, 'journal: cannot check that the journal file is still in place; trying again');
+      return undefined;
+    });
+    if (displaced === undefined) return;
+    this.#isDisplaced = true;
+    // A failure is reported by the write health (503 until a probe batch rewrites the file).
+    await this.#rehomeOrThrow().catch(() => undefined);
   }
 
   /** Cuts a partly written batch off so the next batch does not land after half a record; fail-stop if we cannot. */
@@ -246,6 +262,7 @@ export class FileJournal implements Journal {
   }
 
   async #maintain(): Promise<void> {
+    if (this.#pathCheck.isDue) await this.#checkPathAlone();
     const compaction = this.#compaction;
     if (compaction) {
       if (compaction.settled) await this.#finishCompaction(compaction);
