@@ -8,7 +8,7 @@
  */
 import type { JournalFile } from './journal-file.js';
 
-export const PATH_CHECK_MS = 100;
+const PATH_CHECK_MS = 100;
 
 export class PathCheck {
   readonly #file: JournalFile;
