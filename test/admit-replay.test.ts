@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import { startTestGenHook } from './support/genhook.js';
+import { tempDir } from './support/temp-dir.js';
 
 const GITHUB = 'github: action::GitHub $action$\n';
 const SHOPIFY = 'shopify: id::Shopify order $id$\n';
@@ -85,7 +86,7 @@ test('seen keys survive compaction: the rewritten journal carries what the dedup
   const { join } = await import('node:path');
   const { openJournal } = await import('../src/enqueue/journal.js');
   const { DedupCache } = await import('../src/admit/index.js');
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-seen-'));
+  const dir = await tempDir('genhook-seen-');
   const cache = new DedupCache({ windowMs: 3_600_000, maxEntries: 1000 });
   const { journal } = await openJournal({ dir, compactAfterBytes: 4096, isSeen: (key) => cache.has(key, Date.now()) });
   const now = Date.now();

@@ -1,15 +1,14 @@
 /** ssl_enabled serves HTTPS with the configured PEM certificate and key. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Agent, request } from 'undici';
 import { startTestGenHook } from './support/genhook.js';
+import { tempDir } from './support/temp-dir.js';
 
 test('ssl_enabled - webhooks are received over HTTPS', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-tls-'));
+  const dir = await tempDir('genhook-tls-');
   // A throwaway self-signed certificate for 127.0.0.1, made by the openssl the machine ships.
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',

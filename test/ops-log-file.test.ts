@@ -1,7 +1,6 @@
 /** log_file: JSON lines written to a file that rotates by size and keeps log_max_files. */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawn } from 'node:child_process';
@@ -10,6 +9,7 @@ import { createServer } from 'node:net';
 import { CLI } from './support/child.js';
 import { send } from './support/genhook.js';
 import { eventually } from './support/eventually.js';
+import { tempDir } from './support/temp-dir.js';
 
 /** A port free right now: with log_file set, GenHook prints nothing to stdout, so the test picks the port. */
 async function freePort(): Promise<number> {
@@ -22,7 +22,7 @@ async function freePort(): Promise<number> {
 }
 
 test('log_file - rotated by log_max_size, only log_max_files kept, every line JSON with the request id', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-logs-'));
+  const dir = await tempDir('genhook-logs-');
   const port = await freePort();
   await writeFile(join(dir, 'webhooks.ini'), 'app: n::App alert $n$\n');
   await writeFile(

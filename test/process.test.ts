@@ -3,17 +3,17 @@
  * nothing that was acknowledged.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli, serveChild } from './support/child.js';
 import { startFakeSl1 } from './support/fake-sl1.js';
 import { send } from './support/genhook.js';
 import { eventually } from './support/eventually.js';
+import { tempDir } from './support/temp-dir.js';
 
 async function configDir(settings: Record<string, string | number>, webhooks: string): Promise<{ dir: string; settingsFile: string; webhooksFile: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-proc-'));
+  const dir = await tempDir('genhook-proc-');
   const settingsFile = join(dir, 'settings.ini');
   const webhooksFile = join(dir, 'webhooks.ini');
   const all = { server_host: '127.0.0.1', server_port: 0, data_dir: join(dir, 'data'), log_level: 'info', ...settings };

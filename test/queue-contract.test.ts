@@ -4,8 +4,6 @@
  * their drivers). The Redis run starts a real redis-server and is skipped when none is installed.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Alert } from '../src/alert.js';
@@ -18,6 +16,7 @@ import { openJournal } from '../src/enqueue/index.js';
 import { eventually } from './support/eventually.js';
 import { makeTestAlert } from './support/fake-sl1.js';
 import { redisSkip, startTestRedis, type TestRedis } from './support/redis-server.js';
+import { tempDir } from './support/temp-dir.js';
 
 const MAX_SIZE = 5;
 const CLAIM_IDLE_MS = 150;
@@ -45,7 +44,7 @@ const drivers: Driver[] = [
     name: 'journal',
     skip: undefined,
     async create() {
-      const dir = await mkdtemp(join(tmpdir(), 'genhook-contract-'));
+      const dir = await tempDir('genhook-contract-');
       const deadLetterPath = join(dir, 'dead-letter.jsonl');
       let current: QueueBackend | undefined;
       return {

@@ -5,8 +5,6 @@
  * alerts through which each end is recorded.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { alertBytes, type Alert } from '../src/alert.js';
@@ -18,12 +16,13 @@ import { DedupCache } from '../src/admit/dedup.js';
 import { createJournalBackend } from '../src/queue/journal-backend.js';
 import { eventually } from './support/eventually.js';
 import { makeTestAlert } from './support/fake-sl1.js';
+import { tempDir } from './support/temp-dir.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
 const alert = (id: string, size = 10): Alert => makeTestAlert({ id, message: `${id} ${'x'.repeat(size)}` });
 
 async function openDir() {
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-journal-backend-'));
+  const dir = await tempDir('genhook-journal-backend-');
   return { dir, deadLetter: createDeadLetterFile({ path: join(dir, 'dead-letter.jsonl') }) };
 }
 

@@ -5,8 +5,7 @@
  * redis_claim_idle is 1 s here so takeovers happen within the test.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { serveChild, type ServingChild } from './support/child.js';
@@ -15,6 +14,7 @@ import { send } from './support/genhook.js';
 import { scrape } from './support/metrics-text.js';
 import { redisSkip, startTestRedis, type TestRedis } from './support/redis-server.js';
 import { eventually } from './support/eventually.js';
+import { tempDir } from './support/temp-dir.js';
 
 const LINE = 'app: n::App alert $n$\n';
 let db = 0;
@@ -28,7 +28,7 @@ async function startReplicas(redis: TestRedis, sl1: FakeSl1, count: number, sett
   const url = `redis://127.0.0.1:${redis.port}/${++db}`;
   const replicas: ServingChild[] = [];
   for (let i = 0; i < count; i++) {
-    const dir = await mkdtemp(join(tmpdir(), `genhook-replica-${i}-`));
+    const dir = await tempDir(`genhook-replica-${i}-`);
     const all = {
       server_host: '127.0.0.1', server_port: 0, data_dir: join(dir, 'data'), log_level: 'info', watch_config: false,
       sl1_api_url: sl1.url, redis_url: url, redis_claim_idle: '1s', max_worker_threads: 4,

@@ -4,14 +4,14 @@
  * delivery resuming on new credentials, POST /admin/delivery/resume, or SIGHUP to a real `genhook serve`.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { serveChild } from './support/child.js';
 import { startFakeSl1, withFakeSl1 } from './support/fake-sl1.js';
 import { send, startTestGenHook, waitUntil, type TestGenHook } from './support/genhook.js';
 import { scrape } from './support/metrics-text.js';
+import { tempDir } from './support/temp-dir.js';
 
 const LINE = 'app: n::App alert $n$\n';
 
@@ -112,7 +112,7 @@ test('POST /admin/delivery/resume: exactly one probe; once SL1 accepts, the held
 test('genhook serve: SIGHUP resumes an SL1 auth pause even when settings.ini did not change', async () => {
   const sl1 = await startFakeSl1();
   sl1.respondWith(401);
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-auth-'));
+  const dir = await tempDir('genhook-auth-');
   const settingsFile = join(dir, 'settings.ini');
   const webhooksFile = join(dir, 'webhooks.ini');
   await writeFile(settingsFile, `server_host = 127.0.0.1\nserver_port = 0\ndata_dir = ${join(dir, 'data')}\nwatch_config = false\nsl1_api_url = ${sl1.url}\nsl1_username = genhook\nsl1_password = pw\n`);

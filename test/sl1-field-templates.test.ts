@@ -4,14 +4,14 @@
  * fields are accepted.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, formatConfigIssue } from '../src/errors/config-error.js';
 import { compileConfig } from '../src/config/runtime.js';
 import { startFakeSl1 } from './support/fake-sl1.js';
 import { startTestGenHook } from './support/genhook.js';
+import { tempDir } from './support/temp-dir.js';
 
 function issuesOf(settingsText: string): string[] {
   try {
@@ -34,7 +34,7 @@ test('SL1 field templates - any other <source>_sl1_* key is a config error namin
 });
 
 test('SL1 field templates - rendered per item from the raw payload; a field with a missing variable keeps its fallback', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-sl1-fields-'));
+  const dir = await tempDir('genhook-sl1-fields-');
   await writeFile(join(dir, 'devices.csv'), 'Q2XX-1,/api/device/12\n');
   const sl1 = await startFakeSl1();
   const server = await startTestGenHook({

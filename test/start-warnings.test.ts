@@ -4,13 +4,13 @@
  * never printed (by `serve` or `genhook check`), while GenHook still logs in with it.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from './support/child.js';
 import { withFakeSl1 } from './support/fake-sl1.js';
 import { startTestGenHook, waitUntil } from './support/genhook.js';
+import { tempDir } from './support/temp-dir.js';
 
 const WEBHOOKS = 'open: n::Open $n$\nsigned: n::Signed $n$\n';
 
@@ -53,7 +53,7 @@ test('serve - http:// sl1_api_url with credentials in it: warned without the pas
   }));
 
 test('genhook check - warns about unsigned sources on 0.0.0.0, http:// with credentials, a user without a password; never prints a URL password', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-check-'));
+  const dir = await tempDir('genhook-check-');
   const settingsFile = join(dir, 'settings.ini');
   const webhooksFile = join(dir, 'webhooks.ini');
   await writeFile(webhooksFile, WEBHOOKS);

@@ -3,17 +3,18 @@
  * process that died on this host is taken over; a lock from another host is never broken.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { acquireDataDirLock, DATA_DIR_LOCK_FILE, StoreError } from '../src/store/index.js';
 import { runCli, serveChild } from './support/child.js';
+import { tempDir } from './support/temp-dir.js';
 
-const tempDir = () => mkdtemp(join(tmpdir(), 'genhook-lock-'));
+const lockTestDir = () => tempDir('genhook-lock-');
 
 test('acquireDataDirLock() - a second holder on the same host is refused with pid and host named', async () => {
-  const dir = await tempDir();
+  const dir = await lockTestDir();
   const first = await acquireDataDirLock(dir, { pid: 4242, isAlive: () => true });
   const written = JSON.parse(await readFile(join(dir, DATA_DIR_LOCK_FILE), 'utf8')) as Record<string, unknown>;
   assert.equal(written['pid'], 4242);
@@ -32,7 +33,7 @@ test('acquireDataDirLock() - a second holder on the same host is refused with pi
 });
 
 test('acquireDataDirLock() - the stale lock of a dead pid on this host is taken over', async () => {
-  const dir = await tempDir();
+  const dir = await lockTestDir();
   await acquireDataDirLock(dir, { pid: 4242, isAlive: () => true }); // never released: a kill -9
   const lock = await acquireDataDirLock(dir, { pid: 4343, isAlive: (pid) => pid !== 4242 });
   assert.equal(lock.tookOverFrom?.pid, 4242);
@@ -41,13 +42,13 @@ test('acquireDataDirLock() - the stale lock of a dead pid on this host is taken 
 });
 
 test('acquireDataDirLock() - a lock from another host is never broken, whatever its pid', async () => {
-  const dir = await tempDir();
+  const dir = await lockTestDir();
   await writeFile(join(dir, DATA_DIR_LOCK_FILE), `${JSON.stringify({ pid: 1, host: 'box-a', since: '2026-01-01T00:00:00.000Z' })}\n`);
   await assert.rejects(acquireDataDirLock(dir, { isAlive: () => false }), /pid 1 on host box-a \(since 2026-01-01/);
 });
 
 test('acquireDataDirLock() - a torn lock file (crash before its content was written) is taken over', async () => {
-  const dir = await tempDir();
+  const dir = await lockTestDir();
   await writeFile(join(dir, DATA_DIR_LOCK_FILE), '');
   const lock = await acquireDataDirLock(dir);
   assert.ok(lock.tookOverFrom !== undefined);
@@ -55,7 +56,7 @@ test('acquireDataDirLock() - a torn lock file (crash before its content was writ
 });
 
 test('genhook serve - a second GenHook on the same data_dir refuses to start; after kill -9 of the first a new one takes over', async () => {
-  const dir = await tempDir();
+  const dir = await lockTestDir();
   const settingsFile = join(dir, 'settings.ini');
   const webhooksFile = join(dir, 'webhooks.ini');
   await writeFile(settingsFile, `server_host = 127.0.0.1\nserver_port = 0\ndata_dir = ${join(dir, 'data')}\nlog_level = info\n`);

@@ -6,8 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, statfs, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rename, rm, rmdir, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
@@ -15,6 +14,7 @@ import { scanJournal } from '../src/enqueue/journal-record.js';
 import { startFakeSl1 } from './support/fake-sl1.js';
 import { send, startTestGenHook, waitUntil } from './support/genhook.js';
 import { eventually } from './support/eventually.js';
+import { tempDir } from './support/temp-dir.js';
 
 const LINE = 'app: n::App alert $n$\n';
 
@@ -72,7 +72,7 @@ test('journal.log replaced by another file: the other file is kept aside and the
 /** Mounts a small tmpfs (a disk that can fill up); undefined when this process may not mount. */
 async function smallDisk(sizeKb: number): Promise<{ dir: string; unmount(): Promise<void> } | undefined> {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return undefined;
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-disk-'));
+  const dir = await tempDir('genhook-disk-');
   try {
     await promisify(execFile)('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', dir]);
   } catch {
@@ -136,7 +136,7 @@ test('dead-letter file unwritable: /ready says so, the entry is retried, and it 
   const sl1 = await startFakeSl1();
   sl1.reject(400, { error: 'bad' });
   t.after(() => sl1.close());
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-dlq-'));
+  const dir = await tempDir('genhook-dlq-');
   const deadLetterPath = join(dir, 'dead.jsonl');
   await mkdir(deadLetterPath); // a directory where the file should be: every append fails
   const server = await startTestGenHook({ dir, webhooks: LINE, settings: { sl1_api_url: `${sl1.url}/api/alert`, dead_letter_file: deadLetterPath } });

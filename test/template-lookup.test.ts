@@ -4,8 +4,7 @@
  * once a minute per line; filter warnings counted.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, formatConfigIssue } from '../src/errors/config-error.js';
@@ -13,6 +12,7 @@ import { parseLookupCsv } from '../src/config/lookup-tables.js';
 import { compileConfig } from '../src/config/runtime.js';
 import { send, startTestGenHook } from './support/genhook.js';
 import { scrape } from './support/metrics-text.js';
+import { tempDir } from './support/temp-dir.js';
 
 const LINE = 'meraki: deviceSerial,alertType::Meraki $alertType$ on $deviceSerial|lookup:devices|default:"unknown device"$\n';
 
@@ -62,7 +62,7 @@ test('lookup tables - a missing file is a config error at the settings line; an 
 });
 
 test('lookup tables - end to end: rendered from the file, reloaded with the config; holes at info once a minute per line; warnings counted', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-lookup-'));
+  const dir = await tempDir('genhook-lookup-');
   await writeFile(join(dir, 'devices.csv'), 'key,value\nQ2XX-1,core switch\n');
   const server = await startTestGenHook({
     dir,

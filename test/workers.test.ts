@@ -4,8 +4,7 @@
  * drains every worker before the primary exits.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli, serveChild } from './support/child.js';
@@ -14,9 +13,10 @@ import { send } from './support/genhook.js';
 import { redisSkip, startTestRedis } from './support/redis-server.js';
 import { eventually } from './support/eventually.js';
 import { pidsLogging } from './support/log-lines.js';
+import { tempDir } from './support/temp-dir.js';
 
 async function configDir(settings: Record<string, string | number>): Promise<{ dir: string; settingsFile: string; webhooksFile: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-workers-'));
+  const dir = await tempDir('genhook-workers-');
   const settingsFile = join(dir, 'settings.ini');
   const webhooksFile = join(dir, 'webhooks.ini');
   const all = { server_host: '127.0.0.1', server_port: 0, data_dir: join(dir, 'data'), log_level: 'info', watch_config: false, ...settings };

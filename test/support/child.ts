@@ -1,10 +1,10 @@
 /** Runs `genhook` (the built CLI) as a child process, the way an operator or start.sh does. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './temp-dir.js';
 
 /** dist/test/support/child.js → dist/src/cli.js */
 export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
@@ -74,7 +74,7 @@ export interface ConfigDir {
 
 /** A temp dir with settings.ini (loopback, port 0, data inside it, plus `settings`) and webhooks.ini. */
 export async function writeConfigDir(settings: Readonly<Record<string, string | number | boolean>>, webhooks: string): Promise<ConfigDir> {
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-proc-'));
+  const dir = await tempDir('genhook-proc-');
   const settingsFile = join(dir, 'settings.ini');
   const webhooksFile = join(dir, 'webhooks.ini');
   const all = { server_host: '127.0.0.1', server_port: 0, data_dir: join(dir, 'data'), log_level: 'info', ...settings };

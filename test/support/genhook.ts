@@ -2,13 +2,13 @@
  * Starts a real GenHook on 127.0.0.1 (port 0) with its config and data in a fresh temp dir, logging into
  * memory so tests can read what on-call would read.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/ops/logger.js';
 import { startGenHook, type GenHook, type GenHookOptions } from '../../src/server.js';
 import { eventually } from './eventually.js';
+import { tempDir } from './temp-dir.js';
 
 export interface TestGenHook {
   readonly genhook: GenHook;
@@ -41,7 +41,7 @@ export interface TestGenHookOptions {
 }
 
 export async function startTestGenHook(options: TestGenHookOptions = {}): Promise<TestGenHook> {
-  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'genhook-test-')));
+  const dir = options.dir ?? (await tempDir('genhook-test-'));
   const settings = {
     server_host: '127.0.0.1',
     server_port: 0,

@@ -5,10 +5,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempDir } from './temp-dir.js';
 
 const BINARY = process.env['GENHOOK_TEST_REDIS_SERVER'] ?? 'redis-server';
 
@@ -34,7 +32,7 @@ export interface TestRedis {
 }
 
 export async function startTestRedis(extraArgs: readonly string[] = []): Promise<TestRedis> {
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-redis-'));
+  const dir = await tempDir('genhook-redis-');
   const port = await freePort();
   let child: ChildProcess | undefined;
   let output = '';

@@ -6,9 +6,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { sign } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempDir } from './temp-dir.js';
 
 export const SNS_HOSTS = ['sns.us-east-1.amazonaws.com', 'sns.cn-north-1.amazonaws.com.cn'];
 export const CERT_FILE = 'SimpleNotificationService-0123456789abcdef0123456789abcdef.pem';
@@ -34,7 +34,7 @@ export function snsSigningUnavailable(): string | undefined {
 }
 
 export async function createSnsSigner(): Promise<SnsSigner> {
-  const dir = await mkdtemp(join(tmpdir(), 'genhook-sns-'));
+  const dir = await tempDir('genhook-sns-');
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${SNS_HOSTS[0]}`,
     '-addext', `subjectAltName=${SNS_HOSTS.map((host) => `DNS:${host}`).join(',')}`,
