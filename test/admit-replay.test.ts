@@ -81,8 +81,6 @@ test('<source>_dedup = id turns body dedup off; a bad value names the key', asyn
 });
 
 test('seen keys survive compaction: the rewritten journal carries what the dedup cache still holds', async () => {
-  const { mkdtemp } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const { openJournal } = await import('../src/enqueue/journal.js');
   const { DedupCache } = await import('../src/admit/index.js');

@@ -11,10 +11,8 @@ import { acquireDataDirLock, DATA_DIR_LOCK_FILE, StoreError } from '../src/store
 import { runCli, serveChild } from './support/child.js';
 import { tempDir } from './support/temp-dir.js';
 
-const lockTestDir = () => tempDir('genhook-lock-');
-
 test('acquireDataDirLock() - a second holder on the same host is refused with pid and host named', async () => {
-  const dir = await lockTestDir();
+  const dir = await tempDir('genhook-lock-');
   const first = await acquireDataDirLock(dir, { pid: 4242, isAlive: () => true });
   const written = JSON.parse(await readFile(join(dir, DATA_DIR_LOCK_FILE), 'utf8')) as Record<string, unknown>;
   assert.equal(written['pid'], 4242);
@@ -33,7 +31,7 @@ test('acquireDataDirLock() - a second holder on the same host is refused with pi
 });
 
 test('acquireDataDirLock() - the stale lock of a dead pid on this host is taken over', async () => {
-  const dir = await lockTestDir();
+  const dir = await tempDir('genhook-lock-');
   await acquireDataDirLock(dir, { pid: 4242, isAlive: () => true }); // never released: a kill -9
   const lock = await acquireDataDirLock(dir, { pid: 4343, isAlive: (pid) => pid !== 4242 });
   assert.equal(lock.tookOverFrom?.pid, 4242);
@@ -42,13 +40,13 @@ test('acquireDataDirLock() - the stale lock of a dead pid on this host is taken 
 });
 
 test('acquireDataDirLock() - a lock from another host is never broken, whatever its pid', async () => {
-  const dir = await lockTestDir();
+  const dir = await tempDir('genhook-lock-');
   await writeFile(join(dir, DATA_DIR_LOCK_FILE), `${JSON.stringify({ pid: 1, host: 'box-a', since: '2026-01-01T00:00:00.000Z' })}\n`);
   await assert.rejects(acquireDataDirLock(dir, { isAlive: () => false }), /pid 1 on host box-a \(since 2026-01-01/);
 });
 
 test('acquireDataDirLock() - a torn lock file (crash before its content was written) is taken over', async () => {
-  const dir = await lockTestDir();
+  const dir = await tempDir('genhook-lock-');
   await writeFile(join(dir, DATA_DIR_LOCK_FILE), '');
   const lock = await acquireDataDirLock(dir);
   assert.ok(lock.tookOverFrom !== undefined);
@@ -56,7 +54,7 @@ test('acquireDataDirLock() - a torn lock file (crash before its content was writ
 });
 
 test('genhook serve - a second GenHook on the same data_dir refuses to start; after kill -9 of the first a new one takes over', async () => {
-  const dir = await lockTestDir();
+  const dir = await tempDir('genhook-lock-');
   const settingsFile = join(dir, 'settings.ini');
   const webhooksFile = join(dir, 'webhooks.ini');
   await writeFile(settingsFile, `server_host = 127.0.0.1\nserver_port = 0\ndata_dir = ${join(dir, 'data')}\nlog_level = info\n`);

@@ -1,8 +1,8 @@
 /**
  * The journal notices what happens to it: a journal file deleted or replaced under a running GenHook is rewritten
- * within a moment (its path is checked every 100 ms, webhook or not), holding every alert acknowledged; a journal whose writes failed comes back by itself once
- * they succeed (no webhook needed: a load balancer stops sending while /ready says no); an unwritable dead-letter
- * file shows in /ready and its entries are retried until written.
+ * within a moment (its path is checked every 100 ms, webhook or not), holding every alert acknowledged; a journal
+ * whose writes failed comes back by itself once they succeed (no webhook needed: a load balancer stops sending while
+ * /ready says no); an unwritable dead-letter file shows in /ready and its entries are retried until written.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
