@@ -159,6 +159,19 @@ describe('GroupCommit', () => {
     assert.equal(committer.batches, 2);
   });
 
+  test('pushes from callbacks of one event-loop turn share one batch', async () => {
+    // Two requests whose bytes came in the same poll are two callbacks; both go into the batch the first started.
+    const batches: string[][] = [];
+    const committer = new GroupCommit<string>({ flush: async (items) => void batches.push([...items]) });
+    const pushed = await new Promise<Promise<void>[]>((resolve) => {
+      const pushes: Promise<void>[] = [];
+      setImmediate(() => pushes.push(committer.push('a', true)));
+      setImmediate(() => resolve([...pushes, committer.push('b', true)]));
+    });
+    await Promise.all(pushed);
+    assert.deepEqual(batches, [['a', 'b']]);
+  });
+
   test('a failed batch rejects its pushes only', async () => {
     let calls = 0;
     const committer = new GroupCommit<number>({

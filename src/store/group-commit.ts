@@ -4,6 +4,8 @@
  * request that arrived during the previous one, instead of each request paying for its own.
  */
 
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Deferred items left when a run ends (they arrived during its last batch) wait at most this long. */
 const DEFERRED_AFTER_RUN_MS = 50;
 
@@ -114,9 +116,11 @@ export class GroupCommit<T> {
   }
 
   async #run(): Promise<void> {
-    // Yield once so pushes made in the same tick (a burst of requests) share the first batch.
-    await undefined;
     for (;;) {
+      // Each batch waits for the event loop's check phase: every request whose bytes came in the same poll is
+      // parsed and joins it first. A microtask would write the first request's alert alone and make the rest wait
+      // for that write (ab-cpu, end to end: 65 → 170 items a batch, 260 → 237 µs of CPU an alert).
+      await nextTurn();
       if (this.#items.length > 0) await this.#writeBatch();
       if (this.#onBatchEnd) await this.#onBatchEnd().catch(() => undefined);
       if (this.#urgent === 0) {
