@@ -1,5 +1,5 @@
 /**
- * Redis calls batched (group commit): calls made in the same tick or while a batch is in flight share one
+ * Redis calls batched (group commit): calls made in the same event-loop turn or while a batch is in flight share one
  * command, and each caller still gets its own result. The pure batcher first, then the Redis queue's offers
  * and completions batched on a real redis-server: each offer is refused, deduplicated or stored as if it
  * had been sent alone, in call order.
@@ -40,6 +40,18 @@ describe('RedisBatch', () => {
     first.open();
     assert.deepEqual(await Promise.all([...early, ...late]), ['r1', 'r2', 'r3', 'r4', 'r5']);
     assert.deepEqual(batches, [[1, 2], [3, 4, 5]]);
+  });
+
+  test('calls from callbacks of one event-loop turn share a batch', async () => {
+    const batches: number[][] = [];
+    const batch = new RedisBatch<number, number>({ maxItems: 100, send: async (items) => (batches.push([...items]), items) });
+    const calls = await new Promise<Promise<number>[]>((resolve) => {
+      const made: Promise<number>[] = [];
+      setImmediate(() => made.push(batch.call(1)));
+      setImmediate(() => resolve([...made, batch.call(2)]));
+    });
+    assert.deepEqual(await Promise.all(calls), [1, 2]);
+    assert.deepEqual(batches, [[1, 2]]);
   });
 
   test('a batch holds maxItems at most; a failed batch rejects its own callers only', async () => {
