@@ -5,6 +5,7 @@
  * With Redis it holds only a few alerts beyond its delivery slots, so the rest stay there for any replica to
  * take and a replica that dies strands little until the claim idle passes.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Alert } from '../alert.js';
 import type { PriorProgress, QueuedAlert } from './backend.js';
 import type { HeldAlerts } from './held-alerts.js';
@@ -38,8 +39,6 @@ export interface FeederOptions {
  * burst or a recovery of thousands is handed in slices with I/O in between: webhooks keep being answered meanwhile.
  */
 export const HAND_BATCH = 256;
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class QueueFeeder {
   readonly #options: FeederOptions;

@@ -3,8 +3,7 @@
  * (plus one fsync when any item in it asked for durability). Under load the cost of an fsync is shared by every
  * request that arrived during the previous one, instead of each request paying for its own.
  */
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** Deferred items left when a run ends (they arrived during its last batch) wait at most this long. */
 const DEFERRED_AFTER_RUN_MS = 50;
