@@ -6,6 +6,7 @@
  * until the backlog drains). CPU time of the server process is the figure that load elsewhere on the machine
  * disturbs least; for trying one change at a time, each compared within one session. `AB_REDIS=1`: both with redis_url,
  * on one redis-server (AOF, appendfsync always) pinned with them on the server CPU, each build on its own database.
+ * `AB_NODE_ARGS='--flag …'`: node flags for this build only (with the other build a copy of this one: a flag's effect).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -37,11 +38,11 @@ async function main(): Promise<void> {
     const config = { secret, queueMaxSize: 200_000, dedup: 'id' as const, ...(mode === 'sl1' ? { sl1Url: `http://127.0.0.1:${sl1Port}/api/alert` } : {}) };
     const builds = [
       { label: 'other build', cliPath: resolve(otherDir, 'dist/src/cli.js') },
-      { label: 'this build', cliPath: undefined },
+      { label: 'this build', cliPath: undefined, nodeArgs: (process.env['AB_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '') },
     ];
     for (const [i, build] of builds.entries()) {
       const redisUrl = redis === undefined ? {} : { redisUrl: `${redis.url}/${i + 1}` };
-      started.push(await startGenhook({ name: build.label.replace(' ', '-'), tmpRoot, webhooksFile: repoWebhooksFile(), config: { ...config, ...redisUrl }, ...(pin ? { cpus: pin.server } : {}), ...(build.cliPath ? { cliPath: build.cliPath } : {}) }));
+      started.push(await startGenhook({ name: build.label.replace(' ', '-'), tmpRoot, webhooksFile: repoWebhooksFile(), config: { ...config, ...redisUrl }, ...(pin ? { cpus: pin.server } : {}), ...(build.cliPath ? { cliPath: build.cliPath } : {}), ...(build.nodeArgs ? { nodeArgs: build.nodeArgs } : {}) }));
     }
     const wrkOn = (gh: GenhookChild) => (durationSec: number) =>
       runWrk({ url: `http://127.0.0.1:${gh.port}/webhook/github`, payload, durationSec, ...(pin ? { cpus: pin.load } : {}) });

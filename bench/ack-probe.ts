@@ -2,6 +2,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
 /**
  * Server-side acknowledgement times, for bench/ack-trace.ts: with GENHOOK_BENCH_ACKS=1 the bench preload records,
@@ -23,7 +24,7 @@ export interface AckReport {
   readonly acks: readonly ServerAck[];
   /** When each delivery request to SL1 had its headers written (undici), monotonic ms: are they sent in bursts? */
   readonly deliveriesSentMs: readonly number[];
-  /** Every file operation on a FileHandle and every fs/promises call, from call to settled, monotonic ms. */
+  /** Every file operation on a FileHandle and every fs/promises call, from call to settled, and every GC pause (`gc.<kind>`), monotonic ms. */
   readonly fileOps: readonly FileOp[];
 }
 
@@ -66,6 +67,13 @@ export async function answerAckProbes(): Promise<void> {
   timeMethods(fs.promises as unknown as Record<string, unknown>, ['open', 'stat', 'rename', 'rm', 'unlink', 'readdir', 'writeFile', 'readFile', 'copyFile'], 'fs.', () => fileOps);
   // GenHook imports fs/promises as an ES module: its named exports follow the patched object only after this.
   syncBuiltinESMExports();
+  // GC pauses stop the main thread; a slow stretch that holds one was the collector, not the disk.
+  const toMonotonic = monotonicMs() - performance.now();
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (fileOps.length < 500_000) fileOps.push({ name: `gc.${gcKind(entry)}`, startMs: entry.startTime + toMonotonic, endMs: entry.startTime + entry.duration + toMonotonic });
+    }
+  }).observe({ entryTypes: ['gc'] });
   const started = new WeakMap<ServerResponse, { delivery: string; startMs: number }>();
   let acks: ServerAck[] = [];
   let deliveriesSentMs: number[] = [];
@@ -90,4 +98,12 @@ export async function answerAckProbes(): Promise<void> {
     fileOps = [];
     deliveriesSentMs = [];
   });
+}
+
+function gcKind(entry: PerformanceEntry): string {
+  const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+  if (kind === constants.NODE_PERFORMANCE_GC_MINOR) return 'minor';
+  if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) return 'major';
+  if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) return 'incremental';
+  return 'weakcb';
 }

@@ -114,7 +114,7 @@ function explainFileOps(slow: readonly Timeline[], fileOps: readonly FileOp[]): 
     list.push(op.endMs - op.startMs);
     byName.set(op.name, list);
   }
-  process.stdout.write(`  file operations in the round (count, p50 / p99 / max ms): ${[...byName].map(([name, list]) => {
+  process.stdout.write(`  file operations and GC pauses in the round (count, p50 / p99 / max ms): ${[...byName].map(([name, list]) => {
     list.sort((a, b) => a - b);
     return `${name} ${list.length} ${at(list, 0.5).toFixed(2)}/${at(list, 0.99).toFixed(2)}/${at(list, 1).toFixed(1)}`;
   }).join(', ')}\n`);
@@ -132,7 +132,7 @@ function explainFileOps(slow: readonly Timeline[], fileOps: readonly FileOp[]): 
   for (const stretch of stretches.slice(0, 8)) {
     const inside = fileOps.filter((op) => op.endMs > stretch.from && op.startMs < stretch.to && op.endMs - op.startMs >= 2);
     const described = inside.slice(0, 12).map((op) => `${op.name} ${(op.startMs - stretch.from).toFixed(1)}+${(op.endMs - op.startMs).toFixed(1)}`);
-    process.stdout.write(`  slow stretch of ${(stretch.to - stretch.from).toFixed(1)} ms (${stretch.requests} of the slowest 1%): ${described.join(', ') || 'no file operation of 2 ms or more'}${inside.length > 12 ? `, … ${inside.length - 12} more` : ''}\n`);
+    process.stdout.write(`  slow stretch of ${(stretch.to - stretch.from).toFixed(1)} ms (${stretch.requests} of the slowest 1%): ${described.join(', ') || 'no file operation or GC pause of 2 ms or more'}${inside.length > 12 ? `, … ${inside.length - 12} more` : ''}\n`);
   }
 }
 

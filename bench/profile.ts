@@ -3,6 +3,7 @@
  * the functions with the most self time, and the same grouped by file and area. Pinned as `npm run bench` is
  * (GenHook on CPU 1, wrk and the fake SL1 on CPU 0) on a machine with 2 CPUs or more; github_dedup = id, as
  * the bench's fixed body needs. For finding what stands between GenHook and the bare servers.
+ * PROFILE_RATE=<n>: instead of saturating with wrk, send n webhooks a second evenly paced (the bench's paced round).
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { runAsScript, startReadyChild } from './children.js';
 import { repoWebhooksFile, type JournalMode } from './genhook-config.js';
 import { startGenhook } from './genhook-child.js';
+import { runPaced } from './paced-load.js';
 import { runWrk } from './wrk.js';
 import { startRedis } from './peers.js';
 import { buildSignedPush } from './payloads.js';
@@ -127,10 +129,14 @@ async function main(): Promise<void> {
       name: 'genhook-profiled', tmpRoot, webhooksFile: repoWebhooksFile(), cpuProfDir: profDir, cpus: pin?.server,
       config: { secret, ...(isLogMode ? {} : { sl1Url: `http://127.0.0.1:${sl1Port}/api/alert` }), queueMaxSize: 200_000, journalMode, dedup: 'id', ...(redis ? { redisUrl: redis.url } : {}) },
     });
-    const load = (durationSec: number) => runWrk({ url: `http://127.0.0.1:${gh.port}/webhook/github`, payload, durationSec, ...(pin ? { cpus: pin.load } : {}) });
+    const rate = Number(process.env['PROFILE_RATE'] ?? '0');
+    const load = (durationSec: number) =>
+      rate > 0
+        ? runPaced({ port: gh.port, payload, rate, durationSec })
+        : runWrk({ url: `http://127.0.0.1:${gh.port}/webhook/github`, payload, durationSec, ...(pin ? { cpus: pin.load } : {}) });
     await load(2);
     const result = await load(seconds);
-    process.stdout.write(`GenHook (${redis ? 'redis_url, ' : ''}journal ${journalMode}, ${isLogMode ? 'log mode' : 'delivering to the fake SL1'}) ${result.acceptedPerSec.toFixed(0)} 2xx/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms\n`);
+    process.stdout.write(`GenHook (${redis ? 'redis_url, ' : ''}journal ${journalMode}, ${isLogMode ? 'log mode' : 'delivering to the fake SL1'}${rate > 0 ? `, paced ${rate}/s` : ''}) ${result.acceptedPerSec.toFixed(0)} 2xx/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms\n`);
     await gh.waitDrained(20_000);
     await gh.child.stop(10_000);
     const file = readdirSync(profDir).find((name) => name.endsWith('.cpuprofile'));

@@ -118,3 +118,36 @@ test('a durable journal writes its batches through an O_DSYNC descriptor and fda
     proto.datasync = original;
   }
 });
+
+test('a batch is one vectored write of its lines, not a joined copy; a batch of more lines than one writev takes is joined and reads back whole', async () => {
+  const calls = { write: 0, writev: 0 };
+  const probe = await open(join(root, 'probe-writev'), 'w');
+  const proto = Object.getPrototypeOf(probe) as Record<'write' | 'writev', (this: unknown, ...args: unknown[]) => Promise<unknown>>;
+  await probe.close();
+  const originals = { write: proto.write, writev: proto.writev };
+  for (const name of ['write', 'writev'] as const) {
+    proto[name] = function counted(this: unknown, ...args: unknown[]) {
+      calls[name]++;
+      return originals[name].apply(this, args);
+    };
+  }
+  try {
+    const dir = join(root, 'writev');
+    const { journal } = await openJournal({ dir });
+    await journal.append(makeAlert(0));
+    calls.write = 0;
+    calls.writev = 0;
+    await journal.append(Array.from({ length: 100 }, (_, n) => makeAlert(n + 1)));
+    assert.deepEqual(calls, { write: 0, writev: 1 }, 'the 100 lines of one batch go to the kernel in one writev');
+    // More lines than IOV_MAX (1024): still one write from here, so one sync under O_DSYNC.
+    await journal.append(Array.from({ length: 1100 }, (_, n) => makeAlert(n + 101)));
+    assert.deepEqual(calls, { write: 0, writev: 2 });
+    await journal.close();
+    const reopened = await openJournal({ dir });
+    assert.deepEqual(reopened.pending.map((alert) => alert.id), Array.from({ length: 1201 }, (_, n) => `r:${n}`));
+    assert.deepEqual(reopened.recovery, { records: 1201, skipped: [] });
+    await reopened.journal.close();
+  } finally {
+    Object.assign(proto, originals);
+  }
+});

@@ -16,6 +16,7 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { writevAll } from '../store/fs-util.js';
 
 const FIRST_ROOM_BYTES = 64 * 1024;
 const MAX_ROOM_BYTES = 1024 * 1024;
@@ -39,33 +40,34 @@ export class JournalRoom {
   }
 
   /**
-   * Writes `data` at `end` (the journal's end) through the positional descriptor, with a new room after it when it
-   * would not fit in the one there is. 'synced': written and on the disk (O_DSYNC); 'written': the caller syncs;
-   * 'none': no descriptor for this file, the caller appends through its own.
+   * Writes `lines` at `end` (the journal's end) in one vectored write through the positional descriptor, with a new
+   * room after them when they would not fit in the one there is. 'synced': written and on the disk (O_DSYNC);
+   * 'written': the caller syncs; 'none': no descriptor for this file, the caller appends through its own.
    */
-  async write(journal: FileHandle, end: number, data: Uint8Array): Promise<'synced' | 'written' | 'none'> {
+  async write(journal: FileHandle, end: number, lines: readonly Uint8Array[]): Promise<'synced' | 'written' | 'none'> {
     const writer = await this.#writerFor(journal);
     if (writer === null) return 'none';
     const done = this.#isSyncing ? 'synced' : 'written';
-    if (end + data.length <= this.#allocated) {
-      await writeAllAt(writer, data, end);
+    let length = 0;
+    for (const line of lines) length += line.length;
+    if (end + length <= this.#allocated) {
+      await writevAll(writer, lines, end);
       return done;
     }
     const room = this.#nextRoom;
     // One write, so the batch and its room reach the disk in the same sync.
-    const withRoom = Buffer.concat([data, ZEROS.subarray(0, room)]);
     try {
-      await writeAllAt(writer, withRoom, end);
+      await writevAll(writer, [...lines, ZEROS.subarray(0, room)], end);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
       // A nearly full disk: the room must not cost a batch whose own records still fit. (Zeros a short write
       // left past them are room nobody counts on; the next batch overwrites them, recovery cuts them off.)
-      await writeAllAt(writer, data, end);
-      this.#allocated = end + data.length;
+      await writevAll(writer, lines, end);
+      this.#allocated = end + length;
       return done;
     }
     this.#nextRoom = Math.min(MAX_ROOM_BYTES, room * 2);
-    this.#allocated = end + withRoom.length;
+    this.#allocated = end + length + room;
     return done;
   }
 
@@ -106,13 +108,4 @@ async function openSameFile(path: string, journal: FileHandle, flags: string | n
   }
   await writer?.close().catch(() => undefined);
   return null;
-}
-
-/** Writes all of `data` at `position` (a write may be short). */
-async function writeAllAt(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < data.length) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
-  }
 }
