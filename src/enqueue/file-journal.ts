@@ -161,22 +161,19 @@ export class FileJournal implements Journal {
   async #flush(items: readonly BatchItem[], isDurable: boolean): Promise<void> {
     if (this.#state === 'failed') await this.#repair();
     if (this.#isDisplaced) await this.#rehomeOrThrow();
-    const lines = items.map((item) => item.line);
-    let length = 0;
-    for (const line of lines) length += line.length;
     // When due, the path check runs beside the write: each is a thread-pool round trip the batch's acks wait for.
     const displaced = this.#pathCheck.take();
+    const lines = items.map((item) => item.line);
+    let batchStart: number;
     try {
-      await this.#file.write(lines, isDurable);
+      batchStart = await this.#file.append(lines, isDurable);
       if (isDurable) this.#syncs++;
     } catch (error) {
       await this.#rollBack();
       this.#health.failing(error);
       throw new StoreError('journal_write_failed', `could not write journal ${this.#path}: ${String(error)}; check disk space and permissions`, { cause: error });
     }
-    const batchStart = this.#file.advance(length);
-    const tail = this.#compaction?.tail;
-    if (tail !== undefined) for (const line of lines) tail.push(line);
+    for (const line of lines) this.#compaction?.tail.push(line);
     const added = this.#live.applyBatch(items, batchStart);
     const seenBefore = this.#seen?.lines.count;
     this.#seen?.noteBatch(items);

@@ -36,20 +36,19 @@ export class JournalFile {
     return this.#bytes;
   }
 
-  /** Writes a batch's lines at the end, fdatasync'ed when `isDurable`; it counts once `advance` says it is kept. */
-  async write(lines: readonly Uint8Array[], isDurable: boolean): Promise<void> {
+  /**
+   * Writes a batch's lines at the end, fdatasync'ed when `isDurable`, and moves the end past them; returns where
+   * they start. A failed write moves nothing (cutBack removes what it left).
+   */
+  async append(lines: readonly Uint8Array[], isDurable: boolean): Promise<number> {
     // Handed to the kernel as they are: a batch of 170 pushes is 1.4 MB that joining would copy first. Past
     // IOV_MAX libuv would make it several writes, each synced on its own, so so many lines are joined after all.
     const vector = lines.length < MAX_WRITE_BUFFERS ? lines : [Buffer.concat(lines)];
     const written = await this.#room.write(this.#handle, this.#bytes, vector);
     if (written === 'none') await writevAll(this.#handle, vector, null);
     if (isDurable && written !== 'synced') await this.#handle.datasync();
-  }
-
-  /** The batch written last is kept: the end moves past it. Returns where it starts. */
-  advance(length: number): number {
     const start = this.#bytes;
-    this.#bytes += length;
+    for (const line of vector) this.#bytes += line.length;
     return start;
   }
 
