@@ -27,7 +27,8 @@ import { alternateRounds, describeFailures, measureWaitingMemory, summarise, typ
 import { buildRedisRows, buildRows, formatMarkdown, formatTable, type Figures } from './report.js';
 import { runWrk } from './wrk.js';
 
-const DEADLINE_MS = 900_000;
+/** A safety net against a hung round, not a budget: a full run took 511 s on a quiet morning and over 900 s on a busy afternoon here. */
+const DEADLINE_MS = 1_800_000;
 const SECRET = 'bench-github-secret';
 const PAYLOAD_SIZES = { small: 1024, main: 7 * 1024, large: 64 * 1024 } as const;
 const SOURCE_LINES = [10, 100, 1000] as const;
@@ -38,12 +39,13 @@ const TIMING = isQuick ? { roundSec: 2, rounds: 2, e2eSec: 3, e2eRounds: 1, pace
 const PIN = os.cpus().length >= 2 ? { server: '1', load: '0' } : undefined;
 
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
-const log = (line: string) => process.stdout.write(`${line}\n`);
+const startedAt = performance.now();
+/** Section headings (unindented lines) carry the seconds since the start, so a slow stretch of a run shows where it was. */
+const log = (line: string) => process.stdout.write(`${line.startsWith(' ') ? '' : `[${((performance.now() - startedAt) / 1000).toFixed(0)} s] `}${line}\n`);
 
 async function main(): Promise<void> {
   const missing = missingPrograms();
   if (missing.length > 0) throw new Error(`npm run bench needs programs that are not installed here:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
-  const startedAt = performance.now();
   const loadBefore = os.loadavg()[0] ?? Number.NaN;
   const tmpRoot = mkdtempSync(join(os.tmpdir(), 'genhook-bench-'));
   const notes: string[] = [];
