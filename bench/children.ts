@@ -232,7 +232,25 @@ export function readTreeCpuMs(pid: number): number {
 /** USER_HZ: 100 on every mainstream Linux build. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** Waits until a process tree used (almost) no CPU for 400 ms: what it had to finish is finished. */
+/** Processes in the tree under `pid`, itself included (0 once it is gone). */
+function treeSize(pid: number): number {
+  try {
+    let size = 1;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const list = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const child of list === '' ? [] : list.split(' ')) size += treeSize(Number(child));
+    }
+    return size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Waits until a process tree used (almost) no CPU for 400 ms: what it had to finish is finished. "Almost" is under
+ * 10 ms in 200 ms for each of its processes: an idle GenHook still wakes for its timers, and a worker group is three
+ * processes, whose idle sum once kept this waiting to its limit (and that idle CPU was counted against the round).
+ */
 export async function waitIdle(pid: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let quiet = 0;
@@ -240,7 +258,7 @@ export async function waitIdle(pid: number, timeoutMs = 30_000): Promise<void> {
   while (quiet < 2 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const now = readTreeCpuMs(pid);
-    quiet = now - last < 10 ? quiet + 1 : 0;
+    quiet = now - last < 10 * Math.max(1, treeSize(pid)) ? quiet + 1 : 0;
     last = now;
   }
 }
