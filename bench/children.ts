@@ -211,40 +211,38 @@ export function readCpuMs(pid: number): number {
  * commands adnanh/webhook forks) and its live descendants' (GenHook's workers). NaN once it is gone.
  */
 export function readTreeCpuMs(pid: number): number {
+  const pids = treePids(pid);
+  if (pids.length === 0) return Number.NaN;
+  let total = 0;
+  for (const [at, member] of pids.entries()) {
+    try {
+      const stat = readFileSync(`/proc/${member}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    } catch {
+      // The root gone since the walk: no figure. A child that ended since then is left out.
+      if (at === 0) return Number.NaN;
+    }
+  }
+  return total;
+}
+
+/** `pid` and every process under it, parent first; empty once `pid` is gone. */
+function treePids(pid: number): number[] {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const own = ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS_PER_SECOND;
-    let children = 0;
+    const pids = [pid];
     for (const task of readdirSync(`/proc/${pid}/task`)) {
       const list = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      for (const child of list === '' ? [] : list.split(' ')) {
-        const ms = readTreeCpuMs(Number(child));
-        if (Number.isFinite(ms)) children += ms;
-      }
+      for (const child of list === '' ? [] : list.split(' ')) pids.push(...treePids(Number(child)));
     }
-    return own + children;
+    return pids;
   } catch {
-    return Number.NaN;
+    return [];
   }
 }
 
 /** USER_HZ: 100 on every mainstream Linux build. */
 const CLOCK_TICKS_PER_SECOND = 100;
-
-/** Processes in the tree under `pid`, itself included (0 once it is gone). */
-function treeSize(pid: number): number {
-  try {
-    let size = 1;
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const list = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      for (const child of list === '' ? [] : list.split(' ')) size += treeSize(Number(child));
-    }
-    return size;
-  } catch {
-    return 0;
-  }
-}
 
 /**
  * Waits until a process tree used (almost) no CPU for 400 ms: what it had to finish is finished. "Almost" is under
@@ -258,7 +256,7 @@ export async function waitIdle(pid: number, timeoutMs = 30_000): Promise<void> {
   while (quiet < 2 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const now = readTreeCpuMs(pid);
-    quiet = now - last < 10 * Math.max(1, treeSize(pid)) ? quiet + 1 : 0;
+    quiet = now - last < 10 * Math.max(1, treePids(pid).length) ? quiet + 1 : 0;
     last = now;
   }
 }

@@ -40,8 +40,8 @@ const PIN = os.cpus().length >= 2 ? { server: '1', load: '0' } : undefined;
 
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 const startedAt = performance.now();
-/** Section headings (unindented lines) carry the seconds since the start, so a slow stretch of a run shows where it was. */
-const log = (line: string) => process.stdout.write(`${line === '' || line.startsWith(' ') ? '' : `[${((performance.now() - startedAt) / 1000).toFixed(0)} s] `}${line}\n`);
+/** Section headings (lines that start with neither a space nor a line break) carry the seconds since the start, so a slow stretch of a run shows where it was. */
+const log = (line: string) => process.stdout.write(`${line === '' || /^\s/.test(line) ? '' : `[${((performance.now() - startedAt) / 1000).toFixed(0)} s] `}${line}\n`);
 
 async function main(): Promise<void> {
   const missing = missingPrograms();

@@ -41,8 +41,8 @@ export class JournalFile {
    * they start. A failed write moves nothing (cutBack removes what it left).
    */
   async append(lines: readonly Uint8Array[], isDurable: boolean): Promise<number> {
-    // Handed to the kernel as they are: a batch of 170 pushes is 1.4 MB that joining would copy first. Past
-    // IOV_MAX libuv would make it several writes, each synced on its own, so so many lines are joined after all.
+    // Handed to the kernel as they are: a batch of 170 pushes is 1.4 MB that joining would copy first. Past IOV_MAX
+    // libuv would make it several writes, each synced on its own, so a batch that long is joined after all.
     const vector = lines.length < MAX_WRITE_BUFFERS ? lines : [Buffer.concat(lines)];
     const written = await this.#room.write(this.#handle, this.#bytes, vector);
     if (written === 'none') await writevAll(this.#handle, vector, null);
