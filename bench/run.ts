@@ -140,7 +140,7 @@ async function main(): Promise<void> {
       const ghCpuBefore = readTreeCpuMs(ghFsync.child.pid);
       const g = await runPaced({ port: ghFsync.port, payload, rate: halfRate, durationSec: TIMING.roundSec });
       const stalls = await ghFsync.child.ask<StallReport>({ type: 'stalls' }, 'stalls');
-      stallNotes.push(`paced round ${round + 1}: GenHook p99 ${g.p99Ms.toFixed(2)} ms; its event loop delay p99 ${stalls.delayP99Ms.toFixed(1)} ms, max ${stalls.delayMaxMs.toFixed(1)} ms; ${stalls.gcCount} GC pauses, longest ${stalls.gcMaxMs.toFixed(1)} ms, ${stalls.gcTotalMs.toFixed(0)} ms in all`);
+      stallNotes.push(`paced round ${round + 1}: GenHook p99 ${g.p99Ms.toFixed(2)} ms; its event loop, between 10 ms samples (10 = no delay), p99 ${stalls.delayP99Ms.toFixed(1)} ms, max ${stalls.delayMaxMs.toFixed(1)} ms; ${stalls.gcCount} GC pauses, longest ${stalls.gcMaxMs.toFixed(1)} ms, ${stalls.gcTotalMs.toFixed(0)} ms in all`);
       await ghFsync.waitDrained(30_000);
       pacedCpu.genhook.push(((readTreeCpuMs(ghFsync.child.pid) - ghCpuBefore) * 1000) / g.accepted);
       const fwCpuBefore = readTreeCpuMs(forwarder.child.pid);
