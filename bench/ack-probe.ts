@@ -2,7 +2,8 @@ import { subscribe } from 'node:diagnostics_channel';
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
-import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { gcKind } from './child-guard.js';
 
 /**
  * Server-side acknowledgement times, for bench/ack-trace.ts: with GENHOOK_BENCH_ACKS=1 the bench preload records,
@@ -98,12 +99,4 @@ export async function answerAckProbes(): Promise<void> {
     fileOps = [];
     deliveriesSentMs = [];
   });
-}
-
-function gcKind(entry: PerformanceEntry): string {
-  const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
-  if (kind === constants.NODE_PERFORMANCE_GC_MINOR) return 'minor';
-  if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) return 'major';
-  if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) return 'incremental';
-  return 'weakcb';
 }

@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type PerformanceEntry } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 
 /**
@@ -60,6 +60,18 @@ export interface StallReport {
   readonly gcLongByKind: Readonly<Record<string, number>>;
 }
 
+const GC_KINDS: Readonly<Record<number, string>> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
+
+/** A GC performance entry's kind: minor, major, incremental, weakcb (or other). */
+export function gcKind(entry: PerformanceEntry): string {
+  return GC_KINDS[(entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
+}
+
 /**
  * Answers `{ type: 'stalls' }` with the event loop delay and GC pauses since the last ask. The delay monitor runs only
  * between one ask and the next (the runner asks before and after a paced round), sampling every 10 ms: left on at 1 ms
@@ -68,7 +80,6 @@ export interface StallReport {
 export function answerStallProbes(): void {
   if (process.channel === undefined || process.send === undefined) return;
   let delay: IntervalHistogram | undefined;
-  const KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
   let gc = { count: 0, maxMs: 0, totalMs: 0, longByKind: {} as Record<string, number> };
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
@@ -76,7 +87,7 @@ export function answerStallProbes(): void {
       gc.totalMs += entry.duration;
       gc.maxMs = Math.max(gc.maxMs, entry.duration);
       if (entry.duration >= 5) {
-        const kind = KINDS[((entry as { detail?: { kind?: number } }).detail)?.kind ?? 0] ?? 'other';
+        const kind = gcKind(entry);
         gc.longByKind[kind] = (gc.longByKind[kind] ?? 0) + 1;
       }
     }
