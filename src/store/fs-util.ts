@@ -1,13 +1,9 @@
 /** Small async file helpers the journal and dead-letter file share. */
 import { open, type FileHandle } from 'node:fs/promises';
 
-/** Writes all of `data` (a write may be short on some file systems); O_APPEND handles place it at the end. */
-export async function writeAll(handle: FileHandle, data: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset, null);
-    offset += bytesWritten;
-  }
+/** Writes all of `data` at the handle's position (O_APPEND handles: the end); a short write is carried on. */
+export function writeAll(handle: VectorWriter, data: Uint8Array): Promise<void> {
+  return writevAll(handle, [data], null);
 }
 
 /**
