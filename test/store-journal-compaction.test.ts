@@ -279,4 +279,28 @@ describe('journal compaction', () => {
     assert.deepEqual(reopened.pending.map((alert) => alert.id), liveIds.map((n) => `c:${n}`));
     await reopened.journal.close();
   });
+
+  test('a tail of more lines than one write takes (IOV_MAX, 1,024): all of them land in the new file, in order', async () => {
+    const dir = join(root, 'wide-tail');
+    const { journal } = await openJournal({ dir, compactAfterBytes: 256 * 1024 });
+    // Batches of 1,500 add lines, all but every 500th completed (1,500 done lines more): the file stays mostly
+    // delivered, so compactions start, and each one's tail holds batches of 1,500 lines or more.
+    const live: number[] = [];
+    let next = 0;
+    while (journal.stats.compactions < 2 && next < 60_000) {
+      const batch = Array.from({ length: 1500 }, () => next++);
+      await journal.append(batch.map(makeAlert));
+      for (const n of batch) {
+        if (n % 500 === 0) live.push(n);
+        else journal.complete(`c:${n}`);
+      }
+    }
+    assert.ok(journal.stats.compactions >= 2, 'compactions should have finished');
+    for (const n of live) assert.equal((await journal.read(`c:${n}`))?.message, makeAlert(n).message, `alert c:${n}`);
+    await journal.close();
+    const reopened = await openJournal({ dir });
+    assert.deepEqual(reopened.recovery.skipped, []);
+    assert.deepEqual(reopened.pending.map((alert) => alert.id), live.map((n) => `c:${n}`));
+    await reopened.journal.close();
+  });
 });

@@ -6,7 +6,7 @@
  */
 import { rm, type FileHandle } from 'node:fs/promises';
 import { replaceFile } from '../store/atomic-write.js';
-import { writeAll } from '../store/fs-util.js';
+import { writevAll } from '../store/fs-util.js';
 import type { RecordPlace } from './journal-record.js';
 import { rewritePath, writeLiveCopy } from './journal-rewrite.js';
 import type { SeenLines, SeenSnapshot } from './seen-lines.js';
@@ -77,9 +77,13 @@ export async function commitCompaction(
 ): Promise<CommittedCompaction | undefined> {
   const { handle, places, snapshotAt, snapshotBytes } = compaction;
   if (!handle || !places) return undefined;
-  const tail = Buffer.concat(compaction.tail);
+  // The tail's lines go to the kernel as they are, not joined into one copy first (a tail of a busy minute is tens
+  // of MB: joining it was 2% of GenHook's CPU in log mode). libuv writes more than IOV_MAX buffers in several
+  // writes, which costs nothing extra here: this file is not O_DSYNC, one datasync follows.
+  let tailBytes = 0;
+  for (const line of compaction.tail) tailBytes += line.length;
   try {
-    await writeAll(handle, tail);
+    await writevAll(handle, compaction.tail, null);
     await handle.datasync();
     await replaceFile(rewritePath(path), path, { onDirectorySyncError });
   } catch (error) {
@@ -88,7 +92,7 @@ export async function commitCompaction(
   }
   const shift = (offset: number): number => snapshotBytes + (offset - snapshotAt);
   const placeOf = (id: string, old: RecordPlace): RecordPlace | undefined => (old.offset >= snapshotAt ? { offset: shift(old.offset), length: old.length } : places.get(id));
-  return { handle, fileBytes: snapshotBytes + tail.length, placeOf };
+  return { handle, fileBytes: snapshotBytes + tailBytes, placeOf };
 }
 
 /** Closes and removes an unfinished compaction's file. */
