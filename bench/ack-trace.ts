@@ -8,6 +8,7 @@
  * Rounds alternate with the bare forwarder (client-side hops only) under the same load.
  * ACK_PREFILL=<s>: saturate with wrk that long first (the bench's end-to-end rounds come before its paced rounds).
  * ACK_CLI=<path to another build's dist/src/cli.js>: trace that build instead of this one.
+ * ACK_NODE_ARGS='--flag …': node flags for the traced GenHook.
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -180,6 +181,7 @@ async function main(): Promise<void> {
     const gh = await startGenhook({
       name: 'genhook-acks', tmpRoot, webhooksFile: repoWebhooksFile(), cpus: pin?.server,
       ...(process.env['ACK_CLI'] === undefined ? {} : { cliPath: process.env['ACK_CLI'] }),
+      nodeArgs: (process.env['ACK_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== ''),
       config: { secret, sl1Url, queueMaxSize: 200_000, journalMode, dedup: 'id' },
     });
     const prefillSec = Number(process.env['ACK_PREFILL'] ?? '0');
