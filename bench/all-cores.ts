@@ -9,10 +9,9 @@
  * spent descheduled too). Also printed: Redis commands per 2xx (INFO commandstats over the last round) and the mean
  * time of each Redis operation GenHook timed. Take `flock /work/bench.lock` around it: the figures are timings.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { mkdtempSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runAsScript, startReadyChild, waitIdle } from './children.js';
 import { repoWebhooksFile } from './genhook-config.js';
@@ -171,6 +170,7 @@ async function main(): Promise<void> {
     if (isProfiled) for (const [i, build] of builds.entries()) printProfiles(build.label, join(tmpRoot, `prof-${i}`), accepted.get(build.label) ?? 0);
   } finally {
     for (const child of children) await child.stop(10_000);
+    rmSync(tmpRoot, { recursive: true, force: true });
   }
 }
 
